@@ -1,0 +1,49 @@
+# Every command a student, instructor or CI runs. `make setup` then `make test` on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := bubblewrap chromium
+
+.PHONY: setup system-packages test test-fast test-browser release check-release lab bench clean
+
+setup: system-packages $(VENV)/.installed
+
+# Sandboxing (bubblewrap) and browser tests (chromium) need system packages; skipped when present.
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  echo "installing system packages:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (loss_optimization)"
+	touch $@
+
+test: setup
+	$(PY) -m pytest -n 2 tests
+
+test-browser: setup
+	$(PY) -m pytest tests/browser
+
+release: setup
+	$(PY) -m autograder release
+
+# Fails when assignments/ differs from what `make release` generates from solutions/.
+check-release: release
+	git diff --exit-code --stat -- assignments/
+	@test -z "$$(git status --porcelain -- assignments/)" || { git status --porcelain -- assignments/; echo "assignments/ has files that are not committed"; exit 1; }
+
+lab: setup
+	$(VENV)/bin/jupyter lab assignments/loss_optimization
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf submitted autograded feedback gradebook.db .pytest_cache

@@ -1,0 +1,1 @@
+"""Instructor tooling for the loss_optimization course: release building and grading."""

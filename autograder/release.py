@@ -1,0 +1,208 @@
+"""Build the student release ``assignments/<assignment>/`` from ``solutions/<assignment>/``.
+
+nbgrader's ``generate_assignment`` clears solution and hidden-test regions in
+notebooks but copies ``.py`` files verbatim, solutions included. This module
+runs it, then replaces each solution region of each module with a
+``raise NotImplementedError`` that says what to implement, copies the shipped
+data, and refuses to finish if any line of a solution or hidden test reaches
+the release.
+"""
+
+import ast
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths
+
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
+END_HIDDEN = "### END HIDDEN TESTS"
+#: Data files the release carries so that it runs offline when copied alone.
+RELEASED_DATA = ("digits.npz", "README.md", "LICENSE")
+
+
+class ReleaseError(RuntimeError):
+    """The release could not be built, or would leak solutions."""
+
+
+@dataclass(frozen=True)
+class Region:
+    """Lines ``begin``..``end`` (0-based, inclusive, markers included) of a solution region."""
+
+    begin: int
+    end: int
+
+
+def solution_regions(lines, path):
+    """Return the solution regions of a module's lines, checking that markers pair up."""
+    regions = []
+    begin = None
+    for number, line in enumerate(lines):
+        marker = line.strip()
+        if marker == BEGIN_SOLUTION:
+            if begin is not None:
+                raise ReleaseError(f"{path}:{number + 1}: '{BEGIN_SOLUTION}' inside another solution region.")
+            begin = number
+        elif marker == END_SOLUTION:
+            if begin is None:
+                raise ReleaseError(f"{path}:{number + 1}: '{END_SOLUTION}' without a matching begin.")
+            regions.append(Region(begin, number))
+            begin = None
+    if begin is not None:
+        raise ReleaseError(f"{path}:{begin + 1}: '{BEGIN_SOLUTION}' is never closed.")
+    return regions
+
+
+def _enclosing_functions(source):
+    """Map each line number (1-based) to the qualified name and docstring summary of its function."""
+    owners = {}
+
+    def visit(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.ClassDef)):
+                name = f"{prefix}{child.name}"
+                if isinstance(child, ast.FunctionDef):
+                    summary = (ast.get_docstring(child) or "").strip().split("\n")[0].rstrip(".")
+                    for line in range(child.lineno, child.end_lineno + 1):
+                        owners[line] = (name, summary)
+                visit(child, name + ".")
+
+    visit(ast.parse(source), "")
+    return owners
+
+
+def stub_message(relative_path, function, summary):
+    """The message a student sees when they call a function they have not implemented yet."""
+    return (
+        f"{function} in {relative_path} is not implemented yet: {summary}. "
+        f"Replace this line with your code (the docstring above says what to return)."
+    )
+
+
+def strip_module(source, relative_path):
+    """Return ``source`` with every solution region replaced by a NotImplementedError stub."""
+    lines = source.splitlines(keepends=True)
+    regions = solution_regions(lines, relative_path)
+    owners = _enclosing_functions(source)
+    output = []
+    position = 0
+    for region in regions:
+        output.extend(lines[position:region.begin])
+        marker_line = lines[region.begin]
+        indent = marker_line[: len(marker_line) - len(marker_line.lstrip())]
+        if region.begin + 1 not in owners:
+            raise ReleaseError(f"{relative_path}:{region.begin + 1}: a solution region must lie inside a function.")
+        function, summary = owners[region.begin + 1]
+        message = stub_message(relative_path, function, summary)
+        output.append(f"{indent}# TODO: {summary}.\n")
+        output.append(f"{indent}raise NotImplementedError({message!r})\n")
+        position = region.end + 1
+    output.extend(lines[position:])
+    return "".join(output)
+
+
+def secret_lines(source_dir):
+    """Lines written inside solution or hidden-test regions, minus lines the given code also has.
+
+    A line such as ``return loss, dW`` may legitimately appear both inside a
+    solution and in given code; only lines that exist solely inside regions
+    are secrets.
+    """
+    import nbformat
+
+    inside, outside = set(), set()
+
+    def collect(lines):
+        depth = 0
+        for line in lines:
+            marker = line.strip()
+            if marker in (BEGIN_SOLUTION, BEGIN_HIDDEN):
+                depth += 1
+            elif marker in (END_SOLUTION, END_HIDDEN):
+                depth -= 1
+            elif marker:
+                (inside if depth else outside).add(marker)
+
+    for path in sorted(source_dir.rglob("*")):
+        if path.suffix == ".py":
+            collect(path.read_text(encoding="utf-8").splitlines())
+        elif path.suffix == ".ipynb" and ".ipynb_checkpoints" not in path.parts:
+            notebook = nbformat.read(path, as_version=4)
+            for cell in notebook.cells:
+                collect(cell.source.splitlines())
+    return inside - outside
+
+
+def check_no_leaks(source_dir, release_dir):
+    """Raise ReleaseError if a marker or a secret line of ``source_dir`` appears in ``release_dir``."""
+    secrets = secret_lines(source_dir)
+    leaks = []
+    for path in sorted(release_dir.rglob("*")):
+        if path.suffix not in (".py", ".ipynb", ".md", ".txt"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        for marker in (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN):
+            if marker in text:
+                leaks.append(f"{path}: contains the marker '{marker}'")
+        if path.suffix == ".ipynb":
+            import nbformat
+
+            lines = [line for cell in nbformat.read(path, as_version=4).cells for line in cell.source.splitlines()]
+        else:
+            lines = text.splitlines()
+        for line in lines:
+            if line.strip() in secrets:
+                leaks.append(f"{path}: contains the solution line {line.strip()!r}")
+    if leaks:
+        raise ReleaseError("The release would leak solutions:\n  " + "\n  ".join(leaks))
+
+
+def _generate_notebooks(course_root, assignment):
+    """Run nbgrader's generate_assignment for ``assignment`` in ``course_root``."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config, PyFileConfigLoader
+
+    config = Config()
+    config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config())
+    config.CourseDirectory.root = str(course_root)
+    # The release must not depend on an instructor's local log level or leftover state.
+    config.GenerateAssignment.force = True
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    result = api.generate_assignment(assignment, force=True, create=True)
+    if not result["success"]:
+        raise ReleaseError(f"nbgrader generate_assignment failed:\n{result.get('error') or result.get('log')}")
+
+
+def build_release(course_root=None, assignment=paths.ASSIGNMENT):
+    """Regenerate ``assignments/<assignment>`` from ``solutions/<assignment>``.
+
+    Returns the path of the release folder. Raises ReleaseError, leaving no
+    partial release behind, if a solution region is malformed or a secret
+    line would reach students.
+    """
+    course_root = Path(course_root or paths.COURSE_ROOT).resolve()
+    source_dir = course_root / paths.SOURCE_DIR / assignment
+    release_dir = course_root / paths.RELEASE_DIR / assignment
+    if not source_dir.is_dir():
+        raise ReleaseError(f"No assignment source at {source_dir}.")
+    if release_dir.exists():
+        shutil.rmtree(release_dir)
+    try:
+        _generate_notebooks(course_root, assignment)
+        for module in sorted(release_dir.rglob("*.py")):
+            relative = module.relative_to(release_dir).as_posix()
+            text = module.read_text(encoding="utf-8")
+            if BEGIN_SOLUTION in text:
+                module.write_text(strip_module(text, relative), encoding="utf-8")
+        data_dir = release_dir / "data"
+        data_dir.mkdir(exist_ok=True)
+        for name in RELEASED_DATA:
+            shutil.copyfile(course_root / "data" / name, data_dir / name)
+        check_no_leaks(source_dir, release_dir)
+    except BaseException:
+        shutil.rmtree(release_dir, ignore_errors=True)
+        raise
+    return release_dir

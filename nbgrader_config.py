@@ -1,0 +1,29 @@
+"""nbgrader configuration of the loss_optimization course (the repository root is the course root)."""
+
+from pathlib import Path
+
+c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+
+COURSE_ROOT = Path(__file__).resolve().parent
+ASSIGNMENT = "loss_optimization"
+
+c.CourseDirectory.root = str(COURSE_ROOT)
+c.CourseDirectory.course_id = ASSIGNMENT
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.db_url = f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"
+c.CourseDirectory.db_assignments = [dict(name=ASSIGNMENT)]
+
+# Students write every module that has a solution region: without this, `nbgrader autograde`
+# would replace them with the instructor's copies and grade every student on the reference.
+_source = COURSE_ROOT / "solutions" / ASSIGNMENT
+c.Autograde.exclude_overwriting = {
+    ASSIGNMENT: sorted(
+        str(path.relative_to(_source))
+        for path in _source.rglob("*.py")
+        if "### BEGIN SOLUTION" in path.read_text(encoding="utf-8")
+    )
+}
+
+# A hung student cell must not stall a whole grading run.
+c.ExecutePreprocessor.timeout = 300
