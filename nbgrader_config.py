@@ -12,7 +12,6 @@ c.CourseDirectory.course_id = ASSIGNMENT
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"
 c.CourseDirectory.db_url = f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"
-c.CourseDirectory.db_assignments = [dict(name=ASSIGNMENT)]
 
 # Students write every module that has a solution region: without this, `nbgrader autograde`
 # would replace them with the instructor's copies and grade every student on the reference.

@@ -22,3 +22,18 @@ def reference_dir(course_root=COURSE_ROOT):
 def release_dir(course_root=COURSE_ROOT):
     """The generated student release of the assignment."""
     return Path(course_root) / RELEASE_DIR / ASSIGNMENT
+
+
+def ensure_tools_on_path():
+    """Put this interpreter's scripts folder on PATH.
+
+    nbgrader's gradebook runs the ``alembic`` command by name; when the venv's
+    python is called directly (without activating the venv), that command
+    would not be found.
+    """
+    import os
+    import sys
+
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")

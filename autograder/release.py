@@ -9,6 +9,8 @@ the release.
 """
 
 import ast
+import keyword
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,36 +105,36 @@ def strip_module(source, relative_path):
     return "".join(output)
 
 
-def secret_lines(source_dir):
-    """Lines written inside solution or hidden-test regions, minus lines the given code also has.
+def _is_trivial(line):
+    """Whether a line is only keywords and punctuation (``else:``, ``continue``, ``)``), which any code may share."""
+    words = re.findall(r"[A-Za-z_]\w*|\d+", line)
+    return all(keyword.iskeyword(word) for word in words)
 
-    A line such as ``return loss, dW`` may legitimately appear both inside a
-    solution and in given code; only lines that exist solely inside regions
-    are secrets.
-    """
+
+def secret_lines(source_dir):
+    """Every non-trivial line written inside a solution or hidden-test region of ``source_dir``."""
     import nbformat
 
-    inside, outside = set(), set()
+    secrets = set()
 
     def collect(lines):
-        depth = 0
+        inside = False
         for line in lines:
             marker = line.strip()
             if marker in (BEGIN_SOLUTION, BEGIN_HIDDEN):
-                depth += 1
+                inside = True
             elif marker in (END_SOLUTION, END_HIDDEN):
-                depth -= 1
-            elif marker:
-                (inside if depth else outside).add(marker)
+                inside = False
+            elif inside and not _is_trivial(marker):
+                secrets.add(marker)
 
     for path in sorted(source_dir.rglob("*")):
         if path.suffix == ".py":
             collect(path.read_text(encoding="utf-8").splitlines())
         elif path.suffix == ".ipynb" and ".ipynb_checkpoints" not in path.parts:
-            notebook = nbformat.read(path, as_version=4)
-            for cell in notebook.cells:
+            for cell in nbformat.read(path, as_version=4).cells:
                 collect(cell.source.splitlines())
-    return inside - outside
+    return secrets
 
 
 def check_no_leaks(source_dir, release_dir):
@@ -165,11 +167,10 @@ def _generate_notebooks(course_root, assignment):
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config, PyFileConfigLoader
 
+    paths.ensure_tools_on_path()
     config = Config()
     config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config())
     config.CourseDirectory.root = str(course_root)
-    # The release must not depend on an instructor's local log level or leftover state.
-    config.GenerateAssignment.force = True
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     result = api.generate_assignment(assignment, force=True, create=True)
     if not result["success"]:

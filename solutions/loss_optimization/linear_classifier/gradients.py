@@ -88,9 +88,9 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
     """
     errors = np.zeros(num_checks)
     ### BEGIN SOLUTION
-    rng = np.random.default_rng(seed)
+    generator = np.random.default_rng(seed)
     for k in range(num_checks):
-        ix = tuple(int(rng.integers(n)) for n in x.shape)
+        ix = tuple(int(generator.integers(n)) for n in x.shape)
         old_value = x[ix]
         x[ix] = old_value + h
         f_plus = f(x)

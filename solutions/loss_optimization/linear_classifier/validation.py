@@ -36,8 +36,8 @@ def check_features(X, name="X", num_features=None):
         )
     if num_features is not None and X.shape[1] != num_features:
         raise ValueError(
-            f"{name} has {X.shape[1]} columns but the weights expect {num_features} features. "
-            "Preprocess it the same way as the training data (mean subtraction and bias column)."
+            f"{name} has {X.shape[1]} columns but {num_features} are expected (the features of the "
+            "training data and of W). Preprocess it exactly like the training data: mean subtraction, then the bias column."
         )
     return X
 

@@ -1,0 +1,30 @@
+"""Timing helpers shared by the benchmarks."""
+
+import time
+
+
+def best_time(function, repeats=5, warmup=1):
+    """Smallest wall time of ``repeats`` calls, in seconds, after ``warmup`` untimed calls.
+
+    The minimum is the least noisy estimate on a shared machine: noise only ever adds time.
+    """
+    for _ in range(warmup):
+        function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def row(name, value, unit, baseline, goal, higher_is_better=False):
+    """One line of results.md: a measurement, the baseline it is compared with, their ratio and the goal.
+
+    ``goal`` is a (comparison, bound) pair on the ratio, e.g. ("<=", 1.3).
+    """
+    ratio = value / baseline if baseline else float("nan")
+    comparison, bound = goal
+    met = ratio <= bound if comparison == "<=" else ratio >= bound
+    return {"name": name, "value": value, "unit": unit, "baseline": baseline, "ratio": ratio,
+            "goal": f"{comparison} {bound}", "met": met}
