@@ -1,0 +1,32 @@
+"""Notebook time: each solution notebook start to finish, against the 60 s budget of issue 2.
+
+The baseline row is an empty notebook (kernel start and shutdown), so the table also shows how
+much of each run is the kernel rather than the work.
+"""
+
+import time
+
+import nbformat
+from nbclient import NotebookClient
+
+from autograder import paths
+from bench.timing import row
+
+BUDGET_SECONDS = 60.0
+
+
+def execute(notebook, folder):
+    start = time.perf_counter()
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    return time.perf_counter() - start
+
+
+def run():
+    folder = paths.reference_dir()
+    empty = execute(nbformat.v4.new_notebook(), folder)
+    rows = [row("empty notebook (kernel start)", empty, "s", BUDGET_SECONDS, ("<=", 1.0))]
+    for path in sorted(folder.glob("*.ipynb")):
+        seconds = execute(nbformat.read(path, as_version=4), folder)
+        rows.append(row(f"{path.name} start to finish / 60 s budget", seconds, "s", BUDGET_SECONDS, ("<=", 1.0)))
+    return rows

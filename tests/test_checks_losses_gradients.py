@@ -1,0 +1,267 @@
+"""The notebooks' visible checks of losses and gradients: they pass the reference and diagnose real mistakes.
+
+Each deliberately wrong implementation below is a mistake students make in these
+exercises; its check must fail with the hint that names that mistake.
+"""
+
+import functools
+import importlib
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from autograder import paths
+
+
+@pytest.fixture(scope="module")
+def package():
+    """The reference ``linear_classifier`` imported from solutions/loss_optimization, as the notebooks import it."""
+    reference_dir = str(paths.reference_dir())
+    if reference_dir not in sys.path:
+        sys.path.insert(0, reference_dir)
+    modules = SimpleNamespace(**{
+        name: importlib.import_module(f"linear_classifier.{module}")
+        for name, module in [("losses", "losses"), ("gradients", "gradients"), ("report", "checks.report"),
+                             ("loss_checks", "checks.losses"), ("gradient_checks", "checks.gradients")]
+    })
+    # Another test importing the student release as linear_classifier would make these tests check stubs.
+    assert modules.losses.__file__.startswith(reference_dir), modules.losses.__file__
+    return modules
+
+
+# --- deliberately wrong loss functions ---------------------------------------------------------------
+
+def svm_loss(W, X, y, reg, *, count_correct_class=False, mean=True, reg_in_loss=1.0, reg_in_grad=2.0,
+             squared=False, skip_correct_column=False, transposed=False, reuse_W_as_dW=False):
+    """A vectorized SVM loss; with the default flags it is correct, each flag adds one mistake."""
+    rows = np.arange(X.shape[0])
+    scores = X @ W
+    margins = np.maximum(0.0, scores - scores[rows, y][:, np.newaxis] + 1.0)
+    if not count_correct_class:
+        margins[rows, y] = 0.0
+    active = (margins > 0).astype(float)
+    coefficients = active.copy()
+    if not skip_correct_column:
+        coefficients[rows, y] -= active.sum(axis=1)
+    divisor = X.shape[0] if mean else 1
+    loss = (margins ** 2 if squared else margins).sum() / divisor + reg_in_loss * reg * np.sum(W * W)
+    data_grad = X.T @ coefficients / divisor
+    if reuse_W_as_dW:
+        dW = W
+        dW *= reg_in_grad * reg
+        dW += data_grad
+    else:
+        dW = data_grad + reg_in_grad * reg * W
+    return loss, dW.T if transposed else dW
+
+
+def softmax_loss(W, X, y, reg, *, subtract_max=True, sign=1.0, mean=True, reg_in_grad=2.0):
+    """A vectorized softmax loss; with the default flags it is correct, each flag adds one mistake."""
+    rows = np.arange(X.shape[0])
+    scores = X @ W
+    if subtract_max:
+        scores = scores - scores.max(axis=1, keepdims=True)
+    probabilities = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    divisor = X.shape[0] if mean else 1
+    loss = sign * -np.log(probabilities[rows, y]).sum() / divisor + reg * np.sum(W * W)
+    probabilities[rows, y] -= 1.0
+    return loss, X.T @ probabilities / divisor + reg_in_grad * reg * W
+
+
+def loss_only(W, X, y, reg):
+    return svm_loss(W, X, y, reg)[0]
+
+
+def not_implemented(W, X, y, reg):
+    raise NotImplementedError("svm_loss_naive in linear_classifier/losses.py is not implemented yet")
+
+
+WRONG_LOSSES = {
+    "correct class counted": ("check_svm_loss_naive", functools.partial(svm_loss, count_correct_class=True),
+                              "exactly 1 too high"),
+    "sum instead of mean": ("check_svm_loss_vectorized", functools.partial(svm_loss, mean=False),
+                            "N times too large"),
+    "squared hinge": ("check_svm_loss_naive", functools.partial(svm_loss, squared=True), "squared hinge"),
+    "halved regularization": ("check_svm_loss_naive", functools.partial(svm_loss, reg_in_loss=0.5), "halved"),
+    "missing 2*reg*W": ("check_svm_loss_naive", functools.partial(svm_loss, reg_in_grad=0.0),
+                        "2 * reg * W is missing"),
+    "reg*W instead of 2*reg*W": ("check_svm_loss_vectorized", functools.partial(svm_loss, reg_in_grad=1.0),
+                                 "off by reg * W"),
+    "correct-class column forgotten": ("check_svm_loss_naive",
+                                       functools.partial(svm_loss, skip_correct_column=True),
+                                       "the largest difference is at dW["),
+    "transposed dW": ("check_svm_loss_vectorized", functools.partial(svm_loss, transposed=True), "transpose"),
+    "W modified in place": ("check_svm_loss_vectorized", functools.partial(svm_loss, reuse_W_as_dW=True),
+                            "modified its input W"),
+    "loss returned alone": ("check_svm_loss_naive", loss_only, "return loss, dW"),
+    "no max subtraction": ("check_softmax_loss_vectorized", functools.partial(softmax_loss, subtract_max=False),
+                           "subtract each row's maximum"),
+    "sign flipped": ("check_softmax_loss_naive", functools.partial(softmax_loss, sign=-1.0), "sign is flipped"),
+    "softmax sum instead of mean": ("check_softmax_loss_naive", functools.partial(softmax_loss, mean=False),
+                                    "N times too large"),
+    "softmax missing 2*reg*W": ("check_softmax_loss_vectorized",
+                                functools.partial(softmax_loss, reg_in_grad=0.0), "2 * reg * W is missing"),
+}
+
+
+def run_loss_check(package, check_name, function):
+    """Run a loss check on ``function``; vectorized checks compare with the reference's naive version."""
+    check = getattr(package.loss_checks, check_name)
+    if check_name.endswith("vectorized"):
+        naive_name = check_name.removeprefix("check_").replace("vectorized", "naive")
+        return check(function, getattr(package.losses, naive_name))
+    return check(function)
+
+
+# --- deliberately wrong gradient functions -----------------------------------------------------------
+
+def numerical_gradient(f, x, h=1e-5, *, forward=False, restore=True, fixed_step=None, divisor=2.0):
+    """eval_numerical_gradient; correct with the default flags, each flag adds one mistake."""
+    step = fixed_step if fixed_step is not None else h
+    at_x = f(x)
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        old_value = x[index]
+        x[index] = old_value + step
+        plus = f(x)
+        if forward:
+            grad[index] = (plus - at_x) / step
+        else:
+            x[index] = old_value - step
+            grad[index] = (plus - f(x)) / (divisor * step)
+        if restore:
+            x[index] = old_value
+    return grad
+
+
+def sparse_check(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None, *, forward=False, denominator="sum",
+                 restore=True, seeded=True, guard_zero=True, only_largest=False):
+    """grad_check_sparse; correct with the default flags, each flag adds one mistake."""
+    rng = np.random.default_rng(seed if seeded else None)
+    errors = []
+    for _ in range(num_checks):
+        index = tuple(int(rng.integers(n)) for n in x.shape)
+        old_value = x[index]
+        at_x = f(x)
+        x[index] = old_value + h
+        plus = f(x)
+        x[index] = old_value - h
+        minus = f(x)
+        if restore:
+            x[index] = old_value
+        numeric = (plus - at_x) / h if forward else (plus - minus) / (2 * h)
+        analytic = analytic_grad[index]
+        difference = abs(numeric - analytic)
+        scale = {"sum": abs(numeric) + abs(analytic), "signed": abs(numeric + analytic), "none": 1.0}[denominator]
+        if guard_zero and scale == 0:
+            errors.append(0.0)
+        else:
+            errors.append(difference / scale)
+    return max(errors) if only_largest else np.array(errors)
+
+
+WRONG_GRADIENTS = {
+    "forward difference": ("check_eval_numerical_gradient", functools.partial(numerical_gradient, forward=True),
+                           "forward difference"),
+    "x not restored": ("check_eval_numerical_gradient", functools.partial(numerical_gradient, restore=False),
+                       "x was not restored"),
+    "h ignored": ("check_eval_numerical_gradient", functools.partial(numerical_gradient, fixed_step=1e-5),
+                  "h was ignored"),
+    "divided by h": ("check_eval_numerical_gradient", functools.partial(numerical_gradient, divisor=1.0),
+                     "twice too large"),
+    "sparse forward difference": ("check_grad_check_sparse", functools.partial(sparse_check, forward=True),
+                                  "forward difference"),
+    "absolute errors": ("check_grad_check_sparse", functools.partial(sparse_check, denominator="none"),
+                        "absolute differences |num - ana|"),
+    "|num + ana| denominator": ("check_grad_check_sparse", functools.partial(sparse_check, denominator="signed"),
+                                "absolute values taken separately"),
+    "sparse x not restored": ("check_grad_check_sparse", functools.partial(sparse_check, restore=False),
+                              "put each entry back"),
+    "seed ignored": ("check_grad_check_sparse", functools.partial(sparse_check, seeded=False),
+                     "draw every index from it"),
+    "0 / 0": ("check_grad_check_sparse", functools.partial(sparse_check, guard_zero=False),
+              "guard the division"),
+    "largest error only": ("check_grad_check_sparse", functools.partial(sparse_check, only_largest=True),
+                           "not a single number such as their maximum"),
+}
+
+ALL_CHECKS = [("loss_checks", name) for name in ("check_svm_loss_naive", "check_svm_loss_vectorized",
+                                                 "check_softmax_loss_naive", "check_softmax_loss_vectorized")]
+ALL_CHECKS += [("gradient_checks", name) for name in ("check_eval_numerical_gradient", "check_grad_check_sparse")]
+
+
+# --- tests ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("module, check_name", ALL_CHECKS)
+def test_every_visible_check_passes_the_reference_with_one_tick_per_check_and_nothing_on_stderr(
+        package, capsys, module, check_name):
+    getattr(getattr(package, module), check_name)()
+    output = capsys.readouterr()
+    lines = output.out.splitlines()
+    assert len(lines) >= 4 and all(line.startswith("✓ ") for line in lines), output.out
+    assert output.err == ""
+
+
+def test_the_worked_example_scores_are_the_lectures_table(package):
+    W, X, _ = package.loss_checks.lecture_problem()
+    assert W.shape == (4, 3)
+    np.testing.assert_allclose(X @ W, package.loss_checks.LECTURE_SCORES, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind, constant", [("svm", "LECTURE_SVM_LOSSES"), ("softmax", "LECTURE_SOFTMAX_LOSSES")])
+def test_the_checks_expected_lecture_losses_are_what_the_reference_computes(package, kind, constant):
+    W, X, y = package.loss_checks.lecture_problem()
+    loss_function = getattr(package.losses, f"{kind}_loss_vectorized")
+    per_image = [loss_function(W, X[i:i + 1], y[i:i + 1], 0.0)[0] for i in range(3)]
+    np.testing.assert_allclose(per_image, getattr(package.loss_checks, constant), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mistake", WRONG_LOSSES)
+def test_a_loss_check_names_the_mistake(package, mistake):
+    check_name, function, hint = WRONG_LOSSES[mistake]
+    with pytest.raises(package.report.CheckFailed) as failure:
+        run_loss_check(package, check_name, function)
+    assert hint in str(failure.value), str(failure.value)
+
+
+@pytest.mark.parametrize("mistake", WRONG_GRADIENTS)
+def test_a_gradient_check_names_the_mistake(package, mistake):
+    check_name, function, hint = WRONG_GRADIENTS[mistake]
+    with pytest.raises(package.report.CheckFailed) as failure:
+        getattr(package.gradient_checks, check_name)(function)
+    assert hint in str(failure.value), str(failure.value)
+
+
+def test_a_failure_shows_what_was_expected_and_what_came_back(package):
+    with pytest.raises(package.report.CheckFailed) as failure:
+        package.loss_checks.check_svm_loss_naive(functools.partial(svm_loss, count_correct_class=True))
+    message = str(failure.value)
+    assert message.startswith("✗ svm_loss_naive on image 0 alone (N = 1)")
+    assert "expected: 2.9" in message and "got:      3.9" in message
+
+
+def test_an_unimplemented_stub_reaches_the_student_with_its_message(package):
+    with pytest.raises(NotImplementedError, match="svm_loss_naive in linear_classifier/losses.py"):
+        package.loss_checks.check_svm_loss_naive(not_implemented)
+
+
+def test_a_vectorized_check_skips_the_comparison_while_the_naive_version_is_a_stub(package, capsys):
+    package.loss_checks.check_svm_loss_vectorized(svm_loss, not_implemented)
+    assert "comparison with svm_loss_naive skipped" in capsys.readouterr().out
+
+
+def test_a_vectorized_check_fails_when_it_disagrees_with_the_naive_version(package):
+    def naive_off_by_a_little(W, X, y, reg):
+        loss, dW = svm_loss(W, X, y, reg)
+        return loss + 1e-3, dW
+
+    with pytest.raises(package.report.CheckFailed, match="same loss as svm_loss_naive"):
+        package.loss_checks.check_svm_loss_vectorized(svm_loss, naive_off_by_a_little)
+
+
+def test_checks_report_overflow_without_writing_warnings(package, capsys):
+    with pytest.raises(package.report.CheckFailed):
+        package.loss_checks.check_softmax_loss_naive(functools.partial(softmax_loss, subtract_max=False))
+    assert capsys.readouterr().err == ""
