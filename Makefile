@@ -22,7 +22,9 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
 	$(PY) -m pip install -q --no-deps -e .
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (loss_optimization)"
+	# One BLAS thread: the digits are small, and threads fighting over 2 cores made notebooks 10x slower.
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (loss_optimization)" \
+	  --env OPENBLAS_NUM_THREADS 1 --env OMP_NUM_THREADS 1
 	touch $@
 
 test: setup
