@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := bubblewrap chromium
+APT_PACKAGES := bubblewrap chromium postgresql
 
 .PHONY: setup system-packages test test-fast test-browser release check-release lab bench clean
 

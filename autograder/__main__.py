@@ -18,12 +18,106 @@ def _release(args):
     return 0
 
 
+def _grade(args):
+    from .catalogue import GradingError
+    from .grade import GradingSetupError, grade_batch
+    from .gradebook import GradebookConfigError, default_gradebook_url
+    from .shards import Shard
+
+    require = {"auto": None, "bwrap": True, "rlimits": False}[args.sandbox]
+    try:
+        shard = Shard.parse(args.shard) if args.shard is not None else None
+        gradebook = None
+        if args.gradebook == "auto":
+            # Shards leave the gradebook to merge, which writes it once for the whole batch.
+            gradebook = default_gradebook_url(args.submitted) if shard is None else None
+        elif args.gradebook != "none":
+            gradebook = args.gradebook
+        result = grade_batch(args.submitted, args.out, jobs=args.jobs, timeout=args.timeout, seed=args.seed,
+                             require_sandbox=require, gradebook=gradebook, progress=not args.quiet, shard=shard)
+    except (GradingSetupError, GradingError, GradebookConfigError) as error:
+        print(f"grading could not run: {error}", file=sys.stderr)
+        return 2
+    part = f", shard {shard} of a batch of {len(result.batch_students)}" if shard else ""
+    return _report(result, f"graded {len(result.students)} submissions{part}")
+
+
+def _merge(args):
+    from .shards import MergeError, merge
+
+    try:
+        result = merge(args.shards, args.out, gradebook=args.gradebook)
+    except MergeError as error:
+        print(f"merge refused: {error}", file=sys.stderr)
+        return 2
+    return _report(result, f"merged {len(args.shards)} shards: {len(result.students)} submissions")
+
+
+def _report(result, what):
+    """Print what a grade or merge run wrote; the exit status (1 when the grader failed on a submission)."""
+    students = result.students
+    if students:
+        mean = sum(s.score for s in students) / len(students)
+        what += f" (mean {mean:.1f} / {students[0].max_score:g})"
+    print(f"{what}; wrote {result.out / 'grades.csv'} and {result.out / 'summary.html'}")
+    if result.sandbox_warning:
+        print(result.sandbox_warning, file=sys.stderr)
+    if result.gradebook_note:
+        print(result.gradebook_note)
+    if result.grader_errors:
+        print(f"the grader failed on {len(result.grader_errors)} submission(s) (see above and OUT/.logs/): "
+              f"{', '.join(s.student_id for s in result.grader_errors)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     release = commands.add_parser("release", help="regenerate assignments/ from solutions/")
     release.add_argument("--assignment", default=paths.ASSIGNMENT)
     release.set_defaults(run=_release)
+
+    grade = commands.add_parser(
+        "grade", help="grade a batch of submissions in sandboxes",
+        description="Grade SUBMITTED/<student_id>/loss_optimization/ (nbgrader's submitted/ folder) or an LMS .zip "
+                    "of that layout; write OUT/grades.csv, OUT/<student_id>/results.json and feedback.html, and "
+                    "OUT/summary.html. Exit status 0 when the batch was graded, whatever the scores. The course "
+                    "secret mixed into every student's seed comes from $AUTOGRADER_SECRET.")
+    grade.add_argument("submitted", help="folder of <student_id>/ folders, or a .zip of them")
+    grade.add_argument("--out", required=True, help="output folder")
+    grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    grade.add_argument("--timeout", type=float, default=20.0,
+                       help="seconds allowed for each call of a student function or module import (default 20)")
+    grade.add_argument("--seed", type=int, default=0, help="batch seed mixed into every student's inputs (default 0)")
+    grade.add_argument("--sandbox", choices=("auto", "bwrap", "rlimits"), default="auto",
+                       help="bwrap: fail unless bubblewrap runs; rlimits: resource limits only; auto (default): "
+                            "bubblewrap when it works, else resource limits with a loud warning")
+    grade.add_argument("--gradebook", default="auto",
+                       help="nbgrader gradebook URL to write scores into (e.g. sqlite:///gradebook.db or "
+                            "postgresql://grader@db.example.edu/course); 'auto' (default): the gradebook of the course "
+                            "whose submitted/ folder SUBMITTED is (the db_url of its nbgrader_config.py, else its "
+                            "gradebook.db), if there is one; 'none': do not write. With --shard, 'auto' writes "
+                            "nothing: merge writes the gradebook")
+    grade.add_argument("--shard", metavar="I/N",
+                       help="grade only the I-th of N parts of the batch (I from 0 to N-1: the k-th student in "
+                            "sorted order is in part k mod N) and write OUT/shard.json for merge; e.g. --shard "
+                            "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT or $JOB_COMPLETION_INDEX/N")
+    grade.add_argument("--quiet", action="store_true", help="no progress bar")
+    grade.set_defaults(run=_grade)
+
+    merge = commands.add_parser(
+        "merge", help="combine the outputs of grade --shard I/N into one batch",
+        description="Combine the --out folders of every shard of one batch (grade --shard 0/N ... N-1/N) into OUT: "
+                    "one grades.csv (as if graded in one run), seeds.csv, the student folders and one summary.html. "
+                    "Refuses (exit status 2, nothing written) missing or repeated shards, shards of different splits "
+                    "or batches, and shards graded with different seeds, secrets, timeouts, points or code.")
+    merge.add_argument("shards", nargs="+", metavar="SHARD_OUT", help="the --out folder of each shard")
+    merge.add_argument("--out", required=True, help="output folder of the combined batch")
+    merge.add_argument("--gradebook", default="auto",
+                       help="nbgrader gradebook URL to write the scores into; 'auto' (default): the course's "
+                            "gradebook found from the SUBMITTED folder the shards graded, as grade does; 'none'")
+    merge.set_defaults(run=_merge)
     return parser
 
 

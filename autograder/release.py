@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths
+from .points import sync_notebook_points
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
@@ -189,6 +190,8 @@ def build_release(course_root=None, assignment=paths.ASSIGNMENT):
     release_dir = course_root / paths.RELEASE_DIR / assignment
     if not source_dir.is_dir():
         raise ReleaseError(f"No assignment source at {source_dir}.")
+    # points.toml is the one place for points; the notebooks' test cells get copies.
+    sync_notebook_points(source_dir)
     if release_dir.exists():
         shutil.rmtree(release_dir)
     try:

@@ -1,0 +1,109 @@
+"""Linear classifiers trained with minibatch stochastic gradient descent."""
+
+import numpy as np
+
+from .losses import softmax_loss_vectorized, svm_loss_vectorized
+from .validation import check_features, check_labels
+
+
+class LinearClassifier:
+    """A linear classifier ``scores = X @ W`` trained by minibatch SGD.
+
+    Attributes
+    ----------
+    W : ndarray of shape (D, C) or None
+        The weights; None until :meth:`train` is called.
+    """
+
+    def __init__(self):
+        self.W = None
+
+    def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200,
+              verbose=False, seed=None):
+        """Train by minibatch stochastic gradient descent.
+
+        On the first call, ``W`` is initialised to ``0.001 * randn(D, C)`` with
+        ``C = max(y) + 1``. Each iteration samples ``batch_size`` examples, calls
+        ``self.loss(X_batch, y_batch, reg)`` and takes one step
+        ``W <- W - learning_rate * dW``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, D)
+            Training data.
+        y : ndarray of shape (N,)
+            Labels in [0, C).
+        learning_rate : float
+        reg : float
+            Regularization strength, passed on to :meth:`loss`.
+        num_iters : int
+            Number of SGD steps.
+        batch_size : int
+            Examples per step.
+        verbose : bool
+            Print the loss every 100 iterations.
+        seed : int or None
+            Seed of the initial weights and of the minibatch sampling.
+
+        Returns
+        -------
+        loss_history : list of float
+            The loss at every iteration.
+        """
+        X = check_features(X, "X")
+        y = check_labels(y, "y", num_examples=X.shape[0])
+        num_train, dim = X.shape
+        num_classes = int(np.max(y)) + 1
+        rng = np.random.default_rng(seed)
+        if self.W is None:
+            self.W = 0.001 * rng.standard_normal((dim, num_classes))
+
+        loss_history = []
+        for it in range(num_iters):
+            # TODO: Train by minibatch stochastic gradient descent.
+            raise NotImplementedError('LinearClassifier.train in linear_classifier/models.py is not implemented yet: Train by minibatch stochastic gradient descent. Replace this line with your code (the docstring above says what to return).')
+            loss_history.append(float(loss))
+            if verbose and it % 100 == 0:
+                print(f"iteration {it} / {num_iters}: loss {loss:.6f}")
+        return loss_history
+
+    def predict(self, X):
+        """Predict a label for every row of ``X``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, D)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (N,), int
+            The class with the highest score for each row.
+        """
+        if self.W is None:
+            raise RuntimeError("This classifier has no weights yet: call train(X, y) before predict(X).")
+        X = check_features(X, "X", num_features=self.W.shape[0])
+        y_pred = np.zeros(X.shape[0], dtype=int)
+        # TODO: Predict a label for every row of ``X``.
+        raise NotImplementedError('LinearClassifier.predict in linear_classifier/models.py is not implemented yet: Predict a label for every row of ``X``. Replace this line with your code (the docstring above says what to return).')
+        return y_pred
+
+    def loss(self, X_batch, y_batch, reg):
+        """Loss and gradient on a minibatch; subclasses choose the loss.
+
+        Returns ``(loss, dW)`` with ``dW`` of ``self.W``'s shape.
+        """
+        raise NotImplementedError("LinearClassifier is abstract: use LinearSVM or Softmax.")
+
+
+class LinearSVM(LinearClassifier):
+    """A linear classifier with the multiclass SVM (hinge) loss."""
+
+    def loss(self, X_batch, y_batch, reg):
+        return svm_loss_vectorized(self.W, X_batch, y_batch, reg)
+
+
+class Softmax(LinearClassifier):
+    """A linear classifier with the softmax (cross-entropy) loss."""
+
+    def loss(self, X_batch, y_batch, reg):
+        return softmax_loss_vectorized(self.W, X_batch, y_batch, reg)

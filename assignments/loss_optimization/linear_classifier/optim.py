@@ -1,0 +1,85 @@
+"""First-order update rules and learning-rate schedules.
+
+Update rules follow one interface: ``next_w, config = rule(w, dw, config)``,
+where ``w`` is the current parameter array, ``dw`` the gradient of the loss
+with respect to it, and ``config`` a dict of hyperparameters and state (such
+as the velocity) that the caller passes back on the next step. A rule may
+update ``w`` in place and return it.
+"""
+
+import math
+
+import numpy as np
+
+
+def sgd(w, dw, config=None):
+    """Vanilla (stochastic) gradient descent: ``w <- w - learning_rate * dw``.
+
+    Parameters
+    ----------
+    w : ndarray
+    dw : ndarray of w's shape
+    config : dict or None
+        ``learning_rate`` (default 1e-2).
+
+    Returns
+    -------
+    next_w : ndarray of w's shape
+    config : dict
+        ``config`` with its defaults filled in.
+    """
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    # TODO: Vanilla (stochastic) gradient descent: ``w <- w - learning_rate * dw``.
+    raise NotImplementedError('sgd in linear_classifier/optim.py is not implemented yet: Vanilla (stochastic) gradient descent: ``w <- w - learning_rate * dw``. Replace this line with your code (the docstring above says what to return).')
+    return next_w, config
+
+
+def sgd_momentum(w, dw, config=None):
+    """Gradient descent with momentum.
+
+    Keep a velocity ``v`` (zeros at the first step), then
+    ``v <- momentum * v - learning_rate * dw`` and ``w <- w + v``.
+
+    Parameters
+    ----------
+    w : ndarray
+    dw : ndarray of w's shape
+    config : dict or None
+        ``learning_rate`` (default 1e-2), ``momentum`` (default 0.9) and
+        ``velocity`` (default zeros of w's shape), which this function updates.
+
+    Returns
+    -------
+    next_w : ndarray of w's shape
+    config : dict
+        ``config`` with the new ``velocity``.
+    """
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    velocity = config.get("velocity", np.zeros_like(w))
+    # TODO: Gradient descent with momentum.
+    raise NotImplementedError('sgd_momentum in linear_classifier/optim.py is not implemented yet: Gradient descent with momentum. Replace this line with your code (the docstring above says what to return).')
+    config["velocity"] = velocity
+    return next_w, config
+
+
+def step_decay(learning_rate, t, decay_rate=0.5, decay_every=100):
+    """Step decay: multiply the rate by ``decay_rate`` every ``decay_every`` steps.
+
+    Returns ``learning_rate * decay_rate ** (t // decay_every)`` for step ``t >= 0``.
+    """
+    # TODO: Step decay: multiply the rate by ``decay_rate`` every ``decay_every`` steps.
+    raise NotImplementedError('step_decay in linear_classifier/optim.py is not implemented yet: Step decay: multiply the rate by ``decay_rate`` every ``decay_every`` steps. Replace this line with your code (the docstring above says what to return).')
+
+
+def cosine_decay(learning_rate, t, T):
+    """Cosine decay from ``learning_rate`` at ``t = 0`` to 0 at ``t = T``.
+
+    Returns ``0.5 * learning_rate * (1 + cos(pi * t / T))``.
+    """
+    # TODO: Cosine decay from ``learning_rate`` at ``t = 0`` to 0 at ``t = T``.
+    raise NotImplementedError('cosine_decay in linear_classifier/optim.py is not implemented yet: Cosine decay from ``learning_rate`` at ``t = 0`` to 0 at ``t = T``. Replace this line with your code (the docstring above says what to return).')

@@ -1,0 +1,56 @@
+"""The notebooks' hidden tests: ``hidden_check(group)`` runs the autograder's tests of a group in the kernel.
+
+A notebook's autograded test cell ends with::
+
+    ### BEGIN HIDDEN TESTS
+    from autograder.notebook import hidden_check
+    hidden_check("losses.svm_loss_naive")
+    ### END HIDDEN TESTS
+
+so ``nbgrader autograde`` keeps working: the same tests as ``python -m autograder
+grade``, run on the student's modules imported in the kernel (the working
+directory is the assignment folder) against the reference solution loaded
+under a name of its own. A kernel is not a sandbox: the sandboxed ``grade``
+run is the one to trust, and it flags notebooks that passed only here.
+"""
+
+import contextlib
+import importlib
+import io
+import warnings
+
+import numpy as np
+
+from . import paths
+from .catalogue import GROUPS, Judge, build_plan, run_in_process
+from .grade import student_seed
+from .reference import load_reference
+
+
+def hidden_check(group):
+    """Run every test of ``group`` on the kernel's ``linear_classifier``.
+
+    Prints one ``✓`` line per passed test; raises AssertionError naming each
+    failed test with its diagnosis (never an expected value). Writes nothing
+    to stderr, which nbgrader would count as a failure.
+    """
+    __tracebackhide__ = True  # noqa: F841 (IPython hides this frame from tracebacks)
+    if group not in GROUPS:
+        raise ValueError(f"hidden_check: unknown group {group!r}; the groups are {', '.join(GROUPS)}")
+    plan = build_plan(student_seed("nbgrader kernel"), groups=[group])
+    reference = load_reference()
+
+    def resolve(module):
+        return importlib.import_module(f"{paths.PACKAGE}.{module}")
+
+    with contextlib.redirect_stderr(io.StringIO()), np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outcomes = run_in_process(plan, list(plan.cases), resolve)
+        judge = Judge(plan, reference)
+        verdicts = [judge.verdict(test, outcomes) for test in plan.tests]
+    for verdict in verdicts:
+        if verdict.passed:
+            print(f"✓ {verdict.name}")
+    failed = [verdict for verdict in verdicts if not verdict.passed]
+    if failed:
+        raise AssertionError("\n".join(f"✗ {v.name} ({v.status}): {v.message}" for v in failed)) from None

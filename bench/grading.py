@@ -1,0 +1,521 @@
+"""Grading throughput: ``python -m autograder grade`` against plain ``nbgrader autograde`` on the same class.
+
+A synthetic class (:mod:`bench.synthetic_class`: correct, buggy, stub and faulty submissions made from the
+release) of 10, 50 and 200 students is laid out as nbgrader's ``submitted/`` folder of a throwaway copy of the
+course. For each size, in one run: ``nbgrader autograde loss_optimization --force`` (first, as an instructor
+would run it, so that ``grade`` then writes its scores into the gradebook), then ``python -m autograder grade``
+with ``--jobs 1`` and ``--jobs 2``. Each command's wall time is measured, and its memory by sampling the RSS
+of its whole process tree (grader, sandboxes, kernels) every 0.2 s; memory per job is that peak divided by
+``--jobs`` (nbgrader grades one notebook at a time).
+
+Both tools get the same time limit (:data:`TIMEOUT`: ``grade --timeout`` and nbgrader's
+``ExecutePreprocessor.timeout``; the course's own 300 s would make nbgrader far slower on the hanging
+submissions). nbgrader runs every notebook, so it is measured at 10 and 50 students, and at 200 only when
+its measured rate predicts at most :data:`NBGRADER_BUDGET` seconds; row names say when it was not run.
+
+Issue goals: ``--jobs 2`` at most half of nbgrader's wall time; linear growth (seconds per submission at
+200 within 1.5x of that at 10); constant memory per job. ``notes()`` returns a markdown section with every
+measurement, a linear fit of wall time against class size, and where the grader's time goes for one
+submission (timestamps of the sandbox's events and cProfile of the grading process).
+
+``BENCH_QUICK=1`` (or ``python -m bench.grading --quick``) uses classes of 5 and 10 students.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.timing import row
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = REPO / ".venv" / "bin" / "python"
+SIZES = (10, 50, 200)
+QUICK_SIZES = (5, 10)
+#: nbgrader is always measured at these sizes (or every size, in quick mode)...
+NBGRADER_SIZES = (10, 50)
+#: ...and at a larger one only when its measured seconds per submission predict at most this many seconds.
+NBGRADER_BUDGET = 15 * 60
+#: Seconds allowed per call (grade) and per cell (nbgrader): what caps the import-time endless loop.
+TIMEOUT = 20
+JOBS = (1, 2)
+SAMPLE_SECONDS = 0.2
+MB = 2 ** 20
+
+_notes = ""
+
+
+@dataclass
+class Measurement:
+    """One command's wall time and peak memory."""
+
+    seconds: float
+    peak_tree: int  # bytes: the largest sum of RSS over the command's process tree
+    peak_process: int  # bytes: the largest RSS of any one process of the tree
+    load: tuple  # 1-minute load average before and after
+
+    def per_job(self, jobs):
+        return self.peak_tree / jobs
+
+
+def _environment():
+    env = dict(os.environ)
+    env["PATH"] = f"{PYTHON.parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def measure(command, cwd, log):
+    """Run ``command`` in ``cwd`` (output to ``log``), sampling its process tree's memory; fail loudly."""
+    import psutil
+
+    peak = {"tree": 0, "process": 0}
+    done = threading.Event()
+
+    def sample(root):
+        while not done.is_set():
+            try:
+                processes = [root] + root.children(recursive=True)
+            except psutil.NoSuchProcess:
+                return
+            sizes = []
+            for process in processes:
+                try:
+                    sizes.append(process.memory_info().rss)
+                except psutil.Error:
+                    pass
+            peak["tree"] = max(peak["tree"], sum(sizes))
+            peak["process"] = max(peak["process"], max(sizes, default=0))
+            done.wait(SAMPLE_SECONDS)
+
+    load_before = os.getloadavg()[0]
+    with open(log, "w") as output:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, env=_environment(), stdout=output, stderr=subprocess.STDOUT)
+        sampler = threading.Thread(target=sample, args=(psutil.Process(process.pid),), daemon=True)
+        sampler.start()
+        returncode = process.wait()
+        seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if returncode != 0:
+        tail = Path(log).read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{' '.join(map(str, command))} exited with status {returncode}:\n{tail}")
+    return Measurement(seconds, peak["tree"], peak["process"], (load_before, os.getloadavg()[0]))
+
+
+def grade(course, jobs):
+    out = course / f"graded-jobs{jobs}"
+    command = [str(PYTHON), "-m", "autograder", "grade", "submitted", "--out", str(out), "--jobs", str(jobs),
+               "--timeout", str(TIMEOUT), "--quiet"]
+    return measure(command, course, course / f"grade-jobs{jobs}.log"), out
+
+
+def nbgrader_autograde(course):
+    command = [str(PYTHON), "-m", "nbgrader", "autograde", "loss_optimization", "--force",
+               f"--ExecutePreprocessor.timeout={TIMEOUT}"]
+    return measure(command, course, course / "nbgrader-autograde.log")
+
+
+# -- checks: a benchmark of wrong grading would be worthless ------------------------------
+
+
+def _builder():
+    from bench.synthetic_class import corpus_builder
+
+    return corpus_builder()
+
+
+def check_grade(out, kinds):
+    """Every student has rows, correct students have full marks and stubs none."""
+    grades = _builder().read_grades(out)
+    problems = []
+    for student, kind in kinds.items():
+        rows = grades.get(student, [])
+        score, worth = sum(r["score"] for r in rows), sum(r["max_score"] for r in rows)
+        if not rows or (kind == "correct" and score != worth) or (kind == "stub" and score != 0):
+            problems.append(f"{student} ({kind}): {score:g} / {worth:g}")
+    if problems:
+        raise RuntimeError(f"grade graded {out} wrongly, so its timing means nothing:\n  " + "\n  ".join(problems))
+
+
+def check_nbgrader(course, kinds):
+    """nbgrader graded the students' own modules (exclude_overwriting honoured) and scored the same extremes."""
+    from nbgrader.api import Gradebook
+
+    from autograder import paths
+
+    problems = []
+    for student in kinds:
+        submitted = course / "submitted" / student / paths.ASSIGNMENT / paths.PACKAGE
+        autograded = course / "autograded" / student / paths.ASSIGNMENT / paths.PACKAGE
+        for module in sorted(submitted.glob("*.py")):
+            if module.read_bytes() != (autograded / module.name).read_bytes():
+                problems.append(f"{student}: nbgrader replaced {module.name} (exclude_overwriting not honoured)")
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=paths.ASSIGNMENT) as gradebook:
+        for student, kind in kinds.items():
+            submission = gradebook.find_submission(paths.ASSIGNMENT, student)
+            score, worth = submission.code_score, submission.max_code_score
+            if (kind == "correct" and score != worth) or (kind == "stub" and score != 0):
+                problems.append(f"{student} ({kind}): nbgrader scored {score:g} / {worth:g}")
+    if problems:
+        raise RuntimeError("nbgrader autograde did not grade the students' code, so its timing means nothing:\n  "
+                           + "\n  ".join(problems))
+
+
+# -- where the time goes for one submission -----------------------------------------------
+
+
+class _InlineExecutor:
+    """A stand-in for ThreadPoolExecutor that runs each task at once in the calling thread."""
+
+    def __init__(self, max_workers=None):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def submit(self, function, *args, **kwargs):
+        from concurrent.futures import Future
+
+        future = Future()
+        try:
+            future.set_result(function(*args, **kwargs))
+        except BaseException as error:  # noqa: BLE001 (handed to the caller through the future)
+            future.set_exception(error)
+        return future
+
+
+def _profile_child(submitted, out, report):
+    """In a fresh process: grade ``submitted`` (one student) in-process, timing each phase; write JSON to ``report``.
+
+    Phases are timed by wrapping the grader's functions (outermost call only) and by timestamping each
+    event the sandboxed worker sends (``ready``, ``import``/``imported``, ``start``/``result``, ``done``).
+    """
+    import cProfile
+    import io
+    import pstats
+    import types
+
+    import psutil
+
+    python_start = time.time() - psutil.Process().create_time()
+    imports = {}
+    started = time.perf_counter()
+    import autograder.feedback  # noqa: F401 (imported here to time the grader's imports)
+    import autograder.grade as grade_module
+    import autograder.gradebook  # noqa: F401
+    import autograder.summary  # noqa: F401
+    import tqdm  # noqa: F401
+    from autograder import catalogue, sandbox, submissions
+
+    imports["the grader's modules (numpy, tqdm)"] = time.perf_counter() - started
+    started = time.perf_counter()
+    import nbformat  # noqa: F401 (grade_batch imports it to list the notebooks)
+
+    imports["nbformat (jsonschema, rfc3987_syntax's grammars)"] = time.perf_counter() - started
+    started = time.perf_counter()
+    import matplotlib.figure  # noqa: F401 (the summary's plots)
+
+    imports["matplotlib"] = time.perf_counter() - started
+    started = time.perf_counter()
+    import nbgrader.api  # noqa: F401 (the gradebook)
+
+    imports["nbgrader.api (the gradebook, when there is one)"] = time.perf_counter() - started
+    # Grade in this thread, as --jobs 1 does in its one worker thread, so that cProfile sees the work.
+    grade_module.ThreadPoolExecutor = _InlineExecutor
+    phases, depth = {}, [0]
+
+    def timed(owner, name, label):
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            depth[0] += 1
+            begin = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+                if depth[0] == 0:
+                    phases[label] = phases.get(label, 0.0) + time.perf_counter() - begin
+
+        setattr(owner, name, wrapper)
+
+    timed(grade_module, "_prepare", "setup: points, reference import and self-test, sandbox probe")
+    timed(submissions, "expected_notebooks", "list the release notebooks")
+    timed(submissions, "notebook_notes", "read the notebooks")
+    timed(submissions, "copy_package", "copy the package to scratch")
+    timed(catalogue, "build_plan", "build the student's inputs")
+    timed(catalogue.Judge, "verdict", "judge: reference runs and comparisons")
+    timed(sandbox.Sandbox, "_run_once", "sandbox")
+    timed(grade_module, "write_outputs", "write grades.csv, feedback pages, summary")
+
+    events, runs = [], []
+    original_run_once = sandbox.Sandbox._run_once
+
+    def run_once(self, calls, *args, **kwargs):
+        runs.append(time.perf_counter())
+        return original_run_once(self, calls, *args, **kwargs)
+
+    sandbox.Sandbox._run_once = run_once
+
+    def loads(line):
+        event = json.loads(line)
+        events.append((time.perf_counter(), event.get("event"), event.get("module") or event.get("call")))
+        return event
+
+    sandbox.json = types.SimpleNamespace(loads=loads, dumps=json.dumps)
+
+    profiler = cProfile.Profile()
+    begin = time.perf_counter()
+    profiler.enable()
+    result = grade_module.grade_batch(submitted, out, jobs=1, timeout=TIMEOUT, progress=False)
+    profiler.disable()
+    total = time.perf_counter() - begin
+
+    inside = {"sandbox start (bwrap, Python, numpy)": 0.0, "student module imports": 0.0}
+    calls_by_module, opened = {}, {}
+    run_starts = iter(runs)
+    for moment, kind, what in events:
+        if kind == "ready":
+            inside["sandbox start (bwrap, Python, numpy)"] += moment - next(run_starts)
+        elif kind in ("import", "start"):
+            opened[what] = moment
+        elif kind in ("imported", "import_failed"):
+            inside["student module imports"] += moment - opened.pop(what)
+        elif kind == "result":
+            module = what.split(".")[0]
+            calls_by_module[module] = calls_by_module.get(module, 0.0) + moment - opened.pop(what)
+    for module, seconds in calls_by_module.items():
+        inside[f"student calls: {module}"] = seconds
+    inside["sandbox: argument decoding, result encoding, teardown"] = (
+        phases.get("sandbox", 0.0) - sum(inside.values()))
+
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(10)
+    table = text.getvalue().splitlines()
+    header = next(index for index, line in enumerate(table) if line.lstrip().startswith("ncalls"))
+    top = [line.rstrip().replace(str(REPO / ".venv"), ".venv") for line in table[header:] if line.strip()]
+    Path(report).write_text(json.dumps({
+        "python_start": python_start, "imports": imports, "total": total, "phases": phases, "sandbox": inside,
+        "restarts": len(runs), "score": result.students[0].score, "max_score": result.students[0].max_score,
+        "top": top[:11],
+    }), encoding="utf-8")
+
+
+def profile_one(course):
+    """Where ``grade`` spends its time on one correct submission: a dict of phases (see :func:`_profile_child`)."""
+    student = next(p for p in sorted((course / "submitted").iterdir()) if p.name.endswith("reference_unchanged"))
+    folder = course / "profile"
+    shutil.copytree(student, folder / "submitted" / student.name, symlinks=True)
+    report = folder / "report.json"
+    script = ("import sys; from bench.grading import _profile_child; "
+              "_profile_child(sys.argv[1], sys.argv[2], sys.argv[3])")
+    wall = time.perf_counter()
+    subprocess.run([str(PYTHON), "-c", script, str(folder / "submitted"), str(folder / "out"), str(report)],
+                   cwd=REPO, env=_environment(), check=True, capture_output=True, text=True)
+    profile = json.loads(report.read_text(encoding="utf-8"))
+    profile["wall"] = time.perf_counter() - wall
+    return profile
+
+
+# -- the run ------------------------------------------------------------------------------
+
+
+def _sizes():
+    return QUICK_SIZES if os.environ.get("BENCH_QUICK") == "1" else SIZES
+
+
+def run(sizes=None, nbgrader_sizes=None):
+    """Measure every size; return the result rows (and keep the markdown of :func:`notes`)."""
+    global _notes
+    from bench import synthetic_class
+
+    sizes = tuple(sorted(sizes or _sizes()))
+    always = set(nbgrader_sizes) if nbgrader_sizes is not None else (
+        set(sizes) if sizes == QUICK_SIZES else set(NBGRADER_SIZES) & set(sizes))
+    measured, skipped, kinds_of = {}, {}, {}
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        tmp = Path(tmp)
+        print("  building the course and its release ...", flush=True)
+        template = synthetic_class.make_course(tmp / "template")
+        builder = synthetic_class.corpus_builder()
+        profile = None
+        for size in sizes:
+            course = tmp / f"class-{size}"
+            shutil.copytree(template, course, symlinks=True)
+            kinds = synthetic_class.populate(course, size, builder)
+            kinds_of[size] = kinds
+            results = measured[size] = {}
+            rate = max((results_["nbgrader"].seconds / n for n, results_ in measured.items()
+                        if "nbgrader" in results_), default=None)
+            estimate = rate * size if rate is not None else None
+            if size in always or (estimate is not None and estimate <= NBGRADER_BUDGET):
+                print(f"  {size} submissions: nbgrader autograde ...", flush=True)
+                results["nbgrader"] = nbgrader_autograde(course)
+                check_nbgrader(course, kinds)
+            else:
+                skipped[size] = estimate
+            for jobs in JOBS:
+                print(f"  {size} submissions: grade --jobs {jobs} ...", flush=True)
+                results[f"jobs{jobs}"], out = grade(course, jobs)
+                check_grade(out, kinds)
+            if profile is None:
+                print("  profiling one submission ...", flush=True)
+                profile = profile_one(course)
+            shutil.rmtree(course)
+    rows = _rows(sizes, measured, skipped)
+    _notes = _markdown(sizes, measured, skipped, kinds_of[sizes[-1]], profile)
+    return rows
+
+
+def _nbgrader_scope(measured, skipped):
+    if not skipped:
+        return ""
+    with_nbgrader = sorted(size for size, results in measured.items() if "nbgrader" in results)
+    return f" (nbgrader run at {' and '.join(map(str, with_nbgrader))} only: {_skip_reason(skipped)})"
+
+
+def _skip_reason(skipped):
+    estimates = [f"{size}: ~{seconds / 60:.0f} min" for size, seconds in sorted(skipped.items()) if seconds]
+    if not estimates:
+        return "not requested"
+    return f"estimated {', '.join(estimates)} > {NBGRADER_BUDGET // 60} min"
+
+
+def _rows(sizes, measured, skipped):
+    rows = []
+    scope = _nbgrader_scope(measured, skipped)
+    for size in sizes:
+        results = measured[size]
+        if "nbgrader" not in results:
+            continue
+        nbgrader = results["nbgrader"].seconds / size
+        rows.append(row(f"grade --jobs 2 / nbgrader autograde, s per submission, {size} submissions{scope}",
+                        results["jobs2"].seconds / size, "s", nbgrader, ("<=", 0.5)))
+        rows.append(row(f"grade --jobs 1 / nbgrader autograde, s per submission, {size} submissions",
+                        results["jobs1"].seconds / size, "s", nbgrader, ("<=", 1.0)))
+    small, large = sizes[0], sizes[-1]
+    for jobs in JOBS:
+        key = f"jobs{jobs}"
+        rows.append(row(f"s per submission at {large} / at {small} (grade --jobs {jobs}): linear growth",
+                        measured[large][key].seconds / large, "s", measured[small][key].seconds / small,
+                        ("<=", 1.5)))
+    for jobs in JOBS:
+        key = f"jobs{jobs}"
+        rows.append(row(f"peak memory per job at {large} / at {small} (grade --jobs {jobs}, RSS of the process tree)",
+                        measured[large][key].per_job(jobs) / MB, "MB", measured[small][key].per_job(jobs) / MB,
+                        ("<=", 1.25)))
+    rows.append(row(f"grade --jobs 2 / --jobs 1 wall time, {large} submissions (2 cores)",
+                    measured[large]["jobs2"].seconds, "s", measured[large]["jobs1"].seconds, ("<=", 0.6)))
+    return rows
+
+
+def _fit(points):
+    """Least-squares ``seconds = fixed + per_submission * size`` over (size, seconds) pairs."""
+    if len(points) < 2:
+        return None
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x, _ in points)
+    return mean_y - slope * mean_x, slope
+
+
+def _markdown(sizes, measured, skipped, kinds, profile):
+    from collections import Counter
+
+    tools = [("grade --jobs 1", "jobs1", 1), ("grade --jobs 2", "jobs2", 2), ("nbgrader autograde", "nbgrader", 1)]
+    mix = Counter(kinds.values())
+    lines = [
+        "## Grading throughput",
+        "",
+        f"Synthetic class, repeating every 10 students: 4 correct, 3 buggy, 1 stub, 2 faulty (syntax error, "
+        f"import-time endless loop, 4 GB memory hog); at {sizes[-1]}: "
+        + ", ".join(f"{count} {kind}" for kind, count in sorted(mix.items()))
+        + f". Time limit {TIMEOUT} s for both tools (grade --timeout, nbgrader ExecutePreprocessor.timeout). "
+          "Memory: peak of the summed RSS of the command's process tree, sampled every "
+          f"{SAMPLE_SECONDS} s (shared libraries count once per process).",
+        "",
+        "| submissions | tool | wall (s) | s per submission | peak tree RSS (MB) | per job (MB) | "
+        "largest process (MB) | load avg before/after |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for size in sizes:
+        for label, key, jobs in tools:
+            m = measured[size].get(key)
+            if m is None:
+                why = f"estimated {skipped[size] / 60:.0f} min" if skipped[size] else "not requested"
+                lines.append(f"| {size} | {label} | not run ({why}) | | | | | |")
+                continue
+            lines.append(f"| {size} | {label} | {m.seconds:.1f} | {m.seconds / size:.2f} | {m.peak_tree / MB:.0f} | "
+                         f"{m.per_job(jobs) / MB:.0f} | {m.peak_process / MB:.0f} | {m.load[0]:.1f} / {m.load[1]:.1f} |")
+    lines.append("")
+    for label, key, _ in tools:
+        fit = _fit([(size, measured[size][key].seconds) for size in sizes if key in measured[size]])
+        if fit:
+            lines.append(f"- {label}: wall ≈ {fit[0]:.1f} s + {fit[1]:.2f} s × submissions (least squares).")
+    if profile:
+        lines += ["", _profile_markdown(profile)]
+    return "\n".join(lines) + "\n"
+
+
+def _profile_markdown(profile):
+    lines = [
+        f"### Where grade's time goes: one correct submission, --jobs 1 ({profile['wall']:.1f} s wall, "
+        f"score {profile['score']:g}/{profile['max_score']:g}, {profile['restarts']} sandbox run(s))",
+        "",
+        "| phase | seconds |",
+        "|---|---|",
+        f"| Python start | {profile['python_start']:.2f} |",
+    ]
+    lines += [f"| import {label} | {seconds:.2f} |" for label, seconds in profile["imports"].items()]
+    phases = dict(profile["phases"])
+    sandbox = phases.pop("sandbox", 0.0)
+    for label, seconds in sorted(phases.items(), key=lambda item: -item[1]):
+        lines.append(f"| {label} | {seconds:.2f} |")
+    lines.append(f"| sandbox, in all | {sandbox:.2f} |")
+    for label, seconds in sorted(profile["sandbox"].items(), key=lambda item: -item[1]):
+        lines.append(f"| &nbsp;&nbsp;{label} | {seconds:.2f} |")
+    accounted = sum(profile["phases"].values())
+    lines.append(f"| rest of grade_batch (threads, gradebook, bookkeeping) | {profile['total'] - accounted:.2f} |")
+    lines += ["", "cProfile of grade_batch in the grading process, top 10 by own time:", "",
+              "```", *profile["top"], "```"]
+    return "\n".join(lines)
+
+
+def notes():
+    """The markdown section of the last :func:`run`: every measurement and the one-submission profile."""
+    return _notes
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.grading", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help=f"classes of {QUICK_SIZES} (as BENCH_QUICK=1)")
+    parser.add_argument("--sizes", type=int, nargs="+", help="class sizes to measure")
+    parser.add_argument("--nbgrader-sizes", type=int, nargs="*",
+                        help="sizes at which nbgrader always runs (others: only within the budget)")
+    parser.add_argument("--notes", type=Path, help="also write the markdown section to this file")
+    args = parser.parse_args(argv)
+    rows = run(sizes=QUICK_SIZES if args.quick else args.sizes, nbgrader_sizes=args.nbgrader_sizes)
+    for r in rows:
+        print(f"{r['name']}: {r['value']:.4g} {r['unit']} / {r['baseline']:.4g} {r['unit']} = {r['ratio']:.3g} "
+              f"(goal {r['goal']}: {'met' if r['met'] else 'NOT met'})")
+    print()
+    print(notes())
+    if args.notes:
+        args.notes.write_text(notes(), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,282 @@
+"""The autograder's tests judged in-process: full marks for the reference and for other correct
+formulations, nothing for the release stubs, a diagnosis for common mistakes, and no expected value
+in what a hidden test says."""
+
+import re
+
+import numpy as np
+import pytest
+
+from autograder import catalogue, worker
+from autograder.points import group_points, load_points
+from autograder.reference import Reference, load_reference
+from grading_support import make_submission
+
+
+def grade_in_process(package_dir, seed=3, groups=None):
+    """Verdicts of every test for the package at ``package_dir`` (loaded under an alias of its own)."""
+    package = Reference(package_dir)
+    plan = catalogue.build_plan(seed, groups)
+    outcomes = catalogue.run_in_process(plan, list(plan.cases), package.module)
+    judge = catalogue.Judge(plan, load_reference())
+    return {test.name: judge.verdict(test, outcomes) for test in plan.tests}
+
+
+def package_with(tmp_path, base="reference", **append):
+    """A submission's package directory: ``append`` maps module names to code added at their end."""
+    folder = make_submission(tmp_path, "student", base, {f"{m}.py": code for m, code in append.items()})
+    return folder / "linear_classifier"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2 ** 62 + 7])
+def test_reference_passes_every_test_for_any_seed(seed):
+    reference = load_reference()
+    verdicts = grade_in_process(reference.package_dir, seed)
+    assert [name for name, v in verdicts.items() if not v.passed] == []
+    assert list(verdicts) == catalogue.all_test_names()
+
+
+def test_release_stubs_fail_every_test_as_not_implemented(tmp_path):
+    verdicts = grade_in_process(package_with(tmp_path, "stubs"))
+    assert {v.status for v in verdicts.values()} == {"not_implemented"}
+
+
+def test_points_give_every_test_a_value_and_every_group_some_points():
+    points = load_points()
+    assert list(points) == catalogue.all_test_names()
+    assert all(total > 0 for total in group_points(points).values())
+    assert all(name.split(".")[0] + "." + name.split(".")[1] in catalogue.GROUPS for name in points)
+
+
+def test_inputs_are_reproducible_per_seed_and_differ_between_seeds():
+    first, again, other = (catalogue.build_plan(s) for s in (11, 11, 12))
+    key = "losses.svm_loss_naive@basic"
+    assert np.array_equal(first.cases[key].args["W"], again.cases[key].args["W"])
+    assert not np.array_equal(first.cases[key].args["W"], other.cases[key].args["W"])
+
+
+def test_inputs_cover_the_shapes_and_values_the_issue_asks_for():
+    plan = catalogue.build_plan(5)
+    shapes = {(len(c.args["y"]), *c.args["W"].shape) for c in plan.cases.values() if c.runner == "loss"}
+    N, D, C = zip(*shapes)
+    assert 1 in N and 2 in C and any(c not in (2, 10) for c in C) and 1 in D and max(D) >= 100
+    W_zero = plan.cases["losses.svm_loss_naive@zero_weights"].args["W"]
+    assert np.all(W_zero == 0)
+    large = plan.cases["losses.softmax_loss_naive@large_scores"].args
+    assert np.abs(large["X"] @ large["W"]).max() > 800  # exp() overflows without the max shift
+    assert plan.cases["losses.svm_loss_naive@large_reg"].args["reg"] >= 100
+
+
+ALTERNATIVES = {
+    "momentum as in the lecture's second form": {"optim": """
+        def sgd_momentum(w, dw, config=None):
+            config = {} if config is None else config
+            config.setdefault("learning_rate", 1e-2)
+            config.setdefault("momentum", 0.9)
+            v = config["momentum"] * config.get("velocity", np.zeros_like(w)) + dw
+            config["velocity"] = v
+            return w - config["learning_rate"] * v, config
+        """},
+    "sgd updating w in place": {"optim": """
+        def sgd(w, dw, config=None):
+            config = {} if config is None else config
+            config.setdefault("learning_rate", 1e-2)
+            w -= config["learning_rate"] * dw
+            return w, config
+        """},
+    "L1 subgradient 1 at zero": {"regularization": """
+        def l1_penalty(W):
+            return float(np.abs(W).sum()), np.where(W >= 0, 1.0, -1.0)
+
+        def elastic_net_penalty(W, beta=0.5):
+            return float(np.sum(beta * W * W + np.abs(W))), 2 * beta * W + np.where(W > 0, 1.0, -1.0)
+        """},
+    "minibatches without replacement": {"models": """
+        def _train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False,
+                   seed=None):
+            rng = np.random.default_rng(seed)
+            if self.W is None:
+                self.W = 0.001 * rng.standard_normal((X.shape[1], int(np.max(y)) + 1))
+            history = []
+            for _ in range(num_iters):
+                rows = rng.permutation(X.shape[0])[:batch_size]
+                loss, grad = self.loss(X[rows], y[rows], reg)
+                self.W = self.W - learning_rate * grad
+                history.append(loss)
+            return history
+
+        LinearClassifier.train = _train
+        """},
+    "gradient checks that step x by +h, -2h, +h and sample flat indices": {"gradients": """
+        def eval_numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros_like(x, dtype=float)
+            flat, flat_grad = x.reshape(-1), grad.reshape(-1)
+            for i in range(flat.size):
+                flat[i] += h
+                plus = f(x)
+                flat[i] -= 2 * h
+                minus = f(x)
+                flat[i] += h
+                flat_grad[i] = (plus - minus) / (2 * h)
+            return grad
+
+        def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
+            state = np.random.RandomState(seed)
+            errors = []
+            for _ in range(num_checks):
+                ix = np.unravel_index(state.randint(x.size), x.shape)
+                old = x[ix]
+                x[ix] = old + h
+                plus = f(x)
+                x[ix] = old - h
+                minus = f(x)
+                x[ix] = old
+                num, ana = (plus - minus) / (2 * h), analytic_grad[ix]
+                errors.append(0.0 if num == ana == 0 else abs(num - ana) / (abs(num) + abs(ana)))
+            return np.array(errors)
+        """},
+}
+
+
+@pytest.mark.parametrize("name", ALTERNATIVES)
+def test_other_correct_formulations_get_full_marks(tmp_path, name):
+    verdicts = grade_in_process(package_with(tmp_path, **ALTERNATIVES[name]))
+    assert [f"{n}: {v.message}" for n, v in verdicts.items() if not v.passed] == []
+
+
+MISTAKES = [
+    ("svm counts the correct class", "losses", """
+        def svm_loss_vectorized(W, X, y, reg):
+            scores = X @ W
+            margins = np.maximum(0, scores - scores[np.arange(len(y)), y][:, None] + 1)
+            loss = margins.sum() / len(y) + reg * np.sum(W * W)
+            coefficients = (margins > 0).astype(float)
+            coefficients[np.arange(len(y)), y] -= coefficients.sum(axis=1)
+            return loss, X.T @ coefficients / len(y) + 2 * reg * W
+        """, "losses.svm_loss_vectorized.loss", r"1 too high"),
+    ("regularization gradient not doubled", "losses", """
+        _correct = svm_loss_vectorized
+        def svm_loss_vectorized(W, X, y, reg):
+            loss, dW = _correct(W, X, y, reg)
+            return loss, dW - reg * W
+        """, "losses.svm_loss_vectorized.gradient", r"2 \* reg \* W"),
+    ("softmax without the max shift", "losses", """
+        def softmax_loss_vectorized(W, X, y, reg):
+            scores = X @ W
+            probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+            loss = -np.log(probs[np.arange(len(y)), y]).mean() + reg * np.sum(W * W)
+            probs[np.arange(len(y)), y] -= 1
+            return loss, X.T @ probs / len(y) + 2 * reg * W
+        """, "losses.softmax_loss_vectorized.loss.large_scores", r"subtract each row's maximum"),
+    ("softmax modifies X in place", "losses", """
+        _correct = softmax_loss_naive
+        def softmax_loss_naive(W, X, y, reg):
+            result = _correct(W, X, y, reg)
+            X *= 1.0 + 1e-3
+            return result
+        """, "losses.softmax_loss_naive.inputs_unmodified", r"modified its input X"),
+    ("forward differences", "gradients", """
+        def eval_numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros(x.shape)
+            base = f(x)
+            for ix in np.ndindex(x.shape):
+                old = x[ix]
+                x[ix] = old + h
+                grad[ix] = (f(x) - base) / h
+                x[ix] = old
+            return grad
+        """, "gradients.eval_numerical_gradient.values", r"forward difference"),
+    ("grad_check_sparse returns only the largest error", "gradients", """
+        _correct = grad_check_sparse
+        def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
+            return float(np.max(_correct(f, x, analytic_grad, num_checks, h, seed)))
+        """, "gradients.grad_check_sparse.errors", r"not a single number"),
+    ("L2 gradient without the factor 2", "regularization", """
+        def l2_penalty(W):
+            return float(np.sum(W * W)), W.copy()
+        """, "regularization.l2_penalty.gradient", r"2 \* W"),
+    ("step decay without the floor", "optim", """
+        def step_decay(learning_rate, t, decay_rate=0.5, decay_every=100):
+            return learning_rate * decay_rate ** (t / decay_every)
+        """, "optim.step_decay.values", r"integer division"),
+    ("momentum that forgets its velocity", "optim", """
+        def sgd_momentum(w, dw, config=None):
+            config = {} if config is None else config
+            config.setdefault("learning_rate", 1e-2)
+            return w - config["learning_rate"] * dw, config
+        """, "optim.sgd_momentum.steps", r"velocity"),
+    ("training on the whole set", "models", """
+        def _train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False,
+                   seed=None):
+            if self.W is None:
+                self.W = 0.001 * np.random.default_rng(seed).standard_normal((X.shape[1], int(np.max(y)) + 1))
+            history = []
+            for _ in range(num_iters):
+                loss, grad = self.loss(X, y, reg)
+                self.W -= learning_rate * grad
+                history.append(loss)
+            return history
+
+        LinearClassifier.train = _train
+        """, "models.LinearSVM.batch_size", r"whole training set"),
+]
+
+
+@pytest.mark.parametrize("title, module, code, test, diagnosis", MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_common_mistakes_fail_with_their_diagnosis(tmp_path, title, module, code, test, diagnosis):
+    verdicts = grade_in_process(package_with(tmp_path, **{module: code}))
+    assert verdicts[test].status == "failed"
+    assert re.search(diagnosis, verdicts[test].message), verdicts[test].message
+    untouched = [n for n, v in verdicts.items() if not v.passed and not n.startswith(module) and
+                 not (module == "losses" and n.startswith("models"))]
+    assert untouched == []
+
+
+def test_hidden_tests_never_show_expected_values(tmp_path):
+    package = package_with(tmp_path, losses="""
+        _correct = svm_loss_naive
+        def svm_loss_naive(W, X, y, reg):
+            loss, dW = _correct(W, X, y, reg)
+            return 2 * loss, 2 * dW
+        """)
+    verdicts = grade_in_process(package, seed=8)
+    plan = catalogue.build_plan(8)
+    reference = load_reference().module("losses")
+    hidden = [v for n, v in verdicts.items() if n.startswith("losses.svm_loss_naive.") and v.hidden]
+    assert hidden and all(v.details is None for v in hidden)
+    assert all(v.status == "failed" for v in hidden if not v.name.endswith("inputs_unmodified"))
+    for case in plan.cases.values():
+        if case.target == "svm_loss_naive":
+            loss = reference.svm_loss_vectorized(case.args["W"], case.args["X"], case.args["y"], case.args["reg"])[0]
+            for verdict in hidden:
+                assert f"{loss:.4g}" not in verdict.message
+    visible = verdicts["losses.svm_loss_naive.loss"]
+    assert not visible.hidden and visible.details["expected"] is not None
+
+
+@pytest.mark.parametrize("result", [
+    None, "text", {"outputs": {"loss": 1.0}}, {"outputs": "garbage"},
+    {"outputs": {"loss": {"__array__": "object", "shape": [], "b64": ""}}},
+    {"outputs": {name: {"__array__": "float64", "shape": [3], "b64": "AAAA"} for name in catalogue.OUTPUTS["loss"]}},
+    {"error": {"type": 3}}, {"error": "boom"},
+])
+def test_malformed_results_from_a_sandbox_become_crashed_outcomes(result):
+    case = catalogue.build_plan(0).cases["losses.svm_loss_naive@basic"]
+    assert catalogue.outcome_from_result(case, result).status == "crashed"
+
+
+def test_results_of_the_wrong_shape_fail_only_their_test():
+    plan = catalogue.build_plan(0)
+    judge = catalogue.Judge(plan, load_reference())
+    outcomes = {}
+    for key, case in plan.cases.items():
+        outputs = worker.decode(worker.run_call(case.call(), load_reference().target(case.module, case.target))[
+            "outputs"])
+        if case.target == "svm_loss_naive":
+            outputs.update(loss=np.zeros(7), dW=np.zeros((2, 2, 2)))
+        outcomes[key] = catalogue.Outcome("ok", outputs={k: (v.astype(float) if isinstance(v, np.ndarray) else v)
+                                                         for k, v in outputs.items()})
+    verdicts = {t.name: judge.verdict(t, outcomes) for t in plan.tests}
+    failed = sorted(n for n, v in verdicts.items() if not v.passed)
+    assert failed and all(n.startswith("losses.svm_loss_naive.") for n in failed)
+    assert "losses.svm_loss_naive.inputs_unmodified" not in failed

@@ -1,0 +1,162 @@
+"""``python -m autograder grade``: a small batch end to end, exit codes, outputs, reproducibility, LMS zips."""
+
+import csv
+import json
+import subprocess
+import zipfile
+
+import pytest
+
+from autograder import catalogue, paths
+from grading_support import PYTHON, REPO, make_submission, tree_snapshot
+
+TESTS = catalogue.all_test_names()
+
+
+def grade(submitted, out, *extra):
+    return subprocess.run([str(PYTHON), "-m", "autograder", "grade", str(submitted), "--out", str(out),
+                           "--timeout", "10", *extra], cwd=REPO, capture_output=True, text=True)
+
+
+def read_grades(out):
+    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def scores(rows):
+    totals = {}
+    for row in rows:
+        totals[row["student_id"]] = totals.get(row["student_id"], 0.0) + float(row["score"])
+    return totals
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """Three students graded with --jobs 2: the reference with a corrupt notebook, the stubs, and a
+    reference whose losses.py does not parse and whose gradients.py links to the solution."""
+    root = tmp_path_factory.mktemp("cli")
+    submitted = root / "submitted"
+    make_submission(submitted, "alice", files={"01_loss_functions.ipynb": '{"cells": [ broken'})
+    make_submission(submitted, "bob", "stubs")
+    carol = make_submission(submitted, "carol", append={"losses.py": "def broken(:\n"})
+    (carol / "linear_classifier" / "gradients.py").unlink()
+    (carol / "linear_classifier" / "gradients.py").symlink_to(
+        paths.reference_dir() / "linear_classifier" / "gradients.py")
+    before = tree_snapshot(submitted)
+    completed = grade(submitted, root / "out", "--jobs", "2", "--seed", "5")
+    return {"root": root, "submitted": submitted, "out": root / "out", "completed": completed, "before": before}
+
+
+def test_a_batch_exits_0_with_one_row_per_student_and_test(batch):
+    assert batch["completed"].returncode == 0, batch["completed"].stderr
+    rows = read_grades(batch["out"])
+    assert list(rows[0]) == ["student_id", "test", "score", "max_score", "status", "message"]
+    assert [(r["student_id"], r["test"]) for r in rows] == [(s, t) for s in ("alice", "bob", "carol") for t in TESTS]
+    assert all(any(r["test"].startswith(group + ".") for group in catalogue.GROUPS) for r in rows)
+    assert {r["status"] for r in rows} <= set(catalogue.STATUSES)
+
+
+def test_reference_scores_full_marks_and_stubs_zero(batch):
+    totals = scores(read_grades(batch["out"]))
+    assert totals["alice"] == 100 and totals["bob"] == 0
+
+
+def test_faults_cost_only_the_tests_they_affect(batch):
+    carol = {r["test"]: r for r in read_grades(batch["out"]) if r["student_id"] == "carol"}
+    for name, row in carol.items():
+        if name.startswith(("losses.", "models.")):
+            assert row["status"] == "import_error" and "SyntaxError" in row["message"], row
+        elif name.startswith("gradients."):
+            assert row["status"] == "missing" and "symbolic link" in row["message"], row
+        else:
+            assert row["status"] == "passed", row
+
+
+def test_a_corrupt_notebook_is_reported_but_costs_no_points(batch):
+    results = json.loads((batch["out"] / "alice" / "results.json").read_text())
+    assert results["score"] == 100
+    assert "01_loss_functions.ipynb is not a readable notebook" in results["output"]
+
+
+def test_results_json_follows_gradescope_and_hidden_tests_show_no_expected_values(batch):
+    results = json.loads((batch["out"] / "carol" / "results.json").read_text())
+    assert set(results) >= {"score", "tests", "output", "visibility"}
+    assert [t["name"] for t in results["tests"]] == TESTS
+    for test in results["tests"]:
+        assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}
+        assert test["status"] in ("passed", "failed")
+        if test["visibility"] != "visible":
+            assert "expected:" not in test["output"] and "inputs:" not in test["output"]
+
+
+def test_visible_failures_show_inputs_expected_and_returned_values(tmp_path):
+    submitted = tmp_path / "submitted"
+    make_submission(submitted, "dave", append={"regularization.py": """
+        def l2_penalty(W):
+            return float(np.sum(W * W)), W.copy()
+        """})
+    assert grade(submitted, tmp_path / "out", "--quiet").returncode == 0
+    tests = {t["name"]: t for t in json.loads((tmp_path / "out" / "dave" / "results.json").read_text())["tests"]}
+    visible = tests["regularization.l2_penalty.gradient"]
+    assert visible["visibility"] == "visible" and visible["score"] == 0
+    assert "expected:" in visible["output"] and "got:" in visible["output"] and "W = array" in visible["output"]
+    hidden = tests["regularization.l2_penalty.gradient.edge_cases"]
+    assert hidden["visibility"] == "after_published" and "2 * W" in hidden["output"]
+    assert "expected:" not in hidden["output"]
+
+
+def test_feedback_pages_summary_and_seeds_are_written(batch):
+    out = batch["out"]
+    for student in ("alice", "bob", "carol"):
+        assert "loss_optimization: " + student in (out / student / "feedback.html").read_text()
+    summary = (out / "summary.html").read_text()
+    assert summary.count("data:image/png;base64,") == 2
+    with open(out / "seeds.csv", newline="") as handle:
+        assert [row["student_id"] for row in csv.DictReader(handle)] == ["alice", "bob", "carol"]
+
+
+def test_progress_is_shown_on_stderr(batch):
+    assert "3/3" in batch["completed"].stderr
+
+
+def test_nothing_under_submitted_is_modified(batch):
+    assert tree_snapshot(batch["submitted"]) == batch["before"]
+
+
+def test_regrading_with_the_same_seed_gives_the_same_grades(batch):
+    again = batch["root"] / "again"
+    assert grade(batch["submitted"], again, "--jobs", "1", "--seed", "5", "--quiet").returncode == 0
+    assert (again / "grades.csv").read_bytes() == (batch["out"] / "grades.csv").read_bytes()
+
+
+def test_an_lms_zip_of_the_batch_grades_like_the_folder(batch):
+    archive = batch["root"] / "download.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for path in sorted(batch["submitted"].rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                handle.write(path, "submitted/" + path.relative_to(batch["submitted"]).as_posix())
+    out = batch["root"] / "from-zip"
+    completed = grade(archive, out, "--seed", "5", "--quiet")
+    assert completed.returncode == 0, completed.stderr
+    folder_rows = [r for r in read_grades(batch["out"]) if r["student_id"] != "carol"]
+    zip_rows = [r for r in read_grades(out) if r["student_id"] != "carol"]
+    assert zip_rows == folder_rows
+
+
+@pytest.mark.parametrize("layout", ["missing", "empty", "out_inside", "not_a_zip"])
+def test_grading_that_cannot_run_exits_2_with_a_clear_message(tmp_path, layout):
+    submitted = tmp_path / "submitted"
+    out = tmp_path / "out"
+    if layout == "empty":
+        submitted.mkdir()
+    elif layout == "out_inside":
+        make_submission(submitted, "erin")
+        out = submitted / "graded"
+    elif layout == "not_a_zip":
+        submitted = tmp_path / "grades.txt"
+        submitted.write_text("not a zip")
+    completed = grade(submitted, out, "--quiet")
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("grading could not run:")
+    if layout == "out_inside":
+        assert not out.exists()

@@ -1,0 +1,221 @@
+"""The sandbox: what student code can and cannot reach, and how each fault ends only its own call."""
+
+import os
+import socket
+import textwrap
+import time
+
+import psutil
+import pytest
+
+from autograder import paths, worker
+from autograder.sandbox import Limits, Sandbox, probe_bwrap, sandbox_status
+
+BWRAP, WHY_NOT = probe_bwrap()
+needs_bwrap = pytest.mark.skipif(not BWRAP, reason=f"bubblewrap cannot run here: {WHY_NOT}")
+LIMITS = Limits(timeout=3, startup=60, output_limit=2 ** 20, memory_mb=512)
+
+PROBES = '''
+import os, socket, subprocess, sys, time
+
+def reads_solutions():
+    try:
+        open({solution!r}).read()
+        return 1.0
+    except OSError:
+        return 0.0
+
+def reads_other_student():
+    try:
+        open({other!r}).read()
+        return 1.0
+    except OSError:
+        return 0.0
+
+def lists_course_folder():
+    return float(os.path.exists({course!r}))
+
+def reaches_network():
+    try:
+        socket.create_connection(("127.0.0.1", {port}), timeout=2).close()
+        return 1.0
+    except OSError:
+        return 0.0
+
+def writes_outside():
+    written = 0.0
+    for path in ({outside!r}, os.path.join(os.path.dirname(__file__), "new_file.py")):
+        try:
+            with open(path, "w") as handle:
+                handle.write("x")
+            written += 1.0
+        except OSError:
+            pass
+    return written
+
+def sees_processes():
+    return float(len([p for p in os.listdir("/proc") if p.isdigit()]))
+
+def leaves_processes():
+    subprocess.Popen(["sleep", "300", {token!r}], start_new_session=True)
+    if os.fork() == 0:
+        os.setsid()
+        os.execvp("sleep", ["sleep", "301", {token!r}])
+    return 1.0
+
+def hogs_memory():
+    block = bytearray(4 * 2 ** 30)
+    return float(len(block))
+
+def hangs():
+    while True:
+        pass
+
+def hangs_again():
+    return hangs()
+
+def exits():
+    os._exit(3)
+
+def floods():
+    while True:
+        sys.stdout.write("spam " * 1000 + "\\n")
+
+def answers():
+    return 42.0
+'''
+
+
+def call(target, key=None):
+    return {"key": key or target, "module": "probes", "target": target, "runner": "schedule", "seed": 1,
+            "args": worker.encode({"cases": [{}]})}
+
+
+@pytest.fixture(scope="module")
+def listener():
+    server = socket.create_server(("127.0.0.1", 0))
+    server.listen()
+    yield server
+    server.close()
+
+
+def write_probes(root, listener, token, outside):
+    package = root / "submission" / paths.PACKAGE
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    other = root / "other_student.py"
+    other.write_text("secret = 1\n")
+    solution = paths.reference_dir() / paths.PACKAGE / "losses.py"
+    (package / "probes.py").write_text(textwrap.dedent(PROBES).format(
+        solution=str(solution), other=str(other), course=str(paths.COURSE_ROOT / "solutions"),
+        port=listener.getsockname()[1], outside=str(outside), token=token))
+    return package.parent
+
+
+def value(run, key):
+    report = run.reports[key]
+    assert report.status == "ok", report
+    outputs = worker.decode(report.result["outputs"])
+    return float(outputs["values"][0])
+
+
+ORDER = ["reads_solutions", "reads_other_student", "lists_course_folder", "reaches_network", "writes_outside",
+         "sees_processes", "leaves_processes", "hogs_memory", "hangs", "hangs_again", "exits", "floods", "answers"]
+
+
+@pytest.fixture(scope="module")
+def bwrap_run(tmp_path_factory, listener):
+    root = tmp_path_factory.mktemp("sandbox")
+    token = f"sandbox-token-{os.getpid()}-{time.time_ns()}"
+    outside = root / "written_from_inside"
+    parent = write_probes(root, listener, token, outside)
+    run = Sandbox(LIMITS, "bubblewrap").run([call(name) for name in ORDER], parent)
+    return run, token, outside, parent
+
+
+@needs_bwrap
+def test_student_code_cannot_read_solutions_other_students_or_the_course(bwrap_run):
+    run, *_ = bwrap_run
+    assert value(run, "reads_solutions") == 0.0
+    assert value(run, "reads_other_student") == 0.0
+    assert value(run, "lists_course_folder") == 0.0
+
+
+@needs_bwrap
+def test_student_code_has_no_network(bwrap_run):
+    run, *_ = bwrap_run
+    assert value(run, "reaches_network") == 0.0
+
+
+@needs_bwrap
+def test_student_code_cannot_write_outside_the_sandbox_nor_to_its_own_copy(bwrap_run):
+    run, _, outside, parent = bwrap_run
+    assert value(run, "writes_outside") == 0.0
+    assert not outside.exists()
+    assert not (parent / paths.PACKAGE / "new_file.py").exists()
+
+
+@needs_bwrap
+def test_student_code_sees_only_its_own_processes(bwrap_run):
+    run, *_ = bwrap_run
+    assert value(run, "sees_processes") <= 3
+
+
+@needs_bwrap
+def test_processes_started_by_student_code_do_not_outlive_grading(bwrap_run):
+    run, token, *_ = bwrap_run
+    assert value(run, "leaves_processes") == 1.0
+    survivors = [p.pid for p in psutil.process_iter(["cmdline"]) if token in " ".join(p.info["cmdline"] or [])]
+    assert survivors == []
+
+
+@needs_bwrap
+def test_memory_hog_gets_a_memory_error_and_later_calls_still_run(bwrap_run):
+    run, *_ = bwrap_run
+    report = run.reports["hogs_memory"]
+    assert report.status == "ok" and report.result["error"]["kind"] == "memory"
+    assert value(run, "answers") == 42.0
+
+
+@needs_bwrap
+def test_endless_loop_times_out_and_the_same_function_is_not_run_again(bwrap_run):
+    run, *_ = bwrap_run
+    assert run.reports["hangs"].status == "timeout"
+    assert "3 s" in run.reports["hangs"].message
+    assert run.reports["hangs_again"].status in ("timeout", "ok")  # a different function: run on its own
+
+
+@needs_bwrap
+def test_os_exit_and_output_floods_end_only_their_own_call(bwrap_run):
+    run, *_ = bwrap_run
+    assert run.reports["exits"].status == "crashed"
+    assert "exit status 3" in run.reports["exits"].message
+    assert run.reports["floods"].status == "crashed"
+    assert "output" in run.reports["floods"].message
+    assert len(run.output) <= LIMITS.output_keep
+    assert value(run, "answers") == 42.0
+
+
+@needs_bwrap
+def test_a_second_call_of_a_function_that_hung_is_skipped(tmp_path, listener):
+    parent = write_probes(tmp_path, listener, "unused-token", tmp_path / "unused")
+    run = Sandbox(LIMITS, "bubblewrap").run([call("hangs", "first"), call("hangs", "second"), call("answers")],
+                                            parent)
+    assert run.reports["first"].status == "timeout"
+    assert run.reports["second"].status == "skipped"
+    assert value(run, "answers") == 42.0
+
+
+def test_without_bubblewrap_limits_still_stop_hogs_hangs_and_exits(tmp_path, listener):
+    parent = write_probes(tmp_path, listener, "unused-token", tmp_path / "unused")
+    keys = ["hogs_memory", "hangs", "exits", "answers"]
+    run = Sandbox(LIMITS, "rlimits").run([call(k) for k in keys], parent)
+    assert run.reports["hogs_memory"].result["error"]["kind"] == "memory"
+    assert run.reports["hangs"].status == "timeout"
+    assert run.reports["exits"].status == "crashed"
+    assert value(run, "answers") == 42.0
+
+
+def test_resource_limits_only_mode_comes_with_a_loud_warning():
+    mode, warning = sandbox_status(require=False)
+    assert mode == "rlimits" and "WITHOUT" in warning
