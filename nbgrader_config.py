@@ -26,3 +26,12 @@ c.Autograde.exclude_overwriting = {
 
 # A hung student cell must not stall a whole grading run.
 c.ExecutePreprocessor.timeout = 300
+
+# Feedback is rendered from the autograded notebooks, where the hidden tests were restored: clear them
+# again, and keep only the diagnosis of a failed test cell, not its traceback (which quotes test lines).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "autograder.nbgrader_feedback.HideTestTracebacks",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
