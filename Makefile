@@ -8,7 +8,8 @@ APT_PACKAGES := bubblewrap chromium postgresql
 
 setup: system-packages $(VENV)/.installed
 
-# Sandboxing (bubblewrap) and browser tests (chromium) need system packages; skipped when present.
+# System packages, installed when missing: bubblewrap (the grading sandbox), chromium (browser tests),
+# postgresql (the multi-grader gradebook test).
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

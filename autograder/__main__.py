@@ -10,7 +10,7 @@ def _release(args):
     from .release import ReleaseError, build_release
 
     try:
-        release_dir = build_release(assignment=args.assignment)
+        release_dir = build_release(course_root=args.course_root, assignment=args.assignment)
     except ReleaseError as error:
         print(f"release failed: {error}", file=sys.stderr)
         return 1
@@ -76,6 +76,8 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True)
     release = commands.add_parser("release", help="regenerate assignments/ from solutions/")
     release.add_argument("--assignment", default=paths.ASSIGNMENT)
+    release.add_argument("--course-root", default=str(paths.COURSE_ROOT),
+                         help="the nbgrader course to build (default: the one this autograder belongs to)")
     release.set_defaults(run=_release)
 
     grade = commands.add_parser(

@@ -61,6 +61,14 @@ def test_softmax_loss_stays_finite_for_the_lectures_huge_scores(reference, name)
     assert np.all(np.isfinite(dW))
 
 
+@pytest.mark.parametrize("name", ["softmax_loss_naive", "softmax_loss_vectorized"])
+def test_softmax_loss_stays_finite_when_the_correct_probability_underflows(reference, name):
+    W, X = scores_as_problem([[0.0, 1000.0, -5.0]])
+    loss, dW = getattr(reference.losses, name)(W, X, np.array([0]), 0.0)
+    assert loss == pytest.approx(1000.0)
+    assert np.all(np.isfinite(dW))
+
+
 def test_svm_and_softmax_disagree_on_which_scores_need_work(reference):
     # The lecture's comparison: with the correct class first, the SVM is already satisfied by
     # all three score vectors, while softmax still wants the correct class further ahead.

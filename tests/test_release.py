@@ -144,12 +144,8 @@ def test_the_release_is_rebuilt_byte_for_byte(course_copy):
 def test_the_release_command_reports_failure_without_a_traceback(course_copy):
     losses = course_copy / paths.SOURCE_DIR / paths.ASSIGNMENT / paths.PACKAGE / "losses.py"
     losses.write_text(losses.read_text().replace("    ### BEGIN SOLUTION\n", "", 1))
-    script = (
-        "import sys; from autograder import __main__ as cli, release, paths; "
-        f"paths.COURSE_ROOT = __import__('pathlib').Path({str(course_copy)!r}); "
-        "sys.exit(cli.main(['release']))"
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=course_copy)
+    result = subprocess.run([sys.executable, "-m", "autograder", "release", "--course-root", str(course_copy)],
+                            capture_output=True, text=True, cwd=course_copy)
     assert result.returncode == 1
     assert "release failed" in result.stderr and "without a matching begin" in result.stderr
     assert "Traceback" not in result.stderr

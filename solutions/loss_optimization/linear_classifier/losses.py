@@ -130,9 +130,10 @@ def softmax_loss_naive(W, X, y, reg):
     for i in range(num_train):
         scores = X[i].dot(W)
         scores = scores - np.max(scores)
-        exp_scores = np.exp(scores)
-        probs = exp_scores / np.sum(exp_scores)
-        loss += -np.log(probs[y[i]])
+        # -log p_y = log(sum exp s) - s_y stays finite even where p_y underflows to 0.
+        log_normalizer = np.log(np.sum(np.exp(scores)))
+        probs = np.exp(scores - log_normalizer)
+        loss += log_normalizer - scores[y[i]]
         for j in range(num_classes):
             dW[:, j] += (probs[j] - (j == y[i])) * X[i]
     loss = loss / num_train + reg * np.sum(W * W)
