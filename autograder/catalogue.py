@@ -443,11 +443,20 @@ def _loss_kind(case):
 
 
 def _loss_parts(judge, case):
-    """Per-example losses, data gradient and (SVM) squared hinge of the reference, for diagnoses."""
+    """Per-example losses, data gradient, (SVM) squared hinge and per-example score gradients of the
+    reference, for diagnoses.
+
+    The score gradient of example i is the gradient of its data loss with respect to its row of scores
+    X[i] @ W, recovered from the reference's dW for that example alone, which is outer(X[i], it).
+    """
     def compute():
         function = judge.reference.target("losses", case.reference[0].split(".")[1])
         W, X, y = case.args["W"], case.args["X"], case.args["y"]
-        per_example = np.array([function(W, X[i:i + 1], y[i:i + 1], 0.0)[0] for i in range(len(y))])
+        singles = [function(W, X[i:i + 1], y[i:i + 1], 0.0) for i in range(len(y))]
+        per_example = np.array([loss for loss, _ in singles])
+        norms = np.einsum("nd,nd->n", X, X)
+        score_grads = np.array([X[i] @ dW / norms[i] if norms[i] > 0 else np.zeros(W.shape[1])
+                                for i, (_, dW) in enumerate(singles)])
         data_grad = function(W, X, y, 0.0)[1]
         squared = None
         if _loss_kind(case) == "svm":
@@ -455,9 +464,32 @@ def _loss_parts(judge, case):
             margins = np.maximum(0.0, scores - scores[np.arange(len(y)), y][:, None] + 1.0)
             margins[np.arange(len(y)), y] = 0.0
             squared = float(np.mean(np.sum(margins ** 2, axis=1)))
-        return per_example, data_grad, squared
+        return per_example, data_grad, squared, score_grads
 
     return judge.cached(("loss-parts",) + case.reference, compute)
+
+
+def _class_losses(judge, case):
+    """The reference loss of each example under each label: entry [i, c] is -log p[i, c] for softmax."""
+    def compute():
+        function = judge.reference.target("losses", case.reference[0].split(".")[1])
+        W, X = case.args["W"], case.args["X"]
+        return np.array([[function(W, X[i:i + 1], np.array([c]), 0.0)[0] for c in range(W.shape[1])]
+                         for i in range(X.shape[0])])
+
+    return judge.cached(("class-losses",) + case.reference, compute)
+
+
+def _svm_gradient_parts(judge, case):
+    """The reference data gradient split into its wrong-class and correct-class columns, and the
+    number of violated margins of each example (the wrong-class entries of its score gradient)."""
+    _, _, _, score_grads = _loss_parts(judge, case)
+    X, y = case.args["X"], case.args["y"]
+    rows = np.arange(len(y))
+    wrong = score_grads.copy()
+    wrong[rows, y] = 0.0
+    correct = score_grads - wrong
+    return X.T @ wrong / len(y), X.T @ correct / len(y), wrong.sum(axis=1)
 
 
 def check_loss_value(judge, case, got):
@@ -470,10 +502,13 @@ def check_loss_value(judge, case, got):
         return None
     hints = judge.diagnosis.diagnose_result_type(float(loss), None, W)
     if not hints:
-        per_example, _, squared = _loss_parts(judge, case)
+        per_example, _, squared, _ = _loss_parts(judge, case)
         reg_term = case.args["reg"] * float(np.sum(W * W))
         hints = judge.diagnosis.diagnose_loss(float(loss), kind=_loss_kind(case), data_losses=per_example,
                                               reg_term=reg_term, squared_hinge=squared)
+        if not hints and _loss_kind(case) == "softmax":
+            hints = judge.diagnosis.diagnose_softmax_loss(float(loss), class_losses=_class_losses(judge, case),
+                                                          y=case.args["y"], reg_term=reg_term)
     return Failure("the loss is wrong", hints, _scalar(expected), float(loss))
 
 
@@ -484,12 +519,17 @@ def check_loss_gradient(judge, case, got):
         return None
     hints = judge.diagnosis.diagnose_result_type(0.0, dW, W)
     if not hints:
-        _, data_grad, _ = _loss_parts(judge, case)
+        _, data_grad, _, _ = _loss_parts(judge, case)
         hints = judge.diagnosis.diagnose_gradient(dW, data_grad=data_grad, W=W, reg=case.args["reg"],
                                                   num_examples=len(case.args["y"]))
         if not hints and _loss_kind(case) == "softmax":
             hints = judge.diagnosis.diagnose_softmax_gradient(dW, data_grad=data_grad, X=case.args["X"],
                                                               y=case.args["y"], W=W, reg=case.args["reg"])
+        elif not hints:
+            wrong_class, correct_class, violations = _svm_gradient_parts(judge, case)
+            hints = judge.diagnosis.diagnose_svm_gradient(
+                dW, wrong_class_grad=wrong_class, correct_class_grad=correct_class, violations=violations,
+                X=case.args["X"], y=case.args["y"], W=W, reg=case.args["reg"])
     return Failure("the gradient dW is wrong", hints, expected, dW)
 
 

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -177,33 +178,42 @@ def foreign_files(feedback, submitted):
     return foreign
 
 
+def each_student(work):
+    """``{student: work(student)}``, the students working at the same time as they would in a real course."""
+    with ThreadPoolExecutor(max_workers=len(STUDENTS)) as pool:
+        return dict(zip(STUDENTS, pool.map(work, STUDENTS)))
+
+
 def run_cycle(folder):
     """Run the whole cycle in ``folder``; return what the tests look at, as plain data."""
     course = Course(folder)
     secrets = {line for line in secret_lines(course.source) if len(line) >= SECRET_MIN_LENGTH}
-    record = {"fetched_leaks": {}, "own_modules_kept": {}, "feedback_leaks": {}, "feedback_html": {},
-              "foreign_feedback_files": {}, "fetched_feedback_leaks": {}, "fetched_feedback_html": {}}
+    cases = {case.id: case for case in load_cases(CORPUS_DIR)}
+    record = {}
     course.release()
     course.instructor("release_assignment", ASSIGNMENT)
     record["outbound_leaks"] = leaks(course.exchange / ASSIGNMENT / "outbound" / ASSIGNMENT, secrets)
 
-    cases = {case.id: case for case in load_cases(CORPUS_DIR)}
-    own = {}
-    for student in STUDENTS:
+    def do_the_assignment(student):
         course.student(student, "fetch_assignment", ASSIGNMENT)
         fetched = course.home(student) / ASSIGNMENT
-        record["fetched_leaks"][student] = leaks(fetched, secrets)
+        fetched_leaks = leaks(fetched, secrets)
         complete_assignment(fetched, course.source)
         if student in CASES:
             apply_case(cases[CASES[student]], fetched, {"RELEASE": course.course / "assignments" / ASSIGNMENT})
             for notebook in fetched.glob("*.ipynb"):
                 if notebook.stem != SHORT_NOTEBOOK:
                     notebook.unlink()
-        own[student] = student_written_lines(fetched)
         course.student(student, "submit", ASSIGNMENT)
+        return fetched_leaks, student_written_lines(fetched)
+
+    work = each_student(do_the_assignment)
+    record["fetched_leaks"] = {student: found for student, (found, _) in work.items()}
+    own = {student: lines for student, (_, lines) in work.items()}
 
     course.instructor("collect", ASSIGNMENT)
     course.instructor("autograde", ASSIGNMENT)
+    record["own_modules_kept"] = {}
     for student in STUDENTS:
         autograded = course.course / "autograded" / student / ASSIGNMENT / PACKAGE
         submitted = course.course / "submitted" / student / ASSIGNMENT / PACKAGE
@@ -223,16 +233,22 @@ def run_cycle(folder):
 
     course.instructor("generate_feedback", ASSIGNMENT)
     course.instructor("release_feedback", ASSIGNMENT)
-    for student in STUDENTS:
-        feedback = course.course / "feedback" / student / ASSIGNMENT
-        record["feedback_html"][student] = sorted(path.name for path in feedback.glob("*.html"))
-        record["feedback_leaks"][student] = leaks(feedback, secrets, own[student])
-        record["foreign_feedback_files"][student] = foreign_files(
-            feedback, course.course / "submitted" / student / ASSIGNMENT)
+    feedback = {student: course.course / "feedback" / student / ASSIGNMENT for student in STUDENTS}
+    record["feedback_html"] = {student: sorted(path.name for path in feedback[student].glob("*.html"))
+                               for student in STUDENTS}
+    record["feedback_leaks"] = {student: leaks(feedback[student], secrets, own[student]) for student in STUDENTS}
+    record["foreign_feedback_files"] = {
+        student: foreign_files(feedback[student], course.course / "submitted" / student / ASSIGNMENT)
+        for student in STUDENTS}
+
+    def read_the_feedback(student):
         course.student(student, "fetch_feedback", ASSIGNMENT)
-        fetched_feedback = course.home(student) / ASSIGNMENT / "feedback"
-        record["fetched_feedback_html"][student] = sorted(path.name for path in fetched_feedback.rglob("*.html"))
-        record["fetched_feedback_leaks"][student] = leaks(fetched_feedback, secrets, own[student])
+        fetched = course.home(student) / ASSIGNMENT / "feedback"
+        return sorted(path.name for path in fetched.rglob("*.html")), leaks(fetched, secrets, own[student])
+
+    work = each_student(read_the_feedback)
+    record["fetched_feedback_html"] = {student: html_files for student, (html_files, _) in work.items()}
+    record["fetched_feedback_leaks"] = {student: found for student, (_, found) in work.items()}
     return record
 
 

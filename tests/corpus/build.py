@@ -23,14 +23,16 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder import paths
+
 CORPUS_DIR = Path(__file__).resolve().parent
-REPO = CORPUS_DIR.parent.parent
+REPO = paths.COURSE_ROOT
 PYTHON = REPO / ".venv" / "bin" / "python"
-ASSIGNMENT = "loss_optimization"
-PACKAGE = "linear_classifier"
-REFERENCE_ASSIGNMENT = REPO / "solutions" / ASSIGNMENT
+ASSIGNMENT = paths.ASSIGNMENT
+PACKAGE = paths.PACKAGE
+REFERENCE_ASSIGNMENT = paths.reference_dir()
 REFERENCE_PACKAGE = REFERENCE_ASSIGNMENT / PACKAGE
-RELEASE_ASSIGNMENT = REPO / "assignments" / ASSIGNMENT
+RELEASE_ASSIGNMENT = paths.release_dir()
 KINDS = ("bug", "alternative", "cheat", "fault")
 #: The graded groups of the grading contract: every test name starts with one of them.
 GROUPS = (

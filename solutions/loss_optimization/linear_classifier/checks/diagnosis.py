@@ -370,3 +370,66 @@ def diagnose_softmax_gradient(got, *, data_grad, X, y, W, reg):
          "the correct class's 1 is subtracted twice: the score gradient is p - 1 at y[i], p elsewhere"),
     ]
     return [hint for value, hint in variants if close(got, value)]
+
+
+def diagnose_softmax_loss(got, *, class_losses, y, reg_term):
+    """Hints for a wrong softmax loss that :func:`diagnose_loss` does not explain.
+
+    Parameters
+    ----------
+    got : float
+        The student's loss.
+    class_losses : ndarray of shape (N, C)
+        ``class_losses[i, c]`` is the correct loss ``-log p[i, c]`` example i would have if its label were c.
+    y : ndarray of shape (N,)
+    reg_term : float
+        The correct regularization term ``reg * sum(W**2)``.
+    """
+    class_losses = np.asarray(class_losses, dtype=float)
+    y = np.asarray(y)
+    variants = [
+        (float(np.mean(class_losses[:, y])) + reg_term if len(y) > 1 else None,
+         "probs[:, y] picks every example's probability of every label in y, an N x N block, and averages all "
+         "of it: take one entry per row, the correct class's, with probs[np.arange(N), y]"),
+    ]
+    return [hint for value, hint in variants if value is not None and close(got, value)]
+
+
+def diagnose_svm_gradient(got, *, wrong_class_grad, correct_class_grad, violations, X, y, W, reg):
+    """Hints for a wrong SVM dW that :func:`diagnose_gradient` does not explain.
+
+    Parameters
+    ----------
+    got : ndarray
+        The student's dW.
+    wrong_class_grad : ndarray of W's shape
+        The part of the correct data gradient in the wrong classes' columns: each violated margin
+        (i, j) adds X[i] / N to column j.
+    correct_class_grad : ndarray of W's shape
+        The part in the correct classes' columns: column y[i] gets -X[i] / N once per violated margin of example i.
+    violations : ndarray of shape (N,)
+        The number of violated margins of each example.
+    X, y, W, reg
+        The inputs of the loss.
+    """
+    X = np.asarray(X, dtype=float)
+    W = np.asarray(W, dtype=float)
+    num_examples = X.shape[0]
+    wrong_class_grad = np.asarray(wrong_class_grad, dtype=float)
+    correct_class_grad = np.asarray(correct_class_grad, dtype=float)
+    reg_grad = 2.0 * reg * W
+    one_hot = np.zeros((num_examples, W.shape[1]))
+    one_hot[np.arange(num_examples), np.asarray(y)] = 1.0
+    whole_batch = -float(np.sum(violations)) * (X.T @ one_hot) / num_examples
+    variants = [
+        (wrong_class_grad + reg_grad,
+         "the correct class's column never changes: for each violated margin (j != y[i]) add X[i] to column j "
+         "and also subtract it from column y[i] (dW[:, y[i]] -= X[i])"),
+        (wrong_class_grad - correct_class_grad + reg_grad,
+         "the correct class's column has the wrong sign: each violated margin subtracts X[i] from column y[i], "
+         "it does not add it"),
+        (wrong_class_grad + whole_batch + reg_grad if num_examples > 1 else None,
+         "column y[i] gets -X[i] times the number of violated margins in the whole batch: count them for each "
+         "example separately, per row (np.sum(binary, axis=1))"),
+    ]
+    return [hint for value, hint in variants if value is not None and close(got, value)]

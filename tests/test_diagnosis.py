@@ -1,0 +1,141 @@
+"""Diagnoses of the SVM gradient's correct-class column and of softmax's probs[:, y]: each recognises its
+mistake from parts of the correct answer, stays silent for other results, and reaches the grader's message."""
+
+import numpy as np
+import pytest
+
+from autograder import catalogue
+from autograder.reference import load_reference
+
+ROWS = np.arange(4)
+
+
+@pytest.fixture(scope="module")
+def diagnosis():
+    return load_reference().diagnosis
+
+
+@pytest.fixture(scope="module")
+def svm_example():
+    """A worked SVM batch, its gradient parts built by hand from the margins, and a correct dW."""
+    rng = np.random.default_rng(0)
+    X, W, y, reg = rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), np.array([0, 3, 3, 1]), 0.1
+    scores = X @ W
+    violated = (scores - scores[ROWS, y][:, None] + 1 > 0).astype(float)
+    violated[ROWS, y] = 0.0
+    counts = violated.sum(axis=1)
+    correct_column = np.zeros_like(violated)
+    correct_column[ROWS, y] = -counts
+    parts = {"wrong_class_grad": X.T @ violated / 4, "correct_class_grad": X.T @ correct_column / 4,
+             "violations": counts, "X": X, "y": y, "W": W, "reg": reg}
+    assert len(set(counts)) > 1  # per-row and whole-batch counts differ
+    return parts, violated, parts["wrong_class_grad"] + parts["correct_class_grad"] + 2 * reg * W
+
+
+def svm_dW_with_correct_column(svm_example, coefficients):
+    parts, violated, _ = svm_example
+    binary = violated.copy()
+    binary[ROWS, parts["y"]] = coefficients
+    return parts["X"].T @ binary / 4 + 2 * parts["reg"] * parts["W"]
+
+
+@pytest.mark.parametrize("coefficients, hint", [
+    (lambda counts: 0.0, "column never changes"),
+    (lambda counts: counts, "wrong sign"),
+    (lambda counts: -counts.sum(), "whole batch"),
+], ids=["never subtracts X[i]", "adds X[i]", "counts over the whole batch"])
+def test_svm_gradient_diagnosis_names_the_correct_class_column_mistake(diagnosis, svm_example, coefficients, hint):
+    parts = svm_example[0]
+    dW = svm_dW_with_correct_column(svm_example, coefficients(parts["violations"]))
+    hints = diagnosis.diagnose_svm_gradient(dW, **parts)
+    assert len(hints) == 1 and hint in hints[0], hints
+
+
+def test_svm_gradient_diagnosis_is_silent_for_the_correct_and_unrelated_gradients(diagnosis, svm_example):
+    parts, _, correct = svm_example
+    assert diagnosis.diagnose_svm_gradient(correct, **parts) == []
+    assert diagnosis.diagnose_svm_gradient(correct + 0.3, **parts) == []
+
+
+@pytest.fixture(scope="module")
+def softmax_example():
+    rng = np.random.default_rng(1)
+    scores = rng.standard_normal((4, 3))
+    probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    return -np.log(probs), probs, np.array([2, 0, 0, 1]), 0.25
+
+
+def test_softmax_loss_diagnosis_recognises_indexing_probs_with_a_colon(diagnosis, softmax_example):
+    class_losses, probs, y, reg_term = softmax_example
+    got = -np.mean(np.log(probs[:, y])) + reg_term
+    hints = diagnosis.diagnose_softmax_loss(got, class_losses=class_losses, y=y, reg_term=reg_term)
+    assert len(hints) == 1 and "probs[np.arange(N), y]" in hints[0], hints
+
+
+def test_softmax_loss_diagnosis_is_silent_for_the_correct_and_unrelated_losses(diagnosis, softmax_example):
+    class_losses, probs, y, reg_term = softmax_example
+    correct = -np.mean(np.log(probs[ROWS, y])) + reg_term
+    for got in (correct, correct + 0.5):
+        assert diagnosis.diagnose_softmax_loss(got, class_losses=class_losses, y=y, reg_term=reg_term) == []
+
+
+# --- the same mistakes, judged by the grader from the reference's parts -----------------------------------------
+
+def svm_missing_correct_column(W, X, y, reg):
+    rows = np.arange(len(y))
+    scores = X @ W
+    margins = np.maximum(0, scores - scores[rows, y][:, None] + 1)
+    margins[rows, y] = 0
+    return margins.sum() / len(y) + reg * np.sum(W * W), X.T @ (margins > 0) / len(y) + 2 * reg * W
+
+
+def svm_counts_over_the_batch(W, X, y, reg):
+    rows = np.arange(len(y))
+    scores = X @ W
+    margins = np.maximum(0, scores - scores[rows, y][:, None] + 1)
+    margins[rows, y] = 0
+    binary = (margins > 0).astype(float)
+    binary[rows, y] = -np.sum(binary)
+    return margins.sum() / len(y) + reg * np.sum(W * W), X.T @ binary / len(y) + 2 * reg * W
+
+
+def softmax_with_colon(W, X, y, reg):
+    scores = X @ W
+    scores = scores - scores.max(axis=1, keepdims=True)
+    probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    loss = -np.mean(np.log(probs[:, y])) + reg * np.sum(W * W)
+    dscores = probs.copy()
+    dscores[np.arange(len(y)), y] -= 1
+    return loss, X.T @ dscores / len(y) + 2 * reg * W
+
+
+@pytest.mark.parametrize("group, mistake, check, hint", [
+    ("losses.svm_loss_naive", svm_missing_correct_column, catalogue.check_loss_gradient, "column y[i]"),
+    ("losses.svm_loss_vectorized", svm_counts_over_the_batch, catalogue.check_loss_gradient, "axis=1"),
+    ("losses.softmax_loss_vectorized", softmax_with_colon, catalogue.check_loss_value, "np.arange(N), y"),
+], ids=["svm never subtracts X[i]", "svm counts over the batch", "softmax probs[:, y]"])
+def test_the_grader_diagnoses_the_mistake_on_every_input_set_it_fails(group, mistake, check, hint):
+    plan = catalogue.build_plan(4, [group])
+    judge = catalogue.Judge(plan, load_reference())
+    judged = 0
+    for case in plan.cases.values():
+        W, X, y, reg = (case.args[k] for k in ("W", "X", "y", "reg"))
+        with np.errstate(all="ignore"):
+            loss, dW = mistake(W, X, y, reg)
+        failure = check(judge, case, {"loss": np.asarray(float(loss)), "dW": dW})
+        if failure is not None:
+            judged += 1
+            assert any(hint in h for h in failure.hints), (case.label, failure.hints)
+    assert judged >= 5
+
+
+def test_the_svm_gradient_parts_add_up_to_the_reference_data_gradient():
+    plan = catalogue.build_plan(4, ["losses.svm_loss_naive"])
+    judge = catalogue.Judge(plan, load_reference())
+    for case in plan.cases.values():
+        wrong_class, correct_class, violations = catalogue._svm_gradient_parts(judge, case)
+        _, data_grad, _, _ = catalogue._loss_parts(judge, case)
+        np.testing.assert_allclose(wrong_class + correct_class, data_grad, rtol=1e-10, atol=1e-12)
+        # Each example violates a whole number of margins, at most one per wrong class.
+        np.testing.assert_allclose(violations, np.round(violations), atol=1e-9)
+        assert np.all((violations > -0.5) & (violations < case.args["W"].shape[1] - 0.5))
