@@ -126,12 +126,13 @@ def bwrap_command(package_parent, plan_path, limits, python=sys.executable, drop
             command += ["--ro-bind", top, top]
     if os.path.exists("/etc/ld.so.cache"):
         command += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    # The scratch /tmp comes before the Python mounts: a Python installed under /tmp (a CI checkout
+    # there, say) is bound on top of it instead of being hidden by it.
+    command += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.tmp_mb * 2 ** 20), "--tmpfs", "/tmp"]
     for folder in _python_mounts():
         if not folder.startswith(("/usr/", "/bin/", "/lib")):
             command += ["--ro-bind", folder, folder]
     command += [
-        "--proc", "/proc", "--dev", "/dev",
-        "--size", str(limits.tmp_mb * 2 ** 20), "--tmpfs", "/tmp",
         "--ro-bind", str(package_parent), SUBMISSION_MOUNT,
         "--ro-bind", str(WORKER), f"{GRADER_MOUNT}/worker.py",
         "--ro-bind", str(plan_path), f"{GRADER_MOUNT}/plan.json",

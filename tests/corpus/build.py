@@ -306,8 +306,10 @@ def tree_digest(root):
 
 def grade(submitted, out, jobs=2, timeout=None, seed=0):
     """Run ``python -m autograder grade`` on ``submitted``; return the CompletedProcess."""
+    # Cheats must never run outside bubblewrap: without it the grader refuses (exit 2) instead of
+    # falling back to resource limits, under which a cheat could overwrite the reference solution.
     command = [str(PYTHON), "-m", "autograder", "grade", str(submitted), "--out", str(out), "--jobs", str(jobs),
-               "--seed", str(seed)]
+               "--seed", str(seed), "--sandbox", "bwrap"]
     if timeout is not None:
         command += ["--timeout", str(timeout)]
     env = dict(os.environ)
