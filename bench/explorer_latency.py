@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.timing import row
+
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "solutions" / "loss_optimization"
 IPYMPL = "module://ipympl.backend_nbagg"
@@ -77,8 +79,7 @@ def _median_ms(action, repeats=REPEATS):
 
 
 def _row(name, value, baseline):
-    return {"name": name, "value": round(value, 2), "unit": "ms", "baseline": round(baseline, 2),
-            "ratio": round(value / baseline, 3), "goal": f"< {GOAL_MS:.0f} ms"}
+    return row(name, value, "ms", baseline, ("<=", GOAL_MS), applies_to="value")
 
 
 def _measure(panel, change, name):

@@ -1,7 +1,7 @@
 """Notebook time: each solution notebook start to finish, against the 60 s budget of issue 2.
 
-The baseline row is an empty notebook (kernel start and shutdown), so the table also shows how
-much of each run is the kernel rather than the work.
+Each notebook's baseline is an empty notebook run in the same way (kernel start and shutdown), so the
+ratio shows how much of a run is the work rather than the kernel; the goal applies to the seconds.
 """
 
 import time
@@ -25,8 +25,10 @@ def execute(notebook, folder):
 def run():
     folder = paths.reference_dir()
     empty = execute(nbformat.v4.new_notebook(), folder)
-    rows = [row("empty notebook (kernel start)", empty, "s", BUDGET_SECONDS, ("<=", 1.0))]
+    rows = [row("empty notebook (kernel start and stop)", empty, "s", BUDGET_SECONDS, ("<=", BUDGET_SECONDS),
+                applies_to="value")]
     for path in sorted(folder.glob("*.ipynb")):
         seconds = execute(nbformat.read(path, as_version=4), folder)
-        rows.append(row(f"{path.name} start to finish / 60 s budget", seconds, "s", BUDGET_SECONDS, ("<=", 1.0)))
+        rows.append(row(f"{path.name} start to finish", seconds, "s", empty, ("<=", BUDGET_SECONDS),
+                        applies_to="value"))
     return rows

@@ -18,13 +18,16 @@ def best_time(function, repeats=5, warmup=1):
     return min(times)
 
 
-def row(name, value, unit, baseline, goal, higher_is_better=False):
+def row(name, value, unit, baseline, goal, applies_to="ratio"):
     """One line of results.md: a measurement, the baseline it is compared with, their ratio and the goal.
 
-    ``goal`` is a (comparison, bound) pair on the ratio, e.g. ("<=", 1.3).
+    ``goal`` is a (comparison, bound) pair, e.g. ("<=", 1.3), on the ratio value / baseline, or on the
+    value itself (in ``unit``) when ``applies_to`` is "value" (a latency budget, say).
     """
     ratio = value / baseline if baseline else float("nan")
     comparison, bound = goal
-    met = ratio <= bound if comparison == "<=" else ratio >= bound
+    checked = ratio if applies_to == "ratio" else value
+    met = checked <= bound if comparison == "<=" else checked >= bound
+    described = f"ratio {comparison} {bound}" if applies_to == "ratio" else f"{comparison} {bound} {unit}"
     return {"name": name, "value": value, "unit": unit, "baseline": baseline, "ratio": ratio,
-            "goal": f"{comparison} {bound}", "met": met}
+            "goal": described, "met": met}
