@@ -9,7 +9,7 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 #: Each module exposes ``run() -> list of rows`` built with :func:`bench.timing.row`.
-BENCHMARKS = ["bench.kernels", "bench.notebooks", "bench.explorer_latency"]
+BENCHMARKS = ["bench.kernels", "bench.notebooks", "bench.explorer_latency", "bench.grading"]
 
 
 def render(results, plot_path):

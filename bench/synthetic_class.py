@@ -1,7 +1,7 @@
 """A synthetic class for the grading benchmark: a throwaway nbgrader course and submissions made from the release.
 
 The course is a temporary copy of this one (``nbgrader_config.py``, ``solutions/``, ``data/``) whose release
-and gradebook are built there by :func:`autograder.release.build_release`, so ``nbgrader autograde`` and
+and gradebook are built there by ``python -m autograder release --course-root``, so ``nbgrader autograde`` and
 ``python -m autograder grade`` see the same assignment. Submissions are made by the corpus builder of the
 autograder's tests (``tests/corpus/build.py``) from its own cases, renamed one per student, in a fixed mix
 that repeats every ten students:
@@ -9,7 +9,8 @@ that repeats every ten students:
 - 4 correct: the reference as handed in, then the corpus's other correct formulations in turn;
 - 3 buggy: the corpus's plausible bugs in turn;
 - 1 stub: the release handed in untouched;
-- 2 faulty: a syntax error, an import-time endless loop (capped by the timeout), a 4 GB memory hog, in turn.
+- 2 faulty: an import-time endless loop (capped by the timeout), and a 4 GB memory hog or a syntax error in
+  turn; so every whole decade costs the same time limit once, and a class of 10 has both costly faults.
 
 Every student hands in the released notebooks (hidden test cells are restored by nbgrader from its
 gradebook), so nbgrader executes only what the release contains: completed notebooks would only make
@@ -31,7 +32,7 @@ CORPUS_BUILDER = REPO / "tests" / "corpus" / "build.py"
 PATTERN = ("correct", "bug", "correct", "fault", "bug", "correct", "stub", "bug", "correct", "fault")
 CORRECT_FIRST = "reference_unchanged"
 STUB_CASE = "unimplemented_release"
-FAULT_CASES = ("syntax_error_in_losses", "import_time_busy_loop", "memory_hog_at_import")
+FAULT_CASES = ("memory_hog_at_import", "import_time_busy_loop", "syntax_error_in_losses", "import_time_busy_loop")
 
 
 def corpus_builder():
@@ -72,10 +73,10 @@ def make_course(root):
     ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
     shutil.copytree(REPO / paths.SOURCE_DIR, root / paths.SOURCE_DIR, ignore=ignore)
     shutil.copytree(REPO / "data", root / "data", ignore=ignore)
-    # In a child process: nbgrader's API configures logging and traitlets globally.
-    subprocess.run([str(PYTHON), "-c", "import sys; from autograder.release import build_release; "
-                                       "build_release(course_root=sys.argv[1])", str(root)],
-                   check=True, capture_output=True, text=True)
+    completed = subprocess.run([str(PYTHON), "-m", "autograder", "release", "--course-root", str(root)],
+                               cwd=root, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise RuntimeError(f"python -m autograder release --course-root {root} failed:\n{completed.stderr[-3000:]}")
     return root
 
 
