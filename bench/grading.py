@@ -378,7 +378,8 @@ def run(sizes=None, nbgrader_sizes=None, nbgrader_budget=None, quick=None, raw=N
             elif rate is None:
                 skipped[size] = "not requested"
             else:
-                skipped[size] = f"est. {rate * size / 60:.0f} min > {budget / 60:.0f} min budget"
+                estimate = f"est. {rate * size / 60:.0f} min"
+                skipped[size] = f"{estimate} > {budget / 60:.0f} min budget" if budget > 0 else f"quick mode, {estimate}"
             for jobs in JOBS:
                 print(f"  {size} submissions: grade --jobs {jobs} ...", flush=True)
                 results[f"jobs{jobs}"], out = grade(course, jobs)
