@@ -12,7 +12,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 BENCHMARKS = ["bench.kernels", "bench.notebooks", "bench.explorer_latency", "bench.grading"]
 
 
-def render(results, plot_path):
+def render(results, plot_path, notes=()):
     lines = [
         "# Benchmark results",
         "",
@@ -29,6 +29,7 @@ def render(results, plot_path):
                 f"{r['ratio']:.3g} | {r['goal']} | {'yes' if r['met'] else '**no**'} |"
             )
     lines += ["", f"![ratios against their goals]({plot_path.name})", ""]
+    lines += [text for text in notes if text]
     return "\n".join(lines)
 
 
@@ -54,13 +55,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="*", help="benchmark modules to run (default: all)")
     args = parser.parse_args(argv)
-    results = {}
+    results, notes = {}, []
     for name in args.only or BENCHMARKS:
         print(f"running {name} ...", flush=True)
-        results[name] = importlib.import_module(name).run()
+        module = importlib.import_module(name)
+        results[name] = module.run()
+        # A benchmark may add prose (a profile, a fitted model) below the table.
+        notes.append(getattr(module, "notes", lambda: "")())
     plot_path = BENCH_DIR / "results.png"
     plot(results, plot_path)
-    (BENCH_DIR / "results.md").write_text(render(results, plot_path), encoding="utf-8")
+    (BENCH_DIR / "results.md").write_text(render(results, plot_path, notes), encoding="utf-8")
     print(f"wrote {BENCH_DIR / 'results.md'}")
 
 
