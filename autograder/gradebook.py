@@ -20,8 +20,6 @@ and ``grade``/``merge`` accept either (:func:`engine_url`). Passwords in a URL
 are never printed nor written to the summary.
 """
 
-import os
-import sys
 from pathlib import Path
 
 from . import paths
@@ -107,15 +105,11 @@ def apply_gradebook(db_url, result, assignment=paths.ASSIGNMENT, course_id=paths
     from nbgrader.api import Gradebook, MissingEntry
 
     # nbgrader runs the `alembic` command of its environment when it creates a database.
-    path = os.environ.get("PATH", "")
-    os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), path])
-    try:
+    with paths.tools_on_path():
         # SQLAlchemy warns about nbgrader's own session handling; nothing here may clutter the output.
         with warnings.catch_warnings(), Gradebook(engine_url(db_url), course_id=course_id) as gradebook:
             warnings.simplefilter("ignore")
             return _write(gradebook, MissingEntry, display_url(db_url), result, assignment)
-    finally:
-        os.environ["PATH"] = path
 
 
 def record_in_gradebook(db_url, result, stderr):

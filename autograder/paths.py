@@ -1,5 +1,8 @@
 """Where things are in the course repository: the one place for these names."""
 
+import contextlib
+import os
+import sys
 from pathlib import Path
 
 #: The repository root, which is also the nbgrader course root.
@@ -24,16 +27,17 @@ def release_dir(course_root=COURSE_ROOT):
     return Path(course_root) / RELEASE_DIR / ASSIGNMENT
 
 
-def ensure_tools_on_path():
-    """Put this interpreter's scripts folder on PATH.
+@contextlib.contextmanager
+def tools_on_path():
+    """Put this interpreter's scripts folder on PATH while the block runs.
 
     nbgrader's gradebook runs the ``alembic`` command by name; when the venv's
     python is called directly (without activating the venv), that command
     would not be found.
     """
-    import os
-    import sys
-
-    scripts = str(Path(sys.executable).parent)
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+    saved = os.environ.get("PATH", "")
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved])
+    try:
+        yield
+    finally:
+        os.environ["PATH"] = saved

@@ -168,12 +168,12 @@ def _generate_notebooks(course_root, assignment):
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config, PyFileConfigLoader
 
-    paths.ensure_tools_on_path()
     config = Config()
     config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config())
     config.CourseDirectory.root = str(course_root)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-    result = api.generate_assignment(assignment, force=True, create=True)
+    with paths.tools_on_path():
+        result = api.generate_assignment(assignment, force=True, create=True)
     if not result["success"]:
         raise ReleaseError(f"nbgrader generate_assignment failed:\n{result.get('error') or result.get('log')}")
 

@@ -34,9 +34,9 @@ def test_notebooks_are_committed_without_outputs(name):
 
 
 def validate(notebook_path, *extra):
-    paths.ensure_tools_on_path()
-    return subprocess.run([str(NBGRADER), "validate", str(notebook_path), *extra],
-                          capture_output=True, text=True, cwd=notebook_path.parent, timeout=600)
+    with paths.tools_on_path():
+        return subprocess.run([str(NBGRADER), "validate", str(notebook_path), *extra],
+                              capture_output=True, text=True, cwd=notebook_path.parent, timeout=600)
 
 
 @pytest.mark.parametrize("name", GRADED_NOTEBOOKS)
