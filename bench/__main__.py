@@ -12,6 +12,14 @@ BENCH_DIR = Path(__file__).resolve().parent
 BENCHMARKS = ["bench.kernels", "bench.notebooks", "bench.explorer_latency", "bench.grading"]
 
 
+def _verdict(met):
+    return "–" if met is None else "yes" if met else "**no**"
+
+
+def _colour(met):
+    return "tab:grey" if met is None else "tab:green" if met else "tab:red"
+
+
 def render(results, plot_path, notes=()):
     lines = [
         "# Benchmark results",
@@ -26,7 +34,7 @@ def render(results, plot_path, notes=()):
         for r in rows:
             lines.append(
                 f"| {r['name']} | {r['value']:.4g} {r['unit']} | {r['baseline']:.4g} {r['unit']} | "
-                f"{r['ratio']:.3g} | {r['goal']} | {'yes' if r['met'] else '**no**'} |"
+                f"{r['ratio']:.3g} | {r['goal']} | {_verdict(r['met'])} |"
             )
     lines += ["", f"![ratios against their goals]({plot_path.name})", ""]
     lines += [text for text in notes if text]
@@ -43,9 +51,9 @@ def plot(results, path):
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.5))
     names = [r["name"] for r in rows]
     ratios = [r["ratio"] for r in rows]
-    ax.barh(names, ratios, color=["tab:green" if r["met"] else "tab:red" for r in rows])
+    ax.barh(names, ratios, color=[_colour(r["met"]) for r in rows])
     ax.set_xscale("log")
-    ax.set_xlabel("measured / baseline (green: goal met, red: missed; goals in results.md)")
+    ax.set_xlabel("measured / baseline (green: goal met, red: missed, grey: context; goals in results.md)")
     ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(path, dpi=100)

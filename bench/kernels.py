@@ -2,7 +2,13 @@
 
 Issue goals: at N=20000, D=3073, C=10 a vectorized loss costs at most 1.3x the two products
 X @ W and X.T @ G; at N=500 it is at least 20x faster than the naive version.
+
+The N=500 speed-up is measured twice in one run: with BLAS on every core (the goal: what a student's plain
+``python`` gets) and on one BLAS thread (context). Next to each, naive / (X@W + X.T@G): no loss that computes
+both products can beat that ratio, so it shows how much of a shortfall is the machine rather than the code.
 """
+
+import os
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -34,20 +40,28 @@ def run():
         rows.append(row(f"{kind}_loss_vectorized vs X@W + X.T@G (N=20000, D=3073, C=10)",
                         seconds, "s", products, ("<=", 1.3)))
     W, X, y = problem(**SMALL)
-    # Loops against vectorization, not parallelism: both sides get one BLAS thread. With two threads
-    # and the other core busy, small products wait on the busy core and the ratio swings from 3x to 20x.
-    with threadpool_limits(limits=1):
-        rows += _speed_ups(losses, W, X, y)
+    # The goal is read in a plain process, where BLAS uses every core, as a student's `python` does. The
+    # one-thread rows separate loops-versus-vectorization from parallelism, and the "two products" rows give
+    # the ceiling: a vectorized loss still reads X twice, so naive / (X@W + X.T@G) bounds its speed-up.
+    for threads in (None, 1):
+        with threadpool_limits(limits=threads):
+            rows += _speed_ups(losses, W, X, y, threads)
     return rows
 
 
-def _speed_ups(losses, W, X, y):
+def _speed_ups(losses, W, X, y, threads):
+    setting = f"{os.cpu_count()} cores" if threads is None else "1 BLAS thread"
+    goal = (">=", 20) if threads is None else None
+    G = np.ones((X.shape[0], W.shape[1]))
+    products = best_time(lambda: X @ W, repeats=30) + best_time(lambda: X.T @ G, repeats=30)
     rows = []
     for kind in ("svm", "softmax"):
         naive = getattr(losses, f"{kind}_loss_naive")
         vectorized = getattr(losses, f"{kind}_loss_vectorized")
         naive_seconds = best_time(lambda: naive(W, X, y, 1e-3), repeats=3)
-        vectorized_seconds = best_time(lambda: vectorized(W, X, y, 1e-3), repeats=20)
-        rows.append(row(f"{kind}: naive / vectorized speed-up (N=500, D=3073, C=10)",
-                        naive_seconds, "s", vectorized_seconds, (">=", 20)))
+        vectorized_seconds = best_time(lambda: vectorized(W, X, y, 1e-3), repeats=30)
+        rows.append(row(f"{kind}: naive / vectorized speed-up (N=500, D=3073, C=10, {setting})",
+                        naive_seconds, "s", vectorized_seconds, goal))
+        rows.append(row(f"{kind}: naive / (X@W + X.T@G), the ceiling ({setting})",
+                        naive_seconds, "s", products, None))
     return rows

@@ -22,9 +22,13 @@ def row(name, value, unit, baseline, goal, applies_to="ratio"):
     """One line of results.md: a measurement, the baseline it is compared with, their ratio and the goal.
 
     ``goal`` is a (comparison, bound) pair, e.g. ("<=", 1.3), on the ratio value / baseline, or on the
-    value itself (in ``unit``) when ``applies_to`` is "value" (a latency budget, say).
+    value itself (in ``unit``) when ``applies_to`` is "value" (a latency budget, say). ``goal=None`` marks a
+    row that explains another one (a bound, a second setting) and has no goal of its own: ``met`` is None.
     """
     ratio = value / baseline if baseline else float("nan")
+    if goal is None:
+        return {"name": name, "value": value, "unit": unit, "baseline": baseline, "ratio": ratio,
+                "goal": "(context)", "met": None}
     comparison, bound = goal
     checked = ratio if applies_to == "ratio" else value
     met = checked <= bound if comparison == "<=" else checked >= bound

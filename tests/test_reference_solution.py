@@ -115,6 +115,20 @@ def test_loss_functions_leave_their_inputs_untouched(reference, name):
 
 
 @pytest.mark.parametrize("name", LOSS_FUNCTIONS)
+def test_loss_functions_accept_integer_pixels_like_float_ones(reference, name):
+    # Raw images arrive as integers; an in-place division on an integer array would refuse them.
+    rng = np.random.default_rng(4)
+    W = 1e-2 * rng.standard_normal((6, 3))
+    X = rng.integers(0, 256, size=(5, 6))
+    y = rng.integers(3, size=5)
+    loss_function = getattr(reference.losses, name)
+    int_loss, int_dW = loss_function(W, X, y, 0.1)
+    float_loss, float_dW = loss_function(W, X.astype(float), y, 0.1)
+    assert int_loss == pytest.approx(float_loss)
+    np.testing.assert_allclose(int_dW, float_dW)
+
+
+@pytest.mark.parametrize("name", LOSS_FUNCTIONS)
 def test_loss_at_tiny_weights_is_the_lectures_sanity_value(reference, name):
     rng = np.random.default_rng(0)
     W, X, y = random_problem(rng, 200, 30, 10, scale=1e-6)

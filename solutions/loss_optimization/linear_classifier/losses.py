@@ -93,9 +93,12 @@ def svm_loss_vectorized(W, X, y, reg):
     loss = margins.sum() / num_train + reg * np.sum(W * W)
 
     # Each violated margin adds X[i] to its class column and subtracts it from the correct one.
-    coefficients = (margins > 0).astype(X.dtype)
+    coefficients = (margins > 0).astype(margins.dtype)
     coefficients[rows, y] = -coefficients.sum(axis=1)
-    dW = X.T.dot(coefficients) / num_train + 2 * reg * W
+    # Scaling the (N, C) coefficients and adding in place spares two temporaries the size of W.
+    coefficients /= num_train
+    dW = X.T.dot(coefficients)
+    dW += 2 * reg * W
     ### END SOLUTION
     return float(loss), dW
 
@@ -157,11 +160,15 @@ def softmax_loss_vectorized(W, X, y, reg):
     scores = X.dot(W)
     scores = scores - scores.max(axis=1, keepdims=True)
     # log-sum-exp on shifted scores: log p = s - log(sum exp s), never exp of a large number.
-    log_probs = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+    exp_scores = np.exp(scores)
+    normalizers = exp_scores.sum(axis=1, keepdims=True)
+    log_probs = scores - np.log(normalizers)
     loss = -log_probs[rows, y].mean() + reg * np.sum(W * W)
 
-    dscores = np.exp(log_probs)
+    dscores = exp_scores / normalizers
     dscores[rows, y] -= 1.0
-    dW = X.T.dot(dscores) / num_train + 2 * reg * W
+    dscores /= num_train
+    dW = X.T.dot(dscores)
+    dW += 2 * reg * W
     ### END SOLUTION
     return float(loss), dW
