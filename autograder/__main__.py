@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from . import paths
+from .sandbox import Limits
 
 
 def _release(args):
@@ -34,7 +35,7 @@ def _grade(args):
         elif args.gradebook != "none":
             gradebook = args.gradebook
         result = grade_batch(args.submitted, args.out, jobs=args.jobs, timeout=args.timeout, seed=args.seed,
-                             require_sandbox=require, gradebook=gradebook, progress=not args.quiet, shard=shard)
+                             import_timeout=args.import_timeout, require_sandbox=require, gradebook=gradebook, progress=not args.quiet, shard=shard)
     except (GradingSetupError, GradingError, GradebookConfigError) as error:
         print(f"grading could not run: {error}", file=sys.stderr)
         return 2
@@ -89,8 +90,11 @@ def build_parser():
     grade.add_argument("submitted", help="folder of <student_id>/ folders, or a .zip of them")
     grade.add_argument("--out", required=True, help="output folder")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
-    grade.add_argument("--timeout", type=float, default=20.0,
-                       help="seconds allowed for each call of a student function or module import (default 20)")
+    grade.add_argument("--timeout", type=float, default=Limits.timeout,
+                       help=f"seconds allowed for each call of a student function (default {Limits.timeout:g})")
+    grade.add_argument("--import-timeout", type=float, default=Limits.import_timeout,
+                       help="seconds allowed for importing each student module: an endless loop at module level "
+                            f"costs this, not --timeout (default {Limits.import_timeout:g})")
     grade.add_argument("--seed", type=int, default=0, help="batch seed mixed into every student's inputs (default 0)")
     grade.add_argument("--sandbox", choices=("auto", "bwrap", "rlimits"), default="auto",
                        help="bwrap: fail unless bubblewrap runs; rlimits: resource limits only; auto (default): "

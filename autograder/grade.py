@@ -89,6 +89,7 @@ class BatchResult:
     default_secret: bool
     gradebook_note: str = ""
     timeout: float = Limits.timeout
+    import_timeout: float = Limits.import_timeout
     #: Identifies the course secret without revealing it (:func:`secret_fingerprint`).
     secret_fingerprint: str = ""
     #: The part of the batch graded (:class:`autograder.shards.Shard`), None for a whole batch.
@@ -186,8 +187,9 @@ def _failed_student(submission, seed, secret, points, error):
     return result
 
 
-def grade_batch(submitted, out, jobs=1, timeout=Limits.timeout, seed=0, *, secret=None, limits=None,
-                require_sandbox=None, gradebook=None, progress=True, stderr=None, shard=None):
+def grade_batch(submitted, out, jobs=1, timeout=Limits.timeout, seed=0, *, import_timeout=Limits.import_timeout,
+                secret=None, limits=None, require_sandbox=None, gradebook=None, progress=True, stderr=None,
+                shard=None):
     """Grade every submission under ``submitted`` (a folder or an LMS .zip) and write the outputs to ``out``.
 
     Parameters
@@ -199,13 +201,15 @@ def grade_batch(submitted, out, jobs=1, timeout=Limits.timeout, seed=0, *, secre
     jobs : int
         Submissions graded at the same time.
     timeout : float
-        Wall-clock seconds allowed for each call of a student function and each module import.
+        Wall-clock seconds allowed for each call of a student function.
+    import_timeout : float
+        Wall-clock seconds allowed for importing each student module.
     seed : int
         Batch seed, mixed with the course secret and each student id.
     secret : str or None
         The course secret; ``$AUTOGRADER_SECRET`` or a public default when None.
     limits : Limits or None
-        Sandbox limits (``timeout`` overrides its timeout).
+        Sandbox limits (``timeout`` and ``import_timeout`` override its own).
     require_sandbox : bool or None
         True: fail unless bubblewrap runs; False: resource limits only; None: bubblewrap when it works.
     gradebook : str or None
@@ -239,6 +243,8 @@ def grade_batch(submitted, out, jobs=1, timeout=Limits.timeout, seed=0, *, secre
         raise GradingSetupError(f"--jobs must be at least 1, got {jobs}.")
     if not timeout > 0:
         raise GradingSetupError(f"--timeout must be a positive number of seconds, got {timeout}.")
+    if not import_timeout > 0:
+        raise GradingSetupError(f"--import-timeout must be a positive number of seconds, got {import_timeout}.")
     if shard is not None and gradebook:
         raise GradingSetupError(f"--gradebook {gradebook} with --shard: shards leave the gradebook to "
                                 "`python -m autograder merge`, which writes it once for the whole batch; give "
@@ -266,7 +272,7 @@ def grade_batch(submitted, out, jobs=1, timeout=Limits.timeout, seed=0, *, secre
             # A rerun that fails half way must not leave an earlier run's manifest for merge to trust.
             forget_manifest(out)
             batch = shard.select(batch)
-        points, reference, sandbox, warning = _prepare(limits, timeout, require_sandbox, stderr)
+        points, reference, sandbox, warning = _prepare(limits, timeout, import_timeout, require_sandbox, stderr)
         notebooks = submissions.expected_notebooks()
         scratch_root = Path(batch_tmp) / "scratch"
         scratch_root.mkdir()
@@ -290,7 +296,7 @@ def grade_batch(submitted, out, jobs=1, timeout=Limits.timeout, seed=0, *, secre
                 bar.update(1)
         results.sort(key=lambda student: student.student_id)
     result = BatchResult(results, out, sandbox.mode, warning, seed, default_secret, timeout=float(timeout),
-                         secret_fingerprint=secret_fingerprint(secret), shard=shard, batch_students=batch_students,
+                         import_timeout=float(import_timeout), secret_fingerprint=secret_fingerprint(secret), shard=shard, batch_students=batch_students,
                          submitted=submitted)
     if shard is not None:
         result.shard_note = (f"Shard {shard}: {len(results)} of the batch's {len(batch_students)} submissions. "
@@ -303,7 +309,7 @@ def grade_batch(submitted, out, jobs=1, timeout=Limits.timeout, seed=0, *, secre
     return result
 
 
-def _prepare(limits, timeout, require_sandbox, stderr):
+def _prepare(limits, timeout, import_timeout, require_sandbox, stderr):
     """Points, the self-tested reference and the sandbox, or GradingSetupError saying why grading cannot run."""
     try:
         points = load_points()
@@ -316,7 +322,8 @@ def _prepare(limits, timeout, require_sandbox, stderr):
         raise
     except Exception as error:  # noqa: BLE001 (a broken reference means nothing can be graded)
         raise GradingSetupError(f"The reference solution cannot be loaded: {type(error).__name__}: {error}") from None
-    limits = Limits(**{**(limits.__dict__ if limits else {}), "timeout": float(timeout)})
+    limits = Limits(**{**(limits.__dict__ if limits else {}), "timeout": float(timeout),
+                       "import_timeout": float(import_timeout)})
     try:
         mode, warning = sandbox_status(require_sandbox)
     except RuntimeError as error:

@@ -47,8 +47,12 @@ ENVIRONMENT = {
 class Limits:
     """Resource limits of a sandboxed run."""
 
-    #: Wall-clock seconds for each call and for each module's import.
+    #: Wall-clock seconds for each call of a student function.
     timeout: float = 20.0
+    #: Wall-clock seconds for each student module's import. Shorter than ``timeout``: an import that runs a
+    #: loop or a computation at module level would otherwise cost a whole call's limit, and a plain import of
+    #: the graded modules takes milliseconds (a module importing matplotlib, about a second on a loaded machine).
+    import_timeout: float = 10.0
     #: Wall-clock seconds to start Python and import numpy.
     startup: float = 60.0
     #: Address space of the process, in MB.
@@ -335,6 +339,8 @@ class Sandbox:
                 state["current"] = None
             elif kind == "import":
                 state["current"] = ("import", str(event["module"]))
+                state["deadline"] = now + limits.import_timeout
+                return
             elif kind == "imported":
                 state["current"] = None
             elif kind == "import_failed":
@@ -441,8 +447,9 @@ class Sandbox:
         what, name = current
         if what == "import":
             if kind == "timeout":
-                message = (f"importing {name} did not finish within {limits.timeout:g} s (time limit): is there an "
-                           "endless loop or a long computation at module level?")
+                message = (f"importing {name} did not finish within {limits.import_timeout:g} s (the import time "
+                           "limit): is there an endless loop or a long computation at module level? Move it into "
+                           "a function.")
                 failed_modules[name] = CallReport("timeout", message=message)
             else:
                 failed_modules[name] = CallReport("crashed", message=f"importing {name} {reason}")

@@ -15,7 +15,7 @@ Shards are numbered from 0, like ``SLURM_ARRAY_TASK_ID`` with ``--array=0-9``
 and Kubernetes' ``JOB_COMPLETION_INDEX``.
 
 ``shard.json`` also records what determines the grades (batch seed, a
-fingerprint of the course secret, ``--timeout``, digests of ``points.toml`` and of
+fingerprint of the course secret, ``--timeout`` and ``--import-timeout``, digests of ``points.toml`` and of
 the grading code, Python and numpy versions): ``merge`` refuses shards that differ
 in any of them. It is written last, so a shard that did not finish has none.
 """
@@ -45,6 +45,7 @@ SETTINGS = {
     "seed": "--seed",
     "secret": "$AUTOGRADER_SECRET (fingerprints shown, not the secret)",
     "timeout": "--timeout",
+    "import_timeout": "--import-timeout",
     "points": "autograder/points.toml (digests shown)",
     "grader": "the autograder's code and the reference solution (digests shown)",
     "python": "the Python version",
@@ -128,7 +129,7 @@ def grading_settings(result):
     import numpy
 
     return {"assignment": paths.ASSIGNMENT, "seed": result.seed, "secret": result.secret_fingerprint,
-            "timeout": result.timeout, "points": points_digest(), "grader": grader_digest(),
+            "timeout": result.timeout, "import_timeout": result.import_timeout, "points": points_digest(), "grader": grader_digest(),
             "python": platform.python_version(), "numpy": numpy.__version__}
 
 
@@ -212,7 +213,8 @@ def merge(folders, out, gradebook="auto", stderr=None):
     settings = first["settings"]
     sandbox, warning = _sandboxes(parts)
     result = BatchResult(students, out, sandbox, warning, settings["seed"], first["default_secret"],
-                         timeout=settings["timeout"], secret_fingerprint=settings["secret"],
+                         timeout=settings["timeout"], import_timeout=settings["import_timeout"],
+                         secret_fingerprint=settings["secret"],
                          batch_students=tuple(first["batch"]), submitted=Path(first["submitted"]))
     result.shard_note = (f"Merged from {len(parts)} shards of a batch of {len(first['batch'])} submissions "
                          "(python -m autograder merge).")

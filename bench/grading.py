@@ -8,9 +8,10 @@ with ``--jobs 1`` and ``--jobs 2``. Each command's wall time is measured, and it
 tree every 0.1 s: the grading process itself, and per job the peak RSS of one sandbox (or, for nbgrader, of
 one notebook kernel), which must not grow with the class.
 
-Both tools get the same time limit (:data:`TIMEOUT`: ``grade --timeout`` and nbgrader's
+Both tools get the same time limit per call or cell (:data:`TIMEOUT`: ``grade --timeout`` and nbgrader's
 ``ExecutePreprocessor.timeout``; the course's own 300 s would make nbgrader far slower on the hanging
-submissions). nbgrader runs every notebook, so it is measured at 10 and 50 students, and at 200 only when
+submissions). ``grade`` keeps its default ``--import-timeout`` for module imports, as an instructor would run
+it: a limit nbgrader has no counterpart of (a cell that imports the module gets the cell's limit). nbgrader runs every notebook, so it is measured at 10 and 50 students, and at 200 only when
 its measured rate predicts at most :data:`NBGRADER_BUDGET` seconds; row names say when it was not run.
 
 Issue goals: ``--jobs 2`` at most half of nbgrader's wall time; linear growth (seconds per submission at
@@ -35,6 +36,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.sandbox import Limits
 from bench.synthetic_class import PYTHON, REPO
 from bench.timing import row
 
@@ -475,7 +477,8 @@ def _markdown(sizes, measured, skipped, kinds, profile):
         f"Synthetic class, repeating every 10 students: 4 correct, 3 buggy, 1 stub, 2 faulty (an import-time "
         f"endless loop, and a 4 GB memory hog or a syntax error in turn); at {sizes[-1]}: "
         + ", ".join(f"{count} {kind}" for kind, count in sorted(mix.items()))
-        + f". Time limit {TIMEOUT} s for both tools (grade --timeout, nbgrader ExecutePreprocessor.timeout). "
+        + f". Time limit {TIMEOUT} s per call or cell for both tools (grade --timeout, nbgrader "
+          f"ExecutePreprocessor.timeout); grade's default limit on a module import, {Limits.import_timeout:g} s. "
           f"Memory, sampled every {SAMPLE_SECONDS} s (shared libraries count once per process): the largest summed "
           "RSS of the command's process tree; the peak RSS (VmHWM) of its own process; and of one job: a sandbox "
           "with everything it runs, or one notebook kernel (summed VmHWM of its processes).",

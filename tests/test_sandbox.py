@@ -217,6 +217,19 @@ def test_a_second_call_of_a_function_that_hung_is_skipped(tmp_path, listener):
     assert value(run, "answers") == 42.0
 
 
+@needs_bwrap
+def test_a_loop_at_import_is_stopped_by_the_import_limit_not_the_call_limit(tmp_path, listener):
+    parent = write_probes(tmp_path, listener, "unused-token", tmp_path / "unused")
+    (parent / paths.PACKAGE / "spins.py").write_text("while True:\n    pass\n\ndef never():\n    return 1.0\n")
+    limits = Limits(timeout=120, import_timeout=2, startup=60, memory_mb=512)
+    spinning = {**call("never"), "module": "spins"}
+    run = Sandbox(limits, "bubblewrap").run([spinning, call("answers")], parent)
+    report = run.reports["never"]
+    assert report.status == "timeout"
+    assert "importing linear_classifier.spins did not finish within 2 s (the import time limit)" in report.message
+    assert value(run, "answers") == 42.0
+
+
 def test_without_bubblewrap_limits_still_stop_hogs_hangs_and_exits(tmp_path, listener):
     parent = write_probes(tmp_path, listener, "unused-token", tmp_path / "unused")
     keys = ["hogs_memory", "hangs", "exits", "answers"]
