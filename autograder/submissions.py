@@ -35,6 +35,10 @@ MAX_DEPTH = 8
 #: Zip extraction limits (a zip bomb must not fill the disk).
 MAX_ZIP_MEMBER_BYTES = 256 * 2 ** 20
 MAX_ZIP_TOTAL_BYTES = 4 * 2 ** 30
+#: Given folders of the package that graded code must not use, left out of the sandbox's copy: the notebook
+#: checks hold a finished centered-difference gradient and the tolerances, so a graded module that imported
+#: them would be graded on given code (or on a student's edited copy of it).
+NOT_COPIED = ("checks",)
 #: Notebooks larger than this are not parsed.
 MAX_NOTEBOOK_BYTES = 50 * 2 ** 20
 
@@ -94,7 +98,7 @@ def copy_package(assignment_folder, destination):
     """Copy ``assignment_folder/linear_classifier`` into ``destination``; return the notes about what was skipped.
 
     Symbolic links are never followed (nor recreated); ``__pycache__``, ``.pyc``
-    files, special files and files over the limits are skipped.
+    files, special files, files over the limits and the folders of :data:`NOT_COPIED` are skipped.
     """
     notes = []
     source = Path(assignment_folder) / paths.PACKAGE
@@ -121,7 +125,7 @@ def copy_package(assignment_folder, destination):
                     link = "?"
                 notes.append(f"{name} is a symbolic link (to {link}): not followed; submit the file itself")
             elif entry.is_dir(follow_symlinks=False):
-                if entry.name == "__pycache__":
+                if entry.name == "__pycache__" or (depth == 0 and entry.name in NOT_COPIED):
                     continue
                 copy_tree(Path(entry.path), dst / entry.name, name, depth + 1)
             elif entry.is_file(follow_symlinks=False):

@@ -292,7 +292,12 @@ def describe_exception(error, package_root=None):
         kind = "exit"
     elif isinstance(error, KeyboardInterrupt):
         kind = "interrupt"
-    return {"type": type(error).__name__, "message": _message(error), "where": where, "kind": kind}
+    message = _message(error)
+    if isinstance(error, ImportError) and ".checks" in (error.name or ""):
+        # In the notebook this import works; say why it does not here, or the student cannot act on it.
+        message += (". The notebook checks are left out while grading: graded code must not use them; "
+                    "write the computation in your own module.")
+    return {"type": type(error).__name__, "message": message, "where": where, "kind": kind}
 
 
 def run_call(call, target, package_root=None):
