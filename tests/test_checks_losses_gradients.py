@@ -5,30 +5,18 @@ exercises; its check must fail with the hint that names that mistake.
 """
 
 import functools
-import importlib
-import sys
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from autograder import paths
 
-
-@pytest.fixture(scope="module")
-def package():
-    """The reference ``linear_classifier`` imported from solutions/loss_optimization, as the notebooks import it."""
-    reference_dir = str(paths.reference_dir())
-    if reference_dir not in sys.path:
-        sys.path.insert(0, reference_dir)
-    modules = SimpleNamespace(**{
-        name: importlib.import_module(f"linear_classifier.{module}")
-        for name, module in [("losses", "losses"), ("gradients", "gradients"), ("report", "checks.report"),
-                             ("loss_checks", "checks.losses"), ("gradient_checks", "checks.gradients")]
-    })
-    # Another test importing the student release as linear_classifier would make these tests check stubs.
-    assert modules.losses.__file__.startswith(reference_dir), modules.losses.__file__
-    return modules
+@pytest.fixture
+def package(reference_as_notebooks_import_it):
+    """The modules these tests use, from the reference imported as the notebooks import it."""
+    lc = reference_as_notebooks_import_it
+    return SimpleNamespace(losses=lc.losses, gradients=lc.gradients, report=lc.checks.report,
+                           loss_checks=lc.checks.losses, gradient_checks=lc.checks.gradients)
 
 
 # --- deliberately wrong loss functions ---------------------------------------------------------------

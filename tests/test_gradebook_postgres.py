@@ -192,7 +192,7 @@ def test_nbgrader_export_from_postgresql_shows_the_sandboxed_totals(graded, tmp_
 
 
 def test_the_gradebook_password_is_never_printed_nor_written_to_the_summary(graded):
-    note = f"Scores written to the gradebook postgresql://postgres:***@127.0.0.1:"
+    note = "Scores written to the gradebook postgresql://postgres:***@127.0.0.1:"
     assert note in graded["completed"].stdout
     summary = (graded["out"] / "summary.html").read_text(encoding="utf-8")
     assert note in summary

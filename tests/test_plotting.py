@@ -1,9 +1,5 @@
 """The given plotting helpers draw what they are given and reject malformed input with a clear message."""
 
-import importlib
-import sys
-from pathlib import Path
-
 import matplotlib
 import numpy as np
 import pytest
@@ -11,26 +7,11 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-ASSIGNMENT_SOURCE = Path(__file__).resolve().parent.parent / "solutions" / "loss_optimization"
-
-
 @pytest.fixture
-def plotting(monkeypatch):
-    """The reference ``linear_classifier.plotting``, imported from solutions/; figures closed afterwards."""
-    monkeypatch.syspath_prepend(str(ASSIGNMENT_SOURCE))
-    for name in _package_modules():
-        monkeypatch.delitem(sys.modules, name)
-    module = importlib.import_module("linear_classifier.plotting")
-    assert Path(module.__file__).resolve().parent == ASSIGNMENT_SOURCE / "linear_classifier"
-    yield module
+def plotting(reference_as_notebooks_import_it):
+    """The reference ``linear_classifier.plotting``; figures closed afterwards."""
+    yield reference_as_notebooks_import_it.plotting
     plt.close("all")
-    # Forget this copy of the package; monkeypatch then restores whatever was imported before.
-    for name in _package_modules():
-        del sys.modules[name]
-
-
-def _package_modules():
-    return [name for name in sys.modules if name == "linear_classifier" or name.startswith("linear_classifier.")]
 
 
 def _digits_weights(num_classes=10, seed=0):

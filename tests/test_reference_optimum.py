@@ -3,17 +3,14 @@
 The settings are read from the notebook's tagged cells, so the tests follow the notebook when it changes.
 """
 
-import importlib
-import sys
-from pathlib import Path
-
 import nbformat
 import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-ASSIGNMENT_SOURCE = Path(__file__).resolve().parent.parent / "solutions" / "loss_optimization"
-NOTEBOOK = ASSIGNMENT_SOURCE / "04_optimization.ipynb"
+from autograder import paths
+
+NOTEBOOK = paths.reference_dir() / "04_optimization.ipynb"
 #: How far above the full-batch optimum the SGD solution's objective may end (issue 2: within 1%).
 OPTIMUM_GAP = 0.01
 #: Validation accuracy both classifiers must reach on the digits (issue 2).
@@ -21,23 +18,8 @@ MIN_VALIDATION_ACCURACY = 0.93
 
 
 @pytest.fixture
-def lc(monkeypatch):
-    """The reference ``linear_classifier`` package, imported from solutions/ (whatever another test imported)."""
-    monkeypatch.syspath_prepend(str(ASSIGNMENT_SOURCE))
-    for name in _package_modules():
-        monkeypatch.delitem(sys.modules, name)
-    package = importlib.import_module("linear_classifier")
-    assert Path(package.__file__).resolve().parent == ASSIGNMENT_SOURCE / "linear_classifier"
-    for module in ("data", "losses", "models", "optim"):
-        importlib.import_module(f"linear_classifier.{module}")
-    yield package
-    # Forget this copy of the package; monkeypatch then restores whatever was imported before.
-    for name in _package_modules():
-        del sys.modules[name]
-
-
-def _package_modules():
-    return [name for name in sys.modules if name == "linear_classifier" or name.startswith("linear_classifier.")]
+def lc(reference_as_notebooks_import_it):
+    return reference_as_notebooks_import_it
 
 
 def notebook_settings(tag):
