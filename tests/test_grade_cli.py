@@ -160,3 +160,11 @@ def test_grading_that_cannot_run_exits_2_with_a_clear_message(tmp_path, layout):
     assert completed.stderr.startswith("grading could not run:")
     if layout == "out_inside":
         assert not out.exists()
+
+
+@pytest.mark.parametrize("option", ["--timeout", "--import-timeout"])
+def test_a_time_limit_that_is_not_positive_is_refused_by_name(tmp_path, option):
+    make_submission(tmp_path / "submitted", "erin")
+    completed = grade(tmp_path / "submitted", tmp_path / "out", "--quiet", option, "0")
+    assert completed.returncode == 2
+    assert f"{option} must be a positive number of seconds, got 0.0" in completed.stderr
