@@ -5,12 +5,14 @@ Each group of tests has one autograded test cell in the notebooks (grade_id
 score from the sandbox, so formgrader (where inline answers are graded by
 hand) and ``nbgrader export`` show the sandboxed scores.
 
-Before overwriting, the score that ``nbgrader autograde`` left there (the
-in-kernel run of the notebook) is compared with the sandboxed one: a notebook
-that scored more in its own kernel than its code scores in the sandbox is
-flagged as suspicious in the summary. Run ``grade`` after ``nbgrader
-autograde``: once overwritten, the in-kernel scores are gone, so a second
-``grade`` run cannot flag again.
+Each group's score in the student's own kernel is compared with the sandboxed
+one: a notebook that scored more in its kernel than its code scores in the
+sandbox is flagged as suspicious in the summary. The kernel's scores are read
+from the notebooks ``nbgrader autograde`` wrote to the course's ``autograded/``
+folder (nbgrader's own rule: a test cell without an error scores its points),
+so every ``grade`` run flags, not only the first; where that folder has no
+notebook, the score autograde left in the gradebook is used, which only the
+first ``grade`` run after ``autograde`` still finds.
 
 Any database nbgrader supports works: SQLite (``gradebook.db``, one grader) or
 PostgreSQL (several graders at once). The PostgreSQL driver in requirements.txt
@@ -20,6 +22,7 @@ and ``grade``/``merge`` accept either (:func:`engine_url`). Passwords in a URL
 are never printed nor written to the summary.
 """
 
+import json
 from pathlib import Path
 
 from . import paths
@@ -72,6 +75,47 @@ def _configured_db_url(course):
     return url if isinstance(url, str) and url else None
 
 
+def default_autograded_folder(submitted):
+    """The course's folder of autograded notebooks (nbgrader's ``autograded/``) beside ``submitted``, if any."""
+    if submitted is None or not Path(submitted).is_dir():
+        return None
+    course = Path(submitted).resolve().parent
+    config_file = course / "nbgrader_config.py"
+    name = "autograded"
+    if config_file.is_file():
+        from traitlets.config import PyFileConfigLoader
+
+        try:
+            configured = PyFileConfigLoader(config_file.name, path=str(course)).load_config()
+            name = configured.get("CourseDirectory", {}).get("autograded_directory") or name
+        except Exception:  # noqa: BLE001 (default_gradebook_url reports a broken config; here it only costs the flags)
+            pass
+    folder = course / str(name)
+    return folder if folder.is_dir() else None
+
+
+def kernel_scores(notebook_path):
+    """``{grade_id: score}`` of the graded cells of an autograded notebook, as nbgrader scored them in the kernel.
+
+    Empty when the notebook is missing or unreadable. nbgrader's own rule decides (``determine_grade``): a test
+    cell with an error or stderr output scores 0, one with a number as its result that fraction, else its points.
+    """
+    import nbformat
+    from nbgrader.utils import determine_grade, is_grade
+
+    try:
+        # Plain JSON and from_dict: nbformat.read would validate every notebook, seconds for a class.
+        with open(notebook_path, encoding="utf-8") as handle:
+            cells = nbformat.from_dict(json.load(handle))["cells"]
+        scores = {}
+        for cell in cells:
+            if cell.get("cell_type") == "code" and is_grade(cell):
+                scores[cell.metadata.nbgrader["grade_id"]] = determine_grade(cell)[0]
+        return scores
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
 def engine_url(db_url):
     """``db_url`` with a driver that is installed: a bare ``postgresql://`` means psycopg2 unless psycopg 3 is there."""
     from importlib.util import find_spec
@@ -94,12 +138,16 @@ def display_url(db_url):
         return db_url.split("@")[-1] if "@" in db_url else db_url
 
 
-def apply_gradebook(db_url, result, assignment=paths.ASSIGNMENT, course_id=paths.ASSIGNMENT):
+def apply_gradebook(db_url, result, assignment=paths.ASSIGNMENT, course_id=paths.ASSIGNMENT, autograded="auto"):
     """Flag suspicious notebooks and write the scores into the gradebook; return a note for the summary.
 
     Only the students of ``result`` are touched, so shards or graders writing different students into
-    one PostgreSQL gradebook at the same time do not conflict.
+    one PostgreSQL gradebook at the same time do not conflict. ``autograded`` is the folder of nbgrader's
+    autograded notebooks (``<student>/<assignment>/<notebook>.ipynb``) that the kernel's scores are read
+    from; "auto": the course's, beside ``result.submitted``; None: only the gradebook's.
     """
+    if autograded == "auto":
+        autograded = default_autograded_folder(result.submitted)
     import warnings
 
     from nbgrader.api import Gradebook, MissingEntry
@@ -109,7 +157,7 @@ def apply_gradebook(db_url, result, assignment=paths.ASSIGNMENT, course_id=paths
         # SQLAlchemy warns about nbgrader's own session handling; nothing here may clutter the output.
         with warnings.catch_warnings(), Gradebook(engine_url(db_url), course_id=course_id) as gradebook:
             warnings.simplefilter("ignore")
-            return _write(gradebook, MissingEntry, display_url(db_url), result, assignment)
+            return _write(gradebook, MissingEntry, display_url(db_url), result, assignment, autograded)
 
 
 def record_in_gradebook(db_url, result, stderr):
@@ -125,7 +173,7 @@ def record_in_gradebook(db_url, result, stderr):
         print(result.gradebook_note, file=stderr)
 
 
-def _write(gradebook, MissingEntry, shown_url, result, assignment):
+def _write(gradebook, MissingEntry, shown_url, result, assignment, autograded):
     """Flag and write every student's group scores; return the note for the summary."""
     try:
         source = gradebook.find_assignment(assignment)
@@ -138,6 +186,10 @@ def _write(gradebook, MissingEntry, shown_url, result, assignment):
         totals = {}
         for row in student.rows:
             totals[row.verdict.group] = totals.get(row.verdict.group, 0.0) + row.score
+        in_kernel = {}
+        if autograded is not None:
+            for notebook in sorted(set(notebook_of.values())):
+                in_kernel.update(kernel_scores(Path(autograded) / student.student_id / assignment / f"{notebook}.ipynb"))
         gradebook.update_or_create_student(student.student_id)
         try:
             gradebook.find_submission(assignment, student.student_id)
@@ -148,8 +200,9 @@ def _write(gradebook, MissingEntry, shown_url, result, assignment):
             if cell not in notebook_of:
                 continue
             grade = gradebook.find_grade(cell, notebook_of[cell], assignment, student.student_id)
-            if grade.auto_score is not None and grade.auto_score > score + EPSILON:
-                student.flags.append(f"{group}: {grade.auto_score:g} points in the notebook's kernel, "
+            kernel_score = in_kernel.get(cell, grade.auto_score)
+            if kernel_score is not None and kernel_score > score + EPSILON:
+                student.flags.append(f"{group}: {kernel_score:g} points in the notebook's kernel, "
                                      f"{score:g} in the sandbox")
             grade.auto_score = score
             grade.needs_manual_grade = False

@@ -12,7 +12,7 @@ from nbgrader.api import Gradebook
 
 from autograder import catalogue
 from autograder.grade import BatchResult, Row, StudentResult
-from autograder.gradebook import apply_gradebook, default_gradebook_url
+from autograder.gradebook import apply_gradebook, default_autograded_folder, default_gradebook_url
 from autograder.points import PointsError, group_points, load_points, sync_notebook_points
 
 
@@ -114,6 +114,47 @@ def test_scores_are_written_to_the_gradebook_and_kernel_only_passes_are_flagged(
     assert alice.flags == [f"losses.svm_loss_naive: {totals['losses.svm_loss_naive']:g} points in the notebook's "
                            "kernel, 0 in the sandbox"]
     assert bob.flags == []
+
+
+def autograded_notebook(path, cells):
+    """A notebook as nbgrader autograde leaves it: each (grade_id, points, passed) test cell ran in the kernel."""
+    notebook = nbformat.v4.new_notebook()
+    for grade_id, points, passed in cells:
+        cell = nbformat.v4.new_code_cell(f"hidden_check({grade_id!r})")
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": points,
+                                     "grade_id": grade_id, "schema_version": 3}
+        if not passed:
+            cell.outputs = [nbformat.v4.new_output("error", ename="CheckFailed", evalue="wrong", traceback=[])]
+        notebook.cells.append(cell)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, str(path))
+
+
+def test_a_kernel_only_pass_read_from_the_autograded_notebooks_is_flagged_on_every_run(tmp_path, gradebook_url):
+    totals = group_points(load_points())
+    autograded = tmp_path / "autograded"
+    notebooks = autograded / "alice" / "loss_optimization"
+    autograded_notebook(notebooks / "01_loss_functions.ipynb",
+                        [("test_losses_svm_loss_naive", totals["losses.svm_loss_naive"], True)])
+    # The gradebook says this cell passed in the kernel, the notebook that it failed: the notebook decides.
+    autograded_notebook(notebooks / "04_optimization.ipynb", [("test_optim_sgd", totals["optim.sgd"], False)])
+    expected = [f"losses.svm_loss_naive: {totals['losses.svm_loss_naive']:g} points in the notebook's kernel, "
+                "0 in the sandbox"]
+    for _ in range(2):  # the second run finds its own sandboxed scores in the gradebook
+        result = batch_result(tmp_path, {"alice": set()})
+        apply_gradebook(gradebook_url, result, autograded=autograded)
+        assert result.students[0].flags == expected
+
+
+def test_the_autograded_folder_is_the_courses_own_beside_submitted(tmp_path):
+    (tmp_path / "submitted").mkdir()
+    assert default_autograded_folder(tmp_path / "submitted") is None
+    (tmp_path / "autograded").mkdir()
+    assert default_autograded_folder(tmp_path / "submitted") == tmp_path.resolve() / "autograded"
+    (tmp_path / "kernel_runs").mkdir()
+    (tmp_path / "nbgrader_config.py").write_text(
+        'c = get_config()\nc.CourseDirectory.autograded_directory = "kernel_runs"\n')
+    assert default_autograded_folder(tmp_path / "submitted") == tmp_path.resolve() / "kernel_runs"
 
 
 def test_a_gradebook_without_the_assignment_is_left_alone_with_a_note(tmp_path, empty_gradebook):
