@@ -11,8 +11,9 @@ one notebook kernel), which must not grow with the class.
 Both tools get the same time limit per call or cell (:data:`TIMEOUT`: ``grade --timeout`` and nbgrader's
 ``ExecutePreprocessor.timeout``; the course's own 300 s would make nbgrader far slower on the hanging
 submissions). ``grade`` keeps its default ``--import-timeout`` for module imports, as an instructor would run
-it: a limit nbgrader has no counterpart of (a cell that imports the module gets the cell's limit). nbgrader runs every notebook, so it is measured at 10 and 50 students, and at 200 only when
-its measured rate predicts at most :data:`NBGRADER_BUDGET` seconds; row names say when it was not run.
+it: a limit nbgrader has no counterpart of (a cell that imports the module gets the cell's limit).
+nbgrader runs every notebook, so it is measured at 10 and 50 students, and at 200 only when its measured rate
+predicts at most :data:`NBGRADER_BUDGET` seconds; row names say when it was not run.
 
 Issue goals: ``--jobs 2`` at most half of nbgrader's wall time; linear growth (seconds per submission at
 200 within 1.5x of that at 10, and, since fixed costs flatter that, the seconds each added submission costs

@@ -25,13 +25,14 @@ def row(name, value, unit, baseline, goal, applies_to="ratio"):
     value itself (in ``unit``) when ``applies_to`` is "value" (a latency budget, say). ``goal=None`` marks a
     row that explains another one (a bound, a second setting) and has no goal of its own: ``met`` is None.
     """
+    value, baseline = float(value), float(baseline)
     ratio = value / baseline if baseline else float("nan")
     if goal is None:
         return {"name": name, "value": value, "unit": unit, "baseline": baseline, "ratio": ratio,
                 "goal": "(context)", "met": None}
     comparison, bound = goal
     checked = ratio if applies_to == "ratio" else value
-    met = checked <= bound if comparison == "<=" else checked >= bound
+    met = bool(checked <= bound if comparison == "<=" else checked >= bound)
     described = f"ratio {comparison} {bound}" if applies_to == "ratio" else f"{comparison} {bound} {unit}"
     return {"name": name, "value": value, "unit": unit, "baseline": baseline, "ratio": ratio,
             "goal": described, "met": met}

@@ -114,18 +114,20 @@ def test_loss_functions_leave_their_inputs_untouched(reference, name):
         np.testing.assert_array_equal(original, copy)
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.float32])
 @pytest.mark.parametrize("name", LOSS_FUNCTIONS)
-def test_loss_functions_accept_integer_pixels_like_float_ones(reference, name):
-    # Raw images arrive as integers; an in-place division on an integer array would refuse them.
+def test_loss_functions_accept_integer_pixels_and_single_precision_like_float64(reference, name, dtype):
+    # Raw images arrive as integers, some pipelines hand over float32: in-place arithmetic and products
+    # written into a preallocated float64 dW must take both.
     rng = np.random.default_rng(4)
     W = 1e-2 * rng.standard_normal((6, 3))
     X = rng.integers(0, 256, size=(5, 6))
     y = rng.integers(3, size=5)
     loss_function = getattr(reference.losses, name)
-    int_loss, int_dW = loss_function(W, X, y, 0.1)
+    loss, dW = loss_function(W.astype(dtype) if dtype is np.float32 else W, X.astype(dtype), y, 0.1)
     float_loss, float_dW = loss_function(W, X.astype(float), y, 0.1)
-    assert int_loss == pytest.approx(float_loss)
-    np.testing.assert_allclose(int_dW, float_dW)
+    assert loss == pytest.approx(float_loss, rel=1e-5)
+    np.testing.assert_allclose(dW, float_dW, rtol=1e-4)
 
 
 @pytest.mark.parametrize("name", LOSS_FUNCTIONS)

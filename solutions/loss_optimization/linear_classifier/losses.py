@@ -95,9 +95,10 @@ def svm_loss_vectorized(W, X, y, reg):
     # Each violated margin adds X[i] to its class column and subtracts it from the correct one.
     coefficients = (margins > 0).astype(margins.dtype)
     coefficients[rows, y] = -coefficients.sum(axis=1)
-    # Scaling the (N, C) coefficients and adding in place spares two temporaries the size of W.
+    # Scale the small (N, C) array rather than the (D, C) product, and write the product into the dW
+    # allocated above: at N=500 fresh W-sized arrays cost more than the arithmetic around the products.
     coefficients /= num_train
-    dW = X.T.dot(coefficients)
+    np.matmul(X.T, coefficients, out=dW)
     dW += 2 * reg * W
     ### END SOLUTION
     return float(loss), dW
@@ -168,7 +169,7 @@ def softmax_loss_vectorized(W, X, y, reg):
     dscores = exp_scores / normalizers
     dscores[rows, y] -= 1.0
     dscores /= num_train
-    dW = X.T.dot(dscores)
+    np.matmul(X.T, dscores, out=dW)  # into the dW allocated above, as in svm_loss_vectorized
     dW += 2 * reg * W
     ### END SOLUTION
     return float(loss), dW
