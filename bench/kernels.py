@@ -59,13 +59,13 @@ def _speed_ups(losses, W, X, y, threads):
     setting = f"{os.cpu_count()} cores" if threads is None else "1 BLAS thread"
     goal = (">=", 20) if threads is None else None
     G = np.ones((X.shape[0], W.shape[1]))
-    products = best_time(lambda: _both_products(W, X, G), repeats=30)
+    products = best_time(lambda: _both_products(W, X, G), repeats=100)
     rows = []
     for kind in ("svm", "softmax"):
         naive = getattr(losses, f"{kind}_loss_naive")
         vectorized = getattr(losses, f"{kind}_loss_vectorized")
-        naive_seconds = best_time(lambda: naive(W, X, y, 1e-3), repeats=3)
-        vectorized_seconds = best_time(lambda: vectorized(W, X, y, 1e-3), repeats=30)
+        naive_seconds = best_time(lambda: naive(W, X, y, 1e-3), repeats=7)
+        vectorized_seconds = best_time(lambda: vectorized(W, X, y, 1e-3), repeats=100)
         rows.append(row(f"{kind}: naive / vectorized speed-up (N=500, D=3073, C=10, {setting})",
                         naive_seconds, "s", vectorized_seconds, goal))
         rows.append(row(f"{kind}: naive / (X@W + X.T@G), the ceiling ({setting})",

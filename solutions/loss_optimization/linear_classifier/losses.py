@@ -90,7 +90,7 @@ def svm_loss_vectorized(W, X, y, reg):
     correct_class_scores = scores[rows, y][:, np.newaxis]
     margins = np.maximum(0.0, scores - correct_class_scores + SVM_MARGIN)
     margins[rows, y] = 0.0
-    loss = margins.sum() / num_train + reg * np.sum(W * W)
+    loss = margins.sum() / num_train + reg * np.vdot(W, W)  # vdot: sum(W * W) without a W-sized temporary
 
     # Each violated margin adds X[i] to its class column and subtracts it from the correct one.
     coefficients = (margins > 0).astype(margins.dtype)
@@ -159,17 +159,16 @@ def softmax_loss_vectorized(W, X, y, reg):
     num_train = X.shape[0]
     rows = np.arange(num_train)
     scores = X.dot(W)
-    scores = scores - scores.max(axis=1, keepdims=True)
-    # log-sum-exp on shifted scores: log p = s - log(sum exp s), never exp of a large number.
-    exp_scores = np.exp(scores)
-    normalizers = exp_scores.sum(axis=1, keepdims=True)
-    log_probs = scores - np.log(normalizers)
-    loss = -log_probs[rows, y].mean() + reg * np.sum(W * W)
+    scores -= scores.max(axis=1, keepdims=True)
+    # log-sum-exp on shifted scores: -log p_y = log(sum_j exp s_j) - s_y, never exp of a large number.
+    probs = np.exp(scores)
+    normalizers = probs.sum(axis=1)
+    loss = np.mean(np.log(normalizers) - scores[rows, y]) + reg * np.vdot(W, W)
 
-    dscores = exp_scores / normalizers
-    dscores[rows, y] -= 1.0
-    dscores /= num_train
-    np.matmul(X.T, dscores, out=dW)  # into the dW allocated above, as in svm_loss_vectorized
+    probs /= normalizers[:, np.newaxis]
+    probs[rows, y] -= 1.0
+    probs /= num_train
+    np.matmul(X.T, probs, out=dW)  # into the dW allocated above, as in svm_loss_vectorized
     dW += 2 * reg * W
     ### END SOLUTION
     return float(loss), dW
