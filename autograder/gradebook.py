@@ -104,13 +104,16 @@ def kernel_scores(notebook_path):
     from nbgrader.utils import determine_grade, is_grade
 
     try:
-        # Plain JSON and from_dict: nbformat.read would validate every notebook, seconds for a class.
+        # Plain JSON, and only the graded cells made NotebookNodes: nbformat.read would validate every
+        # notebook (with its figures), seconds for a class.
         with open(notebook_path, encoding="utf-8") as handle:
-            cells = nbformat.from_dict(json.load(handle))["cells"]
+            cells = json.load(handle)["cells"]
         scores = {}
-        for cell in cells:
-            if cell.get("cell_type") == "code" and is_grade(cell):
-                scores[cell.metadata.nbgrader["grade_id"]] = determine_grade(cell)[0]
+        for raw in cells:
+            if raw.get("cell_type") == "code" and raw.get("metadata", {}).get("nbgrader", {}).get("grade"):
+                cell = nbformat.from_dict(raw)
+                if is_grade(cell):
+                    scores[cell.metadata.nbgrader["grade_id"]] = determine_grade(cell)[0]
         return scores
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
