@@ -240,13 +240,27 @@ def test_a_vectorized_check_skips_the_comparison_while_the_naive_version_is_a_st
     assert "comparison with svm_loss_naive skipped" in capsys.readouterr().out
 
 
-def test_a_vectorized_check_fails_when_it_disagrees_with_the_naive_version(package):
-    def naive_off_by_a_little(W, X, y, reg):
+def test_a_vectorized_check_fails_when_it_disagrees_with_a_naive_version_that_passes_its_checks(package):
+    def vectorized_wrong_from_fifty_examples(W, X, y, reg):
+        # Right on every small example of its own checks; only the comparison on N = 50 can catch it.
+        loss, dW = svm_loss(W, X, y, reg)
+        return (loss + 1e-3 if X.shape[0] >= 50 else loss), dW
+
+    with pytest.raises(package.report.CheckFailed, match="same loss as svm_loss_naive"):
+        package.loss_checks.check_svm_loss_vectorized(vectorized_wrong_from_fifty_examples, svm_loss)
+
+
+@pytest.mark.parametrize("naive_mistake", ["off by a little", "raises"])
+def test_a_wrong_naive_version_does_not_fail_a_right_vectorized_one(package, capsys, naive_mistake):
+    def wrong_naive(W, X, y, reg):
+        if naive_mistake == "raises":
+            raise IndexError("index 3 is out of bounds for axis 0 with size 3")
         loss, dW = svm_loss(W, X, y, reg)
         return loss + 1e-3, dW
 
-    with pytest.raises(package.report.CheckFailed, match="same loss as svm_loss_naive"):
-        package.loss_checks.check_svm_loss_vectorized(svm_loss, naive_off_by_a_little)
+    package.loss_checks.check_svm_loss_vectorized(svm_loss, wrong_naive)
+    assert ("comparison with svm_loss_naive skipped (svm_loss_naive does not pass its own checks yet"
+            in capsys.readouterr().out)
 
 
 def test_checks_report_overflow_without_writing_warnings(package, capsys):
