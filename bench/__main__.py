@@ -57,12 +57,16 @@ def plot(results, path):
     import matplotlib.pyplot as plt
 
     rows = [r for entry in results.values() for r in entry["rows"]]
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.5))
-    names = [r["name"] for r in rows]
-    ratios = [r["ratio"] for r in rows]
-    ax.barh(names, ratios, color=[_colour(r["met"]) for r in rows])
+    fig, ax = plt.subplots(figsize=(14, 0.4 * len(rows) + 1.5))
+    positions = range(len(rows))
+    ax.barh(positions, [r["ratio"] for r in rows], color=[_colour(r["met"]) for r in rows])
+    # A goal on the ratio is drawn where it lies; budgets in seconds are in the table only.
+    for position, r in zip(positions, rows):
+        if r["goal"].startswith("ratio"):
+            ax.plot([float(r["goal"].split()[-1])] * 2, [position - 0.4, position + 0.4], color="black", lw=2)
+    ax.set_yticks(list(positions), [r["name"] for r in rows], fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlabel("measured / baseline (green: goal met, red: missed, grey: context; goals in results.md)")
+    ax.set_xlabel("measured / baseline (green: goal met, red: missed, grey: context; black bar: the goal)")
     ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
