@@ -14,6 +14,14 @@ folder. ``--unshare-pid`` makes the sandbox a process tree whose root dies
 with the grader's bubblewrap process, so killing that one process ends every
 process the student started. Where bubblewrap cannot run, only resource
 limits apply, and :func:`sandbox_status` says so loudly.
+
+Linux does not count processes against the limit for root. A grader started by
+a normal user runs the sandbox in a user namespace as that user, so the limit
+holds. A grader running as root (a container, CI) gets the same protection
+another way: bubblewrap sets the sandbox up as root, keeps only the
+capability to change user, and the worker switches to a uid of its own
+(:data:`SANDBOX_UIDS`, one per sandbox running at the same time, so that each
+has its own process count) before it reads the plan's calls.
 """
 
 import json
@@ -24,7 +32,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -60,7 +70,7 @@ class Limits:
     #: Largest file the process may write, in MB (only /tmp is writable, a tmpfs of tmp_mb).
     file_mb: int = 16
     tmp_mb: int = 64
-    #: Processes and threads of the user (not enforced by Linux for root: run the grader as a normal user).
+    #: Processes and threads of the sandbox's user (never root, whom Linux exempts: see the module's docstring).
     processes: int = 64
     open_files: int = 256
     #: Bytes of the student's output kept for the instructor's log, and the most it may print in all.
@@ -118,11 +128,44 @@ def _python_mounts():
     return [str(m) for m in mounts]
 
 
-def bwrap_command(package_parent, plan_path, limits, python=sys.executable, drop_uid=True):
-    """The bubblewrap command line that runs the worker on ``package_parent`` with ``plan_path``."""
-    command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
-    if drop_uid:
-        command += ["--uid", "65534", "--gid", "65534"]
+#: Unused uids a root grader runs sandboxes as, one per sandbox running at the same time.
+SANDBOX_UIDS = range(61000, 61000 + 1000)
+_uids_in_use = set()
+_uids_lock = threading.Lock()
+
+
+@contextmanager
+def sandbox_uid():
+    """A uid of :data:`SANDBOX_UIDS` that no other running sandbox has, or None when the grader is not root."""
+    if os.geteuid() != 0:
+        yield None
+        return
+    with _uids_lock:
+        uid = next((u for u in SANDBOX_UIDS if u not in _uids_in_use), None)
+        if uid is None:
+            raise RuntimeError(f"more than {len(SANDBOX_UIDS)} sandboxes at once: lower --jobs")
+        _uids_in_use.add(uid)
+    try:
+        yield uid
+    finally:
+        with _uids_lock:
+            _uids_in_use.discard(uid)
+
+
+def bwrap_command(package_parent, plan_path, limits, python=sys.executable, run_as=None):
+    """The bubblewrap command line that runs the worker on ``package_parent`` with ``plan_path``.
+
+    ``run_as``: None for a grader that is not root (a user namespace maps it to uid 65534 inside); for a root
+    grader, the uid the worker switches to (the plan says which), the one capability it keeps for that.
+    """
+    if run_as is None:
+        command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                   "--uid", "65534", "--gid", "65534"]
+    else:
+        # No user namespace: in one, the sandbox's users all map to root outside, whom no process limit binds.
+        command = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                   "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                   "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             command += ["--symlink", os.readlink(top), top]
@@ -132,9 +175,17 @@ def bwrap_command(package_parent, plan_path, limits, python=sys.executable, drop
         command += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
     # The scratch /tmp comes before the Python mounts: a Python installed under /tmp (a CI checkout
     # there, say) is bound on top of it instead of being hidden by it.
-    command += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.tmp_mb * 2 ** 20), "--tmpfs", "/tmp"]
+    command += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.tmp_mb * 2 ** 20),
+                "--tmpfs", "/tmp"]
+    made = set()
     for folder in _python_mounts():
         if not folder.startswith(("/usr/", "/bin/", "/lib")):
+            # bubblewrap would make the folders leading to a mount private (0700) to root; the worker may
+            # not be root, so make them traversable first.
+            for parent in reversed(Path(folder).parents[:-1]):
+                if str(parent) not in made and str(parent) != "/tmp":
+                    command += ["--perms", "0755", "--dir", str(parent)]
+                    made.add(str(parent))
             command += ["--ro-bind", folder, folder]
     command += [
         "--ro-bind", str(package_parent), SUBMISSION_MOUNT,
@@ -157,20 +208,22 @@ def direct_command(package_parent, plan_path, python=sys.executable):
 
 
 @lru_cache(maxsize=None)
-def probe_bwrap(drop_uid=True):
+def probe_bwrap():
     """Whether bubblewrap can run the worker here: ``(True, "")`` or ``(False, reason)``."""
     if shutil.which("bwrap") is None:
         return False, "bubblewrap (bwrap) is not installed: run `make setup` or `apt-get install bubblewrap`"
     with tempfile.TemporaryDirectory(prefix="autograder-probe-") as folder:
         folder = Path(folder)
         (folder / "pkg").mkdir()
+        (folder / "pkg").chmod(0o755)
         plan = folder / "plan.json"
-        plan.write_text(json.dumps({"package": "linear_classifier", "calls": []}))
         read, write = os.pipe()
-        command = bwrap_command(folder / "pkg", plan, Limits(), drop_uid=drop_uid) + [str(write), SUBMISSION_MOUNT]
         try:
-            process = subprocess.run(command, pass_fds=(write,), stdin=subprocess.DEVNULL, capture_output=True,
-                                     timeout=60)
+            with sandbox_uid() as uid:
+                plan.write_text(json.dumps({"package": "linear_classifier", "calls": [], "run_as": uid}))
+                command = bwrap_command(folder / "pkg", plan, Limits(), run_as=uid) + [str(write), SUBMISSION_MOUNT]
+                process = subprocess.run(command, pass_fds=(write,), stdin=subprocess.DEVNULL, capture_output=True,
+                                         timeout=60)
         except (OSError, subprocess.TimeoutExpired) as error:
             return False, f"bubblewrap failed to start: {error}"
         finally:
@@ -302,13 +355,23 @@ class Sandbox:
         return run
 
     def _run_once(self, calls, package_parent, package, workdir, run, failed_modules, hung_targets):
+        if self.mode != "bubblewrap":
+            return self._run_process(calls, package_parent, package, workdir, run, failed_modules, hung_targets, None)
+        with sandbox_uid() as uid:
+            if uid is not None:
+                # The bound copy must be readable by the sandbox's own user (its files and folders already are).
+                os.chmod(package_parent, 0o755)
+            return self._run_process(calls, package_parent, package, workdir, run, failed_modules, hung_targets, uid)
+
+    def _run_process(self, calls, package_parent, package, workdir, run, failed_modules, hung_targets, uid):
         limits = self.limits
         plan_path = workdir / "plan.json"
         plan_path.write_text(json.dumps({"package": package, "limits": limits.for_worker(len(calls)),
-                                         "calls": calls}), encoding="utf-8")
+                                         "calls": calls, "run_as": uid}), encoding="utf-8")
+        plan_path.chmod(0o644)
         read, write = os.pipe()
         if self.mode == "bubblewrap":
-            command = bwrap_command(package_parent, plan_path, limits) + [str(write), SUBMISSION_MOUNT]
+            command = bwrap_command(package_parent, plan_path, limits, run_as=uid) + [str(write), SUBMISSION_MOUNT]
             env, cwd = None, None
         else:
             command = direct_command(package_parent, plan_path) + [str(write), str(package_parent)]

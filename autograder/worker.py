@@ -331,6 +331,15 @@ def _set_limits(limits):
             resource.setrlimit(getattr(resource, name), (int(value), int(value)))
 
 
+def _become(uid):
+    """Switch from root to ``uid`` for good, before any student code runs (see :mod:`autograder.sandbox`)."""
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    if os.getuid() != uid or os.geteuid() != uid:
+        raise SystemExit(f"the worker could not switch to uid {uid}")
+
+
 def main(argv):
     """``worker.py PLAN RESULT_FD PACKAGE_PARENT``: run the plan, report on file descriptor RESULT_FD."""
     global _SANDBOXED
@@ -346,6 +355,8 @@ def main(argv):
 
     with open(plan_path, encoding="utf-8") as handle:
         plan = json.load(handle)
+    if plan.get("run_as") is not None:
+        _become(int(plan["run_as"]))
     _set_limits(plan.get("limits", {}))
     sys.path.insert(0, package_parent)
     package = plan["package"]

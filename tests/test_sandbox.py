@@ -74,6 +74,32 @@ def leaves_processes():
         os.execvp("sleep", ["sleep", "301", {token!r}])
     return 1.0
 
+def runs_as_uid():
+    # The uid outside any user namespace, which is what the kernel's process limit looks at.
+    uid = os.getuid()
+    with open("/proc/self/uid_map") as mapping:
+        for line in mapping:
+            inside, outside, count = map(int, line.split())
+            if inside <= uid < inside + count:
+                return float(outside + uid - inside)
+    return -1.0
+
+def counts_forks():
+    children = []
+    for _ in range(100):
+        try:
+            pid = os.fork()
+        except OSError:
+            break
+        if pid == 0:
+            time.sleep(30)
+            os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    return float(len(children))
+
 def hogs_memory():
     block = bytearray(4 * 2 ** 30)
     return float(len(block))
@@ -131,7 +157,7 @@ def value(run, key):
 
 
 ORDER = ["reads_solutions", "reads_other_student", "lists_course_folder", "reaches_network", "writes_outside",
-         "sees_processes", "leaves_processes", "hogs_memory", "hangs", "hangs_again", "exits", "floods", "answers"]
+         "sees_processes", "leaves_processes", "runs_as_uid", "counts_forks", "hogs_memory", "hangs", "hangs_again", "exits", "floods", "answers"]
 
 
 @pytest.fixture(scope="module")
@@ -178,6 +204,19 @@ def test_processes_started_by_student_code_do_not_outlive_grading(bwrap_run):
     assert value(run, "leaves_processes") == 1.0
     survivors = [p.pid for p in psutil.process_iter(["cmdline"]) if token in " ".join(p.info["cmdline"] or [])]
     assert survivors == []
+
+
+@needs_bwrap
+def test_student_code_never_runs_as_root_even_when_the_grader_does(bwrap_run):
+    run, *_ = bwrap_run
+    assert value(run, "runs_as_uid") not in (0.0, -1.0)
+
+
+@needs_bwrap
+def test_student_code_cannot_start_more_processes_than_the_limit(bwrap_run):
+    # Linux exempts root from the limit: this holds only because the sandbox never runs as root.
+    run, *_ = bwrap_run
+    assert value(run, "counts_forks") < LIMITS.processes
 
 
 @needs_bwrap
