@@ -35,7 +35,8 @@ def _grade(args):
         elif args.gradebook != "none":
             gradebook = args.gradebook
         result = grade_batch(args.submitted, args.out, jobs=args.jobs, timeout=args.timeout, seed=args.seed,
-                             import_timeout=args.import_timeout, require_sandbox=require, gradebook=gradebook, progress=not args.quiet, shard=shard)
+                             import_timeout=args.import_timeout, require_sandbox=require, gradebook=gradebook,
+                             progress=not args.quiet, shard=shard)
     except (GradingSetupError, GradingError, GradebookConfigError) as error:
         print(f"grading could not run: {error}", file=sys.stderr)
         return 2

@@ -296,8 +296,8 @@ def grade_batch(submitted, out, jobs=1, timeout=Limits.timeout, seed=0, *, impor
                 bar.update(1)
         results.sort(key=lambda student: student.student_id)
     result = BatchResult(results, out, sandbox.mode, warning, seed, default_secret, timeout=float(timeout),
-                         import_timeout=float(import_timeout), secret_fingerprint=secret_fingerprint(secret), shard=shard, batch_students=batch_students,
-                         submitted=submitted)
+                         import_timeout=float(import_timeout), secret_fingerprint=secret_fingerprint(secret),
+                         shard=shard, batch_students=batch_students, submitted=submitted)
     if shard is not None:
         result.shard_note = (f"Shard {shard}: {len(results)} of the batch's {len(batch_students)} submissions. "
                              "Combine every shard's output with `python -m autograder merge`.")

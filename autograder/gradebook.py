@@ -50,7 +50,7 @@ def default_gradebook_url(submitted):
     if not submitted.is_dir():
         return None
     course = submitted.parent
-    url = _configured_db_url(course) or f"sqlite:///{course / 'gradebook.db'}"
+    url = _course_directory_setting(course, "db_url") or f"sqlite:///{course / 'gradebook.db'}"
     if url.startswith("sqlite:///"):
         path = Path(url[len("sqlite:///"):])
         path = path if path.is_absolute() else course / path
@@ -58,8 +58,8 @@ def default_gradebook_url(submitted):
     return url
 
 
-def _configured_db_url(course):
-    """``CourseDirectory.db_url`` from ``course/nbgrader_config.py``, or None when it sets none."""
+def _course_directory_setting(course, trait):
+    """``CourseDirectory.<trait>`` from ``course/nbgrader_config.py``, or None when it sets none."""
     config_file = course / "nbgrader_config.py"
     if not config_file.is_file():
         return None
@@ -71,8 +71,8 @@ def _configured_db_url(course):
         raise GradebookConfigError(f"Cannot read {config_file} to find the course's gradebook: "
                                    f"{type(error).__name__}: {error}. Fix it, or pass --gradebook URL "
                                    "or --gradebook none.") from None
-    url = config.get("CourseDirectory", {}).get("db_url")
-    return url if isinstance(url, str) and url else None
+    value = config.get("CourseDirectory", {}).get(trait)
+    return value if isinstance(value, str) and value else None
 
 
 def default_autograded_folder(submitted):
@@ -80,17 +80,11 @@ def default_autograded_folder(submitted):
     if submitted is None or not Path(submitted).is_dir():
         return None
     course = Path(submitted).resolve().parent
-    config_file = course / "nbgrader_config.py"
-    name = "autograded"
-    if config_file.is_file():
-        from traitlets.config import PyFileConfigLoader
-
-        try:
-            configured = PyFileConfigLoader(config_file.name, path=str(course)).load_config()
-            name = configured.get("CourseDirectory", {}).get("autograded_directory") or name
-        except Exception:  # noqa: BLE001 (default_gradebook_url reports a broken config; here it only costs the flags)
-            pass
-    folder = course / str(name)
+    try:
+        name = _course_directory_setting(course, "autograded_directory") or "autograded"
+    except GradebookConfigError:  # default_gradebook_url reports a broken config; here it only costs the flags
+        name = "autograded"
+    folder = course / name
     return folder if folder.is_dir() else None
 
 
@@ -101,7 +95,7 @@ def kernel_scores(notebook_path):
     cell with an error or stderr output scores 0, one with a number as its result that fraction, else its points.
     """
     import nbformat
-    from nbgrader.utils import determine_grade, is_grade
+    from nbgrader.utils import determine_grade
 
     try:
         # Plain JSON, and only the graded cells made NotebookNodes: nbformat.read would validate every
@@ -110,10 +104,10 @@ def kernel_scores(notebook_path):
             cells = json.load(handle)["cells"]
         scores = {}
         for raw in cells:
+            # The test of nbgrader's is_grade, on the plain dict.
             if raw.get("cell_type") == "code" and raw.get("metadata", {}).get("nbgrader", {}).get("grade"):
                 cell = nbformat.from_dict(raw)
-                if is_grade(cell):
-                    scores[cell.metadata.nbgrader["grade_id"]] = determine_grade(cell)[0]
+                scores[cell.metadata.nbgrader["grade_id"]] = determine_grade(cell)[0]
         return scores
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
@@ -191,8 +185,9 @@ def _write(gradebook, MissingEntry, shown_url, result, assignment, autograded):
             totals[row.verdict.group] = totals.get(row.verdict.group, 0.0) + row.score
         in_kernel = {}
         if autograded is not None:
+            folder = Path(autograded) / student.student_id / assignment
             for notebook in sorted(set(notebook_of.values())):
-                in_kernel.update(kernel_scores(Path(autograded) / student.student_id / assignment / f"{notebook}.ipynb"))
+                in_kernel.update(kernel_scores(folder / f"{notebook}.ipynb"))
         gradebook.update_or_create_student(student.student_id)
         try:
             gradebook.find_submission(assignment, student.student_id)

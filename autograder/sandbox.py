@@ -34,7 +34,7 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -355,9 +355,8 @@ class Sandbox:
         return run
 
     def _run_once(self, calls, package_parent, package, workdir, run, failed_modules, hung_targets):
-        if self.mode != "bubblewrap":
-            return self._run_process(calls, package_parent, package, workdir, run, failed_modules, hung_targets, None)
-        with sandbox_uid() as uid:
+        # Only bubblewrap can switch users (see the module's docstring); without it the worker keeps ours.
+        with sandbox_uid() if self.mode == "bubblewrap" else nullcontext() as uid:
             if uid is not None:
                 # The bound copy must be readable by the sandbox's own user (its files and folders already are).
                 os.chmod(package_parent, 0o755)

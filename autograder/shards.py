@@ -15,9 +15,9 @@ Shards are numbered from 0, like ``SLURM_ARRAY_TASK_ID`` with ``--array=0-9``
 and Kubernetes' ``JOB_COMPLETION_INDEX``.
 
 ``shard.json`` also records what determines the grades (batch seed, a
-fingerprint of the course secret, ``--timeout`` and ``--import-timeout``, digests of ``points.toml`` and of
-the grading code, Python and numpy versions): ``merge`` refuses shards that differ
-in any of them. It is written last, so a shard that did not finish has none.
+fingerprint of the course secret, ``--timeout`` and ``--import-timeout``,
+digests of ``points.toml`` and of the grading code, Python and numpy versions):
+``merge`` refuses shards that differ in any of them. It is written last, so a shard that did not finish has none.
 """
 
 import csv
@@ -129,8 +129,8 @@ def grading_settings(result):
     import numpy
 
     return {"assignment": paths.ASSIGNMENT, "seed": result.seed, "secret": result.secret_fingerprint,
-            "timeout": result.timeout, "import_timeout": result.import_timeout, "points": points_digest(), "grader": grader_digest(),
-            "python": platform.python_version(), "numpy": numpy.__version__}
+            "timeout": result.timeout, "import_timeout": result.import_timeout, "points": points_digest(),
+            "grader": grader_digest(), "python": platform.python_version(), "numpy": numpy.__version__}
 
 
 def forget_manifest(out):

@@ -293,7 +293,7 @@ def describe_exception(error, package_root=None):
     elif isinstance(error, KeyboardInterrupt):
         kind = "interrupt"
     message = _message(error)
-    if isinstance(error, ImportError) and ".checks" in (error.name or ""):
+    if isinstance(error, ImportError) and (error.name or "").split(".")[1:2] == ["checks"]:
         # In the notebook this import works; say why it does not here, or the student cannot act on it.
         message += (". The notebook checks are left out while grading: graded code must not use them; "
                     "write the computation in your own module.")

@@ -28,11 +28,11 @@ def row(name, value, unit, baseline, goal, applies_to="ratio"):
     value, baseline = float(value), float(baseline)
     ratio = value / baseline if baseline else float("nan")
     if goal is None:
-        return {"name": name, "value": value, "unit": unit, "baseline": baseline, "ratio": ratio,
-                "goal": "(context)", "met": None}
-    comparison, bound = goal
-    checked = ratio if applies_to == "ratio" else value
-    met = bool(checked <= bound if comparison == "<=" else checked >= bound)
-    described = f"ratio {comparison} {bound}" if applies_to == "ratio" else f"{comparison} {bound} {unit}"
+        described, met = "(context)", None
+    else:
+        comparison, bound = goal
+        checked = ratio if applies_to == "ratio" else value
+        met = bool(checked <= bound if comparison == "<=" else checked >= bound)
+        described = f"ratio {comparison} {bound}" if applies_to == "ratio" else f"{comparison} {bound} {unit}"
     return {"name": name, "value": value, "unit": unit, "baseline": baseline, "ratio": ratio,
             "goal": described, "met": met}

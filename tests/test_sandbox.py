@@ -157,7 +157,8 @@ def value(run, key):
 
 
 ORDER = ["reads_solutions", "reads_other_student", "lists_course_folder", "reaches_network", "writes_outside",
-         "sees_processes", "leaves_processes", "runs_as_uid", "counts_forks", "hogs_memory", "hangs", "hangs_again", "exits", "floods", "answers"]
+         "sees_processes", "leaves_processes", "runs_as_uid", "counts_forks", "hogs_memory", "hangs", "hangs_again",
+         "exits", "floods", "answers"]
 
 
 @pytest.fixture(scope="module")
