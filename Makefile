@@ -31,6 +31,10 @@ $(VENV)/.installed: requirements.txt
 test: setup
 	$(PY) -m pytest -n 2 tests
 
+# The inner loop: everything but the whole-workflow tests of tests/end_to_end/ and tests/browser/.
+test-fast: setup
+	$(PY) -m pytest -n 2 -m "not slow" tests
+
 test-browser: setup
 	$(PY) -m pytest tests/browser
 

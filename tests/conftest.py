@@ -1,7 +1,14 @@
-"""Shared fixtures: the reference and release packages, loaded side by side."""
+"""Shared fixtures: the reference and release packages, loaded side by side; the ``slow`` marker.
+
+The folders say what a test is about: ``course/`` the student package, notebooks' checks and release,
+``autograder/`` the grader's library and commands, ``end_to_end/`` whole workflows (nbgrader, PostgreSQL,
+the corpora, notebooks run by a kernel), ``browser/`` JupyterLab in Chromium. ``support/`` helps them all.
+``make test-fast`` runs everything but ``end_to_end/`` and ``browser/``, which are marked ``slow`` here.
+"""
 
 import importlib
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +55,15 @@ def reference_as_notebooks_import_it(monkeypatch):
 
 def _imported_package_modules():
     return [name for name in sys.modules if name == paths.PACKAGE or name.startswith(f"{paths.PACKAGE}.")]
+
+
+#: Folders whose tests start whole workflows (servers, kernels, batches of submissions): ``make test-fast`` skips them.
+SLOW_FOLDERS = ("end_to_end", "browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        relative = Path(item.fspath).resolve().relative_to(tests)
+        if relative.parts[0] in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)

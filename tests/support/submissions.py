@@ -7,6 +7,7 @@ or either with code appended to a module (a later ``def`` replaces a function).
 """
 
 import shutil
+import sys
 import textwrap
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from autograder import paths
 from autograder.release import BEGIN_SOLUTION, strip_module
 
 REPO = paths.COURSE_ROOT
-PYTHON = REPO / ".venv" / "bin" / "python"
+#: The interpreter running the tests (the venv's, under make test) runs every command they start.
+PYTHON = Path(sys.executable)
 
 
 def make_submission(submitted, student_id, base="reference", append=None, files=None):

@@ -19,7 +19,7 @@ from autograder.__main__ import build_parser, main
 from autograder.grade import grade_batch
 from autograder.points import group_points, load_points
 from autograder.shards import MANIFEST, Shard
-from grading_support import PYTHON, REPO, make_submission
+from support.submissions import PYTHON, REPO, make_submission
 
 DEPLOY = REPO / "autograder" / "deploy"
 ASSIGNMENT = "loss_optimization"

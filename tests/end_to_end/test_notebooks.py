@@ -15,7 +15,7 @@ from autograder import paths
 NBGRADER = Path(sys.executable).parent / "nbgrader"
 SOLUTION_NOTEBOOKS = sorted(p.name for p in paths.reference_dir().glob("*.ipynb"))
 # The explorer has no graded cells and never stops at a stub: its panels name the stubs instead
-# (tests/test_explore.py runs its release copy to the end).
+# (tests/course/test_explore.py runs its release copy to the end).
 GRADED_NOTEBOOKS = [name for name in SOLUTION_NOTEBOOKS if name != "05_loss_explorer.ipynb"]
 
 

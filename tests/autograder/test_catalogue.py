@@ -10,7 +10,7 @@ import pytest
 from autograder import catalogue, worker
 from autograder.points import group_points, load_points
 from autograder.reference import Reference, load_reference
-from grading_support import make_submission
+from support.submissions import make_submission
 
 
 def grade_in_process(package_dir, seed=3, groups=None):

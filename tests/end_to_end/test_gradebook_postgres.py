@@ -26,7 +26,7 @@ from nbgrader.api import Gradebook
 
 from autograder import catalogue, paths
 from autograder.gradebook import default_gradebook_url
-from grading_support import PYTHON, REPO, make_submission
+from support.submissions import PYTHON, REPO, make_submission
 
 COURSE_FILES = ("nbgrader_config.py", "solutions", "data")
 DATABASE = "gradebook"

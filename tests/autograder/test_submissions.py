@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from autograder import submissions
-from grading_support import make_submission
+from support.submissions import make_submission
 
 
 def test_the_copy_skips_links_bytecode_and_huge_files_and_says_so(tmp_path):

@@ -6,7 +6,7 @@ import textwrap
 import pytest
 
 from autograder import catalogue
-from grading_support import PYTHON, make_submission
+from support.submissions import PYTHON, make_submission
 
 SCRIPT = textwrap.dedent("""
     import sys

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from autograder import catalogue, paths
-from grading_support import PYTHON, REPO, make_submission, tree_snapshot
+from support.submissions import PYTHON, REPO, make_submission, tree_snapshot
 
 TESTS = catalogue.all_test_names()
 
