@@ -2,27 +2,22 @@
 
 from pathlib import Path
 
+from autograder import course
+
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 COURSE_ROOT = Path(__file__).resolve().parent
-ASSIGNMENT = "loss_optimization"
+ASSIGNMENT = course.ASSIGNMENT
 
 c.CourseDirectory.root = str(COURSE_ROOT)
 c.CourseDirectory.course_id = ASSIGNMENT
-c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.source_directory = course.SOURCE_DIR
+c.CourseDirectory.release_directory = course.RELEASE_DIR
 c.CourseDirectory.db_url = f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"
 
-# Students write every module that has a solution region: without this, `nbgrader autograde`
-# would replace them with the instructor's copies and grade every student on the reference.
-_source = COURSE_ROOT / "solutions" / ASSIGNMENT
-c.Autograde.exclude_overwriting = {
-    ASSIGNMENT: sorted(
-        str(path.relative_to(_source))
-        for path in _source.rglob("*.py")
-        if "### BEGIN SOLUTION" in path.read_text(encoding="utf-8")
-    )
-}
+# Students write these modules: without this, `nbgrader autograde` would replace them with the
+# instructor's copies and grade every student on the reference.
+c.Autograde.exclude_overwriting = {ASSIGNMENT: list(course.student_files())}
 
 # A hung student cell must not stall a whole grading run.
 c.ExecutePreprocessor.timeout = 300

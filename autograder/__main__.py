@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from . import paths
+from . import course
 from .sandbox import Limits
 
 
@@ -77,8 +77,8 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     release = commands.add_parser("release", help="regenerate assignments/ from solutions/")
-    release.add_argument("--assignment", default=paths.ASSIGNMENT)
-    release.add_argument("--course-root", default=str(paths.COURSE_ROOT),
+    release.add_argument("--assignment", default=course.ASSIGNMENT)
+    release.add_argument("--course-root", default=str(course.COURSE_ROOT),
                          help="the nbgrader course to build (default: the one this autograder belongs to)")
     release.set_defaults(run=_release)
 

@@ -26,16 +26,8 @@ from functools import cached_property
 import numpy as np
 
 from . import worker
+from .course import GROUPS, grade_id  # noqa: F401 (grade_id: part of the catalogue's vocabulary)
 from .reference import load_reference
-
-#: The graded groups, in the order of the notebooks; grade_id of a group's test cell: "test_" + group with "_" for ".".
-GROUPS = (
-    "losses.svm_loss_naive", "losses.svm_loss_vectorized", "losses.softmax_loss_naive",
-    "losses.softmax_loss_vectorized", "gradients.eval_numerical_gradient", "gradients.grad_check_sparse",
-    "regularization.l2_penalty", "regularization.l1_penalty", "regularization.elastic_net_penalty",
-    "optim.sgd", "optim.sgd_momentum", "optim.step_decay", "optim.cosine_decay",
-    "models.LinearSVM", "models.Softmax",
-)
 
 #: A model passes ``accuracy`` when its trained weights classify at least this fraction of the
 #: fixed validation set correctly (the reference reaches about 0.97).
@@ -49,11 +41,6 @@ RESTORED_RELATIVE = 1e-12
 RESTORED_ABSOLUTE = 1e-15
 #: Statuses a test can end with (grades.csv, results.json).
 STATUSES = ("passed", "failed", "error", "not_implemented", "timeout", "crashed", "import_error", "missing", "skipped")
-
-
-def grade_id(group):
-    """The nbgrader grade_id of a group's test cell."""
-    return "test_" + group.replace(".", "_")
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalogue, submissions
+from . import catalogue, course, submissions
 from .points import PointsError, load_points
 from .reference import load_reference
 from .sandbox import Limits, Sandbox, sandbox_status
@@ -146,7 +146,7 @@ def grade_submission(submission, *, seed, secret, sandbox, points, notebooks, re
     plan = catalogue.build_plan(student_seed_value)
     outcomes = {}
     with tempfile.TemporaryDirectory(prefix="autograder-", dir=scratch_root) as scratch:
-        problems = {module: "no assignment folder was submitted" for module in submissions.MODULES}
+        problems = {module: "no assignment folder was submitted" for module in course.STUDENT_MODULES}
         if submission.folder is not None:
             result.notes += submissions.notebook_notes(submission.folder, notebooks)
             copy_notes = submissions.copy_package(submission.folder, scratch)
@@ -180,8 +180,7 @@ def _failed_student(submission, seed, secret, points, error):
     result = StudentResult(submission.student_id, student_seed(submission.student_id, seed, secret), [],
                            list(submission.notes), grader_error=error)
     for name in points:
-        group = ".".join(name.split(".")[:2])
-        verdict = catalogue.Verdict(name, group, True, "", "error", "the grader failed on this submission; "
+        verdict = catalogue.Verdict(name, course.group_of(name), True, "", "error", "the grader failed on this submission; "
                                     "the instructor has been told")
         result.rows.append(Row(verdict, 0.0, points[name]))
     return result

@@ -25,8 +25,8 @@ are never printed nor written to the summary.
 import json
 from pathlib import Path
 
-from . import paths
-from .catalogue import GROUPS, grade_id
+from . import course
+from .course import GROUPS, grade_id
 
 #: Scores closer than this are equal.
 EPSILON = 1e-9
@@ -49,24 +49,24 @@ def default_gradebook_url(submitted):
     submitted = Path(submitted).resolve()
     if not submitted.is_dir():
         return None
-    course = submitted.parent
-    url = _course_directory_setting(course, "db_url") or f"sqlite:///{course / 'gradebook.db'}"
+    course_root = submitted.parent
+    url = _course_directory_setting(course_root, "db_url") or f"sqlite:///{course_root / 'gradebook.db'}"
     if url.startswith("sqlite:///"):
         path = Path(url[len("sqlite:///"):])
-        path = path if path.is_absolute() else course / path
+        path = path if path.is_absolute() else course_root / path
         return f"sqlite:///{path}" if path.is_file() else None
     return url
 
 
-def _course_directory_setting(course, trait):
-    """``CourseDirectory.<trait>`` from ``course/nbgrader_config.py``, or None when it sets none."""
-    config_file = course / "nbgrader_config.py"
+def _course_directory_setting(course_root, trait):
+    """``CourseDirectory.<trait>`` from ``course_root/nbgrader_config.py``, or None when it sets none."""
+    config_file = course_root / "nbgrader_config.py"
     if not config_file.is_file():
         return None
     from traitlets.config import PyFileConfigLoader
 
     try:
-        config = PyFileConfigLoader(config_file.name, path=str(course)).load_config()
+        config = PyFileConfigLoader(config_file.name, path=str(course_root)).load_config()
     except Exception as error:  # noqa: BLE001 (whatever the course's config raises)
         raise GradebookConfigError(f"Cannot read {config_file} to find the course's gradebook: "
                                    f"{type(error).__name__}: {error}. Fix it, or pass --gradebook URL "
@@ -79,12 +79,12 @@ def default_autograded_folder(submitted):
     """The course's folder of autograded notebooks (nbgrader's ``autograded/``) beside ``submitted``, if any."""
     if submitted is None or not Path(submitted).is_dir():
         return None
-    course = Path(submitted).resolve().parent
+    course_root = Path(submitted).resolve().parent
     try:
-        name = _course_directory_setting(course, "autograded_directory") or "autograded"
+        name = _course_directory_setting(course_root, "autograded_directory") or "autograded"
     except GradebookConfigError:  # default_gradebook_url reports a broken config; here it only costs the flags
         name = "autograded"
-    folder = course / name
+    folder = course_root / name
     return folder if folder.is_dir() else None
 
 
@@ -135,7 +135,7 @@ def display_url(db_url):
         return db_url.split("@")[-1] if "@" in db_url else db_url
 
 
-def apply_gradebook(db_url, result, assignment=paths.ASSIGNMENT, course_id=paths.ASSIGNMENT, autograded="auto"):
+def apply_gradebook(db_url, result, assignment=course.ASSIGNMENT, course_id=course.ASSIGNMENT, autograded="auto"):
     """Flag suspicious notebooks and write the scores into the gradebook; return a note for the summary.
 
     Only the students of ``result`` are touched, so shards or graders writing different students into
@@ -150,7 +150,7 @@ def apply_gradebook(db_url, result, assignment=paths.ASSIGNMENT, course_id=paths
     from nbgrader.api import Gradebook, MissingEntry
 
     # nbgrader runs the `alembic` command of its environment when it creates a database.
-    with paths.tools_on_path():
+    with course.tools_on_path():
         # SQLAlchemy warns about nbgrader's own session handling; nothing here may clutter the output.
         with warnings.catch_warnings(), Gradebook(engine_url(db_url), course_id=course_id) as gradebook:
             warnings.simplefilter("ignore")

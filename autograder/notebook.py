@@ -21,8 +21,9 @@ import warnings
 
 import numpy as np
 
-from . import paths
-from .catalogue import GROUPS, Judge, build_plan, run_in_process
+from . import course
+from .catalogue import Judge, build_plan, run_in_process
+from .course import GROUPS
 from .grade import student_seed
 from .reference import load_reference
 
@@ -41,7 +42,7 @@ def hidden_check(group):
     reference = load_reference()
 
     def resolve(module):
-        return importlib.import_module(f"{paths.PACKAGE}.{module}")
+        return importlib.import_module(f"{course.PACKAGE}.{module}")
 
     with contextlib.redirect_stderr(io.StringIO()), np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -9,12 +9,12 @@ import importlib
 import importlib.util
 import sys
 
-from . import paths
+from . import course
 
 
 def load_linear_classifier(assignment_dir, alias):
     """Import ``assignment_dir/linear_classifier`` as the package ``alias`` (once) and return it."""
-    package_dir = assignment_dir / paths.PACKAGE
+    package_dir = assignment_dir / course.PACKAGE
     if alias not in sys.modules:
         spec = importlib.util.spec_from_file_location(
             alias, package_dir / "__init__.py", submodule_search_locations=[str(package_dir)]
@@ -37,11 +37,11 @@ class Package:
 
 def reference_package():
     """The instructor's reference ``linear_classifier`` from solutions/."""
-    load_linear_classifier(paths.reference_dir(), "reference_linear_classifier")
+    load_linear_classifier(course.reference_dir(), "reference_linear_classifier")
     return Package("reference_linear_classifier")
 
 
 def release_package():
     """The generated student release of ``linear_classifier`` (its stubs raise NotImplementedError)."""
-    load_linear_classifier(paths.release_dir(), "release_linear_classifier")
+    load_linear_classifier(course.release_dir(), "release_linear_classifier")
     return Package("release_linear_classifier")

@@ -9,8 +9,9 @@ that ``nbgrader autograde`` and the gradebook use the same totals.
 import tomllib
 from pathlib import Path
 
-from . import paths
-from .catalogue import GROUPS, all_test_names, grade_id
+from . import course
+from .catalogue import all_test_names
+from .course import GROUPS, grade_id, group_of
 
 POINTS_FILE = Path(__file__).resolve().parent / "points.toml"
 
@@ -54,8 +55,7 @@ def group_points(points):
     """Total points of each group."""
     totals = {group: 0.0 for group in GROUPS}
     for name, value in points.items():
-        group = ".".join(name.split(".")[:2])
-        totals[group] += value
+        totals[group_of(name)] += value
     return totals
 
 
@@ -71,7 +71,7 @@ def sync_notebook_points(source_dir=None, points=None):
     """
     import nbformat
 
-    source_dir = Path(source_dir or paths.reference_dir())
+    source_dir = Path(source_dir or course.reference_dir())
     totals = {grade_id(group): (group, _number(total))
               for group, total in group_points(points or load_points()).items()}
     found = {}

@@ -11,7 +11,7 @@ import hashlib
 import importlib
 from pathlib import Path
 
-from . import paths
+from . import course
 from .packages import load_linear_classifier
 
 
@@ -50,4 +50,4 @@ class Reference:
 @functools.lru_cache(maxsize=None)
 def load_reference(package_dir=None):
     """The reference package of the course (``solutions/<assignment>/linear_classifier`` by default)."""
-    return Reference(package_dir or paths.reference_dir() / paths.PACKAGE)
+    return Reference(package_dir or course.reference_dir() / course.PACKAGE)

@@ -15,7 +15,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
+from . import course
 from .points import sync_notebook_points
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
@@ -172,22 +172,31 @@ def _generate_notebooks(course_root, assignment):
     config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config())
     config.CourseDirectory.root = str(course_root)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-    with paths.tools_on_path():
+    with course.tools_on_path():
         result = api.generate_assignment(assignment, force=True, create=True)
     if not result["success"]:
         raise ReleaseError(f"nbgrader generate_assignment failed:\n{result.get('error') or result.get('log')}")
 
 
-def build_release(course_root=None, assignment=paths.ASSIGNMENT):
+def _check_student_modules(stubbed):
+    """The modules with solution regions must be the course's student modules: the grader grades those only."""
+    expected = sorted(course.student_files())
+    if sorted(stubbed) != expected:
+        raise ReleaseError(f"The modules with solution regions ({', '.join(sorted(stubbed)) or 'none'}) are not the "
+                           f"student modules the grader grades ({', '.join(expected)}): change "
+                           "autograder/course.py STUDENT_MODULES or the solution markers so that they agree.")
+
+
+def build_release(course_root=None, assignment=course.ASSIGNMENT):
     """Regenerate ``assignments/<assignment>`` from ``solutions/<assignment>``.
 
     Returns the path of the release folder. Raises ReleaseError, leaving no
     partial release behind, if a solution region is malformed or a secret
     line would reach students.
     """
-    course_root = Path(course_root or paths.COURSE_ROOT).resolve()
-    source_dir = course_root / paths.SOURCE_DIR / assignment
-    release_dir = course_root / paths.RELEASE_DIR / assignment
+    course_root = Path(course_root or course.COURSE_ROOT).resolve()
+    source_dir = course_root / course.SOURCE_DIR / assignment
+    release_dir = course_root / course.RELEASE_DIR / assignment
     if not source_dir.is_dir():
         raise ReleaseError(f"No assignment source at {source_dir}.")
     # points.toml is the one place for points; the notebooks' test cells get copies.
@@ -196,11 +205,14 @@ def build_release(course_root=None, assignment=paths.ASSIGNMENT):
         shutil.rmtree(release_dir)
     try:
         _generate_notebooks(course_root, assignment)
+        stubbed = []
         for module in sorted(release_dir.rglob("*.py")):
             relative = module.relative_to(release_dir).as_posix()
             text = module.read_text(encoding="utf-8")
             if BEGIN_SOLUTION in text:
                 module.write_text(strip_module(text, relative), encoding="utf-8")
+                stubbed.append(relative)
+        _check_student_modules(stubbed)
         data_dir = release_dir / "data"
         data_dir.mkdir(exist_ok=True)
         for name in RELEASED_DATA:

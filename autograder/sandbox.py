@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from . import paths
+from . import course
 
 WORKER = Path(__file__).resolve().parent / "worker.py"
 #: Where things appear inside the sandbox.
@@ -119,7 +119,7 @@ def _python_mounts():
         if any(folder == m or m in folder.parents for m in mounts):
             continue
         mounts = [m for m in mounts if folder not in m.parents] + [folder]
-    forbidden = paths.COURSE_ROOT.resolve()
+    forbidden = course.COURSE_ROOT.resolve()
     for folder in mounts:
         if folder == forbidden or folder in forbidden.parents:
             raise RuntimeError(f"The Python installation {folder} contains the course folder {forbidden}: "
@@ -323,7 +323,7 @@ class Sandbox:
         self.limits = limits or Limits()
         self.mode = mode
 
-    def run(self, calls, package_parent, package=paths.PACKAGE):
+    def run(self, calls, package_parent, package=course.PACKAGE):
         """Run ``calls`` (worker call dicts) on the package under ``package_parent``; return a SandboxRun."""
         run = SandboxRun(reports={})
         failed_modules = {}

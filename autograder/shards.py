@@ -32,7 +32,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
+from . import course
 from .catalogue import Verdict
 from .grade import GRADES_COLUMNS, SEEDS_COLUMNS, BatchResult, GradingSetupError, Row, StudentResult, write_tables
 
@@ -116,7 +116,7 @@ def points_digest():
 def grader_digest():
     """Digest of the code that grades: the autograder package, ``points.toml`` and the reference package."""
     autograder = Path(__file__).resolve().parent
-    reference = paths.reference_dir() / paths.PACKAGE
+    reference = course.reference_dir() / course.PACKAGE
     files = [(f"autograder/{p.name}", p) for p in sorted(autograder.glob("*.py"))]
     files.append(("autograder/points.toml", autograder / "points.toml"))
     files += [(f"reference/{p.relative_to(reference).as_posix()}", p) for p in sorted(reference.rglob("*.py"))
@@ -128,7 +128,7 @@ def grading_settings(result):
     """What the grades of ``result`` depend on besides the submissions (the keys of :data:`SETTINGS`)."""
     import numpy
 
-    return {"assignment": paths.ASSIGNMENT, "seed": result.seed, "secret": result.secret_fingerprint,
+    return {"assignment": course.ASSIGNMENT, "seed": result.seed, "secret": result.secret_fingerprint,
             "timeout": result.timeout, "import_timeout": result.import_timeout, "points": points_digest(),
             "grader": grader_digest(), "python": platform.python_version(), "numpy": numpy.__version__}
 
@@ -353,8 +353,7 @@ def _read_students(parts):
         try:
             seed_of = {row["student_id"]: int(row["seed"]) for row in seeds}
             for row in rows:
-                group = ".".join(row["test"].split(".")[:2])
-                verdict = Verdict(row["test"], group, False, "", row["status"], row["message"])
+                verdict = Verdict(row["test"], course.group_of(row["test"]), False, "", row["status"], row["message"])
                 rows_of[row["student_id"]].append(Row(verdict, float(row["score"]), float(row["max_score"])))
         except (TypeError, ValueError) as error:
             raise MergeError(f"{part.folder}: grades.csv or seeds.csv has a malformed row ({error}): the folder "

@@ -23,10 +23,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import paths
+from . import course
 
-#: Graded modules of the package (students write them).
-MODULES = ("losses", "gradients", "regularization", "optim", "models")
 #: Copy limits for one submission's package.
 MAX_FILE_BYTES = 8 * 2 ** 20
 MAX_TOTAL_BYTES = 64 * 2 ** 20
@@ -56,7 +54,7 @@ class Submission:
     notes: list = field(default_factory=list)
 
 
-def discover(submitted, assignment=paths.ASSIGNMENT):
+def discover(submitted, assignment=course.ASSIGNMENT):
     """The submissions under ``submitted`` (a folder of ``<student_id>/`` folders), sorted by student id."""
     submitted = Path(submitted)
     if not submitted.is_dir():
@@ -85,13 +83,13 @@ def _find_assignment(student_dir, student_id, assignment):
     # Shallowest folder holding the package, without following links.
     frontier = [student_dir]
     for _ in range(4):
-        found = sorted(f for f in frontier if (f / paths.PACKAGE).is_dir() and not (f / paths.PACKAGE).is_symlink())
+        found = sorted(f for f in frontier if (f / course.PACKAGE).is_dir() and not (f / course.PACKAGE).is_symlink())
         if found:
             relative = found[0].relative_to(student_dir.parent).as_posix()
             return Submission(student_id, found[0], [f"no {assignment}/ folder: graded {relative}/ instead"])
         frontier = [Path(e.path) for f in frontier for e in os.scandir(f)
                     if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
-    return Submission(student_id, None, [f"no {assignment}/ folder with a {paths.PACKAGE}/ package was submitted"])
+    return Submission(student_id, None, [f"no {assignment}/ folder with a {course.PACKAGE}/ package was submitted"])
 
 
 def copy_package(assignment_folder, destination):
@@ -101,13 +99,13 @@ def copy_package(assignment_folder, destination):
     files, special files, files over the limits and the folders of :data:`NOT_COPIED` are skipped.
     """
     notes = []
-    source = Path(assignment_folder) / paths.PACKAGE
-    target = Path(destination) / paths.PACKAGE
+    source = Path(assignment_folder) / course.PACKAGE
+    target = Path(destination) / course.PACKAGE
     if source.is_symlink():
-        notes.append(f"{paths.PACKAGE}/ is a symbolic link: not followed; submit the folder itself")
+        notes.append(f"{course.PACKAGE}/ is a symbolic link: not followed; submit the folder itself")
         return notes
     if not source.is_dir():
-        notes.append(f"{paths.PACKAGE}/ is missing from the submission")
+        notes.append(f"{course.PACKAGE}/ is missing from the submission")
         return notes
     budget = {"bytes": 0, "files": 0}
 
@@ -148,9 +146,9 @@ def copy_package(assignment_folder, destination):
 
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        copy_tree(source, target, paths.PACKAGE)
+        copy_tree(source, target, course.PACKAGE)
     except OSError as error:
-        notes.append(f"{paths.PACKAGE}/ could not be copied completely ({error.strerror or error}): "
+        notes.append(f"{course.PACKAGE}/ could not be copied completely ({error.strerror or error}): "
                      "what was copied is graded")
     return notes
 
@@ -164,13 +162,13 @@ def _copy_file_nofollow(source, destination):
 
 def module_problems(package_parent, notes):
     """For each graded module missing from the copy, the reason (from the copy notes when there is one)."""
-    package = Path(package_parent) / paths.PACKAGE
+    package = Path(package_parent) / course.PACKAGE
     problems = {}
-    for module in MODULES:
+    for module in course.STUDENT_MODULES:
         if (package / f"{module}.py").is_file() or (package / module / "__init__.py").is_file():
             continue
-        prefix = f"{paths.PACKAGE}/{module}.py"
-        reason = next((note for note in notes if note.startswith((prefix, f"{paths.PACKAGE}/ "))), None)
+        prefix = f"{course.PACKAGE}/{module}.py"
+        reason = next((note for note in notes if note.startswith((prefix, f"{course.PACKAGE}/ "))), None)
         problems[module] = reason or f"{prefix} is missing from the submission"
     return problems
 
@@ -202,11 +200,11 @@ def notebook_notes(assignment_folder, expected_names):
     return notes
 
 
-def expected_notebooks(assignment=paths.ASSIGNMENT):
+def expected_notebooks(assignment=course.ASSIGNMENT):
     """Names of the assignment's notebooks that have graded cells, from the instructor source."""
     import nbformat
 
-    source = paths.reference_dir().parent / assignment
+    source = course.reference_dir().parent / assignment
     names = []
     for path in sorted(source.glob("*.ipynb")):
         cells = nbformat.read(str(path), as_version=4).cells
@@ -218,7 +216,7 @@ def expected_notebooks(assignment=paths.ASSIGNMENT):
 # -- LMS zip files -----------------------------------------------------------------
 
 
-def extract_zip(zip_path, destination, assignment=paths.ASSIGNMENT):
+def extract_zip(zip_path, destination, assignment=course.ASSIGNMENT):
     """Unpack an LMS download safely into ``destination``; return the folder of ``<student_id>/`` folders.
 
     Rejects members with absolute paths or ``..``, skips symbolic links, and
@@ -244,7 +242,7 @@ def extract_zip(zip_path, destination, assignment=paths.ASSIGNMENT):
 
 
 def _looks_like_student(folder, assignment):
-    return (folder / assignment).is_dir() or (folder / paths.PACKAGE).is_dir()
+    return (folder / assignment).is_dir() or (folder / course.PACKAGE).is_dir()
 
 
 def _safe_extract(zip_path, destination):

@@ -127,17 +127,17 @@ def measure(command, cwd, log):
     return Measurement(seconds, peak["tree"], peak["root"], peak["job"], (load_before, os.getloadavg()[0]))
 
 
-def grade(course, jobs):
-    out = course / f"graded-jobs{jobs}"
+def grade(course_root, jobs):
+    out = course_root / f"graded-jobs{jobs}"
     command = [str(PYTHON), "-m", "autograder", "grade", "submitted", "--out", str(out), "--jobs", str(jobs),
                "--timeout", str(TIMEOUT), "--quiet"]
-    return measure(command, course, course / f"grade-jobs{jobs}.log"), out
+    return measure(command, course_root, course_root / f"grade-jobs{jobs}.log"), out
 
 
-def nbgrader_autograde(course):
+def nbgrader_autograde(course_root):
     command = [str(PYTHON), "-m", "nbgrader", "autograde", "loss_optimization", "--force",
                f"--ExecutePreprocessor.timeout={TIMEOUT}"]
-    return measure(command, course, course / "nbgrader-autograde.log")
+    return measure(command, course_root, course_root / "nbgrader-autograde.log")
 
 
 # -- checks: a benchmark of wrong grading would be worthless ------------------------------
@@ -158,22 +158,22 @@ def check_grade(out, kinds):
         raise RuntimeError(f"grade graded {out} wrongly, so its timing means nothing:\n  " + "\n  ".join(problems))
 
 
-def check_nbgrader(course, kinds):
+def check_nbgrader(course_root, kinds):
     """nbgrader graded the students' own modules (exclude_overwriting honoured) and scored the same extremes."""
     from nbgrader.api import Gradebook
 
-    from autograder import paths
+    from autograder import course
 
     problems = []
     for student in kinds:
-        submitted = course / "submitted" / student / paths.ASSIGNMENT / paths.PACKAGE
-        autograded = course / "autograded" / student / paths.ASSIGNMENT / paths.PACKAGE
+        submitted = course_root / "submitted" / student / course.ASSIGNMENT / course.PACKAGE
+        autograded = course_root / "autograded" / student / course.ASSIGNMENT / course.PACKAGE
         for module in sorted(submitted.glob("*.py")):
             if module.read_bytes() != (autograded / module.name).read_bytes():
                 problems.append(f"{student}: nbgrader replaced {module.name} (exclude_overwriting not honoured)")
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=paths.ASSIGNMENT) as gradebook:
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}", course_id=course.ASSIGNMENT) as gradebook:
         for student, kind in kinds.items():
-            submission = gradebook.find_submission(paths.ASSIGNMENT, student)
+            submission = gradebook.find_submission(course.ASSIGNMENT, student)
             score, worth = submission.code_score, submission.max_code_score
             if (kind == "correct" and score != worth) or (kind == "stub" and score != 0):
                 problems.append(f"{student} ({kind}): nbgrader scored {score:g} / {worth:g}")
@@ -325,10 +325,10 @@ def _profile_child(submitted, out, report):
     }), encoding="utf-8")
 
 
-def profile_one(course):
+def profile_one(course_root):
     """Where ``grade`` spends its time on one correct submission: a dict of phases (see :func:`_profile_child`)."""
-    student = next(p for p in sorted((course / "submitted").iterdir()) if p.name.endswith("reference_unchanged"))
-    folder = course / "profile"
+    student = next(p for p in sorted((course_root / "submitted").iterdir()) if p.name.endswith("reference_unchanged"))
+    folder = course_root / "profile"
     shutil.copytree(student, folder / "submitted" / student.name, symlinks=True)
     report = folder / "report.json"
     script = ("import sys; from bench.grading import _profile_child; "
@@ -367,17 +367,17 @@ def run(sizes=None, nbgrader_sizes=None, nbgrader_budget=None, quick=None, raw=N
         builder = synthetic_class.corpus_builder()
         profile = None
         for size in sizes:
-            course = tmp / f"class-{size}"
-            shutil.copytree(template, course, symlinks=True)
-            kinds = synthetic_class.populate(course, size, builder)
+            course_root = tmp / f"class-{size}"
+            shutil.copytree(template, course_root, symlinks=True)
+            kinds = synthetic_class.populate(course_root, size, builder)
             kinds_of[size] = kinds
             results = measured[size] = {}
             rate = max((results_["nbgrader"].seconds / n for n, results_ in measured.items()
                         if "nbgrader" in results_), default=None)
             if size in always or (rate is not None and rate * size <= budget):
                 print(f"  {size} submissions: nbgrader autograde ...", flush=True)
-                results["nbgrader"] = nbgrader_autograde(course)
-                check_nbgrader(course, kinds)
+                results["nbgrader"] = nbgrader_autograde(course_root)
+                check_nbgrader(course_root, kinds)
             elif rate is None:
                 skipped[size] = "not requested"
             else:
@@ -385,12 +385,12 @@ def run(sizes=None, nbgrader_sizes=None, nbgrader_budget=None, quick=None, raw=N
                 skipped[size] = f"{estimate} > {budget / 60:.0f} min budget" if budget > 0 else f"quick mode, {estimate}"
             for jobs in JOBS:
                 print(f"  {size} submissions: grade --jobs {jobs} ...", flush=True)
-                results[f"jobs{jobs}"], out = grade(course, jobs)
+                results[f"jobs{jobs}"], out = grade(course_root, jobs)
                 check_grade(out, kinds)
             if profile is None:
                 print("  profiling one submission ...", flush=True)
-                profile = profile_one(course)
-            shutil.rmtree(course)
+                profile = profile_one(course_root)
+            shutil.rmtree(course_root)
             if raw:
                 Path(raw).write_text(json.dumps({
                     "sizes": sizes, "measured": {n: {k: vars(m) for k, m in r.items()} for n, r in measured.items()},

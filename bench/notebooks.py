@@ -9,7 +9,7 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
-from autograder import paths
+from autograder import course
 from bench.timing import row
 
 BUDGET_SECONDS = 60.0
@@ -23,7 +23,7 @@ def execute(notebook, folder):
 
 
 def run():
-    folder = paths.reference_dir()
+    folder = course.reference_dir()
     empty = execute(nbformat.v4.new_notebook(), folder)
     rows = [row("empty notebook (kernel start and stop)", empty, "s", BUDGET_SECONDS, ("<=", BUDGET_SECONDS),
                 applies_to="value")]

@@ -23,9 +23,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from autograder import paths
+from autograder import course
 
-REPO = paths.COURSE_ROOT
+REPO = course.COURSE_ROOT
 PYTHON = REPO / ".venv" / "bin" / "python"
 CORPUS_BUILDER = REPO / "tests" / "corpus" / "build.py"
 #: One decade of the class: which kind of submission each student of ten hands in.
@@ -66,12 +66,12 @@ def class_cases(size, builder=None):
 
 
 def make_course(root):
-    """A fresh nbgrader course in ``root`` with the release generated and the assignment in its gradebook."""
+    """A fresh nbgrader course_root in ``root`` with the release generated and the assignment in its gradebook."""
     root = Path(root)
     root.mkdir(parents=True)
     shutil.copyfile(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
-    shutil.copytree(REPO / paths.SOURCE_DIR, root / paths.SOURCE_DIR, ignore=ignore)
+    shutil.copytree(REPO / course.SOURCE_DIR, root / course.SOURCE_DIR, ignore=ignore)
     shutil.copytree(REPO / "data", root / "data", ignore=ignore)
     completed = subprocess.run([str(PYTHON), "-m", "autograder", "release", "--course-root", str(root)],
                                cwd=root, capture_output=True, text=True)
@@ -80,10 +80,10 @@ def make_course(root):
     return root
 
 
-def populate(course, size, builder=None):
-    """Write a class of ``size`` submissions into ``course/submitted/``; return {student id: kind}."""
+def populate(course_root, size, builder=None):
+    """Write a class of ``size`` submissions into ``course_root/submitted/``; return {student id: kind}."""
     builder = builder or corpus_builder()
     students = class_cases(size, builder)
-    builder.build_submissions([case for case, _ in students], course / "submitted", course / "graded", "bench",
-                              release_copy=paths.release_dir(course))
+    builder.build_submissions([case for case, _ in students], course_root / "submitted", course_root / "graded", "bench",
+                              release_copy=course.release_dir(course_root))
     return {case.id: kind for case, kind in students}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import paths
+from autograder import course
 from autograder.packages import reference_package, release_package
 
 #: Submodules the notebooks import (``explore`` is left out: it pulls in ipywidgets and is tested on its own).
@@ -40,13 +40,13 @@ def reference_as_notebooks_import_it(monkeypatch):
     The visible checks name modules and functions in their messages, which the alias of ``reference`` would
     change. Whatever another test imported as ``linear_classifier`` is put back afterwards.
     """
-    monkeypatch.syspath_prepend(str(paths.reference_dir()))
+    monkeypatch.syspath_prepend(str(course.reference_dir()))
     for name in _imported_package_modules():
         monkeypatch.delitem(sys.modules, name)
-    package = importlib.import_module(paths.PACKAGE)
+    package = importlib.import_module(course.PACKAGE)
     for module in NOTEBOOK_MODULES:
-        importlib.import_module(f"{paths.PACKAGE}.{module}")
-    assert package.__file__.startswith(str(paths.reference_dir())), package.__file__
+        importlib.import_module(f"{course.PACKAGE}.{module}")
+    assert package.__file__.startswith(str(course.reference_dir())), package.__file__
     yield package
     # Forget this copy; monkeypatch then restores the modules it removed.
     for name in _imported_package_modules():
@@ -54,7 +54,7 @@ def reference_as_notebooks_import_it(monkeypatch):
 
 
 def _imported_package_modules():
-    return [name for name in sys.modules if name == paths.PACKAGE or name.startswith(f"{paths.PACKAGE}.")]
+    return [name for name in sys.modules if name == course.PACKAGE or name.startswith(f"{course.PACKAGE}.")]
 
 
 #: Folders whose tests start whole workflows (servers, kernels, batches of submissions): ``make test-fast`` skips them.

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from autograder import catalogue, paths
+from autograder import catalogue, course
 from support.submissions import PYTHON, REPO, make_submission, tree_snapshot
 
 TESTS = catalogue.all_test_names()
@@ -41,7 +41,7 @@ def batch(tmp_path_factory):
     carol = make_submission(submitted, "carol", append={"losses.py": "def broken(:\n"})
     (carol / "linear_classifier" / "gradients.py").unlink()
     (carol / "linear_classifier" / "gradients.py").symlink_to(
-        paths.reference_dir() / "linear_classifier" / "gradients.py")
+        course.reference_dir() / "linear_classifier" / "gradients.py")
     before = tree_snapshot(submitted)
     completed = grade(submitted, root / "out", "--jobs", "2", "--seed", "5")
     return {"root": root, "submitted": submitted, "out": root / "out", "completed": completed, "before": before}

@@ -8,7 +8,7 @@ import time
 import psutil
 import pytest
 
-from autograder import paths, worker
+from autograder import course, worker
 from autograder.sandbox import Limits, Sandbox, probe_bwrap, sandbox_status
 
 BWRAP, WHY_NOT = probe_bwrap()
@@ -137,14 +137,14 @@ def listener():
 
 
 def write_probes(root, listener, token, outside):
-    package = root / "submission" / paths.PACKAGE
+    package = root / "submission" / course.PACKAGE
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     other = root / "other_student.py"
     other.write_text("secret = 1\n")
-    solution = paths.reference_dir() / paths.PACKAGE / "losses.py"
+    solution = course.reference_dir() / course.PACKAGE / "losses.py"
     (package / "probes.py").write_text(textwrap.dedent(PROBES).format(
-        solution=str(solution), other=str(other), course=str(paths.COURSE_ROOT / "solutions"),
+        solution=str(solution), other=str(other), course=str(course.COURSE_ROOT / "solutions"),
         port=listener.getsockname()[1], outside=str(outside), token=token))
     return package.parent
 
@@ -190,7 +190,7 @@ def test_student_code_cannot_write_outside_the_sandbox_nor_to_its_own_copy(bwrap
     run, _, outside, parent = bwrap_run
     assert value(run, "writes_outside") == 0.0
     assert not outside.exists()
-    assert not (parent / paths.PACKAGE / "new_file.py").exists()
+    assert not (parent / course.PACKAGE / "new_file.py").exists()
 
 
 @needs_bwrap
@@ -260,7 +260,7 @@ def test_a_second_call_of_a_function_that_hung_is_skipped(tmp_path, listener):
 @needs_bwrap
 def test_a_loop_at_import_is_stopped_by_the_import_limit_not_the_call_limit(tmp_path, listener):
     parent = write_probes(tmp_path, listener, "unused-token", tmp_path / "unused")
-    (parent / paths.PACKAGE / "spins.py").write_text("while True:\n    pass\n\ndef never():\n    return 1.0\n")
+    (parent / course.PACKAGE / "spins.py").write_text("while True:\n    pass\n\ndef never():\n    return 1.0\n")
     limits = Limits(timeout=120, import_timeout=2, startup=60, memory_mb=512)
     spinning = {**call("never"), "module": "spins"}
     run = Sandbox(limits, "bubblewrap").run([spinning, call("answers")], parent)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import paths
+from autograder import course
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NOTEBOOK = "05_loss_explorer.ipynb"
-ARTIFACTS = paths.COURSE_ROOT / "test-artifacts"
+ARTIFACTS = course.COURSE_ROOT / "test-artifacts"
 SERVER_START_SECONDS = 60
 #: The explorer's panels, each with one figure: Playground, LandscapeExplorer, StepSizeLab, MomentumLab,
 #: BatchSizeLab and ScoresComparison.
@@ -95,8 +95,8 @@ def lab_server(tmp_path):
     """A JupyterLab server on 127.0.0.1 serving a copy of the explorer and the reference package."""
     work = tmp_path / "work"
     work.mkdir()
-    shutil.copy(paths.reference_dir() / NOTEBOOK, work / NOTEBOOK)
-    shutil.copytree(paths.reference_dir() / paths.PACKAGE, work / paths.PACKAGE,
+    shutil.copy(course.reference_dir() / NOTEBOOK, work / NOTEBOOK)
+    shutil.copytree(course.reference_dir() / course.PACKAGE, work / course.PACKAGE,
                     ignore=shutil.ignore_patterns("__pycache__"))
     settings = tmp_path / "lab-settings"
     for name, values in LAB_SETTINGS.items():
@@ -107,7 +107,7 @@ def lab_server(tmp_path):
         JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_DATA_DIR=str(tmp_path / "data"),
         JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), IPYTHONDIR=str(tmp_path / "ipython"),
         JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
-        LOSS_OPTIMIZATION_DATA=str(paths.COURSE_ROOT / "data"),
+        LOSS_OPTIMIZATION_DATA=str(course.COURSE_ROOT / "data"),
     )
     port, token = _free_port(), secrets.token_hex(16)
     log = tmp_path / "jupyterlab.log"

@@ -23,26 +23,20 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import paths
+from autograder import course
 
 CORPUS_DIR = Path(__file__).resolve().parent
-REPO = paths.COURSE_ROOT
+REPO = course.COURSE_ROOT
 #: The interpreter running the tests (the venv's, under make test) runs every command they start.
 PYTHON = Path(sys.executable)
-ASSIGNMENT = paths.ASSIGNMENT
-PACKAGE = paths.PACKAGE
-REFERENCE_ASSIGNMENT = paths.reference_dir()
+ASSIGNMENT = course.ASSIGNMENT
+PACKAGE = course.PACKAGE
+REFERENCE_ASSIGNMENT = course.reference_dir()
 REFERENCE_PACKAGE = REFERENCE_ASSIGNMENT / PACKAGE
-RELEASE_ASSIGNMENT = paths.release_dir()
+RELEASE_ASSIGNMENT = course.release_dir()
 KINDS = ("bug", "alternative", "cheat", "fault")
 #: The graded groups of the grading contract: every test name starts with one of them.
-GROUPS = (
-    "losses.svm_loss_naive", "losses.svm_loss_vectorized", "losses.softmax_loss_naive",
-    "losses.softmax_loss_vectorized", "gradients.eval_numerical_gradient", "gradients.grad_check_sparse",
-    "regularization.l2_penalty", "regularization.l1_penalty", "regularization.elastic_net_penalty",
-    "optim.sgd", "optim.sgd_momentum", "optim.step_decay", "optim.cosine_decay",
-    "models.LinearSVM", "models.Softmax",
-)
+GROUPS = course.GROUPS
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 GRADES_COLUMNS = ["student_id", "test", "score", "max_score", "status", "message"]
 
@@ -126,12 +120,8 @@ def strip_markers(source):
 
 
 def student_modules():
-    """Relative paths (inside the package) of the modules students write: those with solution regions."""
-    return sorted(
-        path.relative_to(REFERENCE_PACKAGE).as_posix()
-        for path in REFERENCE_PACKAGE.rglob("*.py")
-        if SOLUTION_MARKERS[0] in path.read_text(encoding="utf-8")
-    )
+    """Relative paths (inside the package) of the modules students write."""
+    return sorted(f"{module}.py" for module in course.STUDENT_MODULES)
 
 
 def build_release_copy(dest):

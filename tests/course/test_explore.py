@@ -16,11 +16,11 @@ import pytest
 from matplotlib.backend_bases import MouseEvent
 from nbclient import NotebookClient
 
-from autograder import paths
+from autograder import course
 from autograder.release import BEGIN_SOLUTION, solution_regions, strip_module
 
-REFERENCE = paths.reference_dir()
-PACKAGE = paths.PACKAGE
+REFERENCE = course.reference_dir()
+PACKAGE = course.PACKAGE
 IPYMPL = "module://ipympl.backend_nbagg"
 
 
@@ -764,7 +764,7 @@ def release_copy(tmp_path_factory):
 def test_release_explorer_notebook_runs_to_the_end_and_names_the_stubs(release_copy, monkeypatch):
     """With every solution region replaced by its stub, the explorer runs to the end (unlike the graded
     notebooks, it never stops at a stub), and its panels say which functions to implement."""
-    monkeypatch.setenv("LOSS_OPTIMIZATION_DATA", str(paths.COURSE_ROOT / "data"))
+    monkeypatch.setenv("LOSS_OPTIMIZATION_DATA", str(course.COURSE_ROOT / "data"))
     notebook = nbformat.read(release_copy / EXPLORER, as_version=4)
     NotebookClient(notebook, timeout=120, kernel_name="python3",
                    resources={"metadata": {"path": str(release_copy)}}).execute()

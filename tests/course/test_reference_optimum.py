@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from autograder import paths
+from autograder import course
 
-NOTEBOOK = paths.reference_dir() / "04_optimization.ipynb"
+NOTEBOOK = course.reference_dir() / "04_optimization.ipynb"
 #: How far above the full-batch optimum the SGD solution's objective may end (issue 2: within 1%).
 OPTIMUM_GAP = 0.01
 #: Validation accuracy both classifiers must reach on the digits (issue 2).

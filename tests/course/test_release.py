@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from autograder import paths
+from autograder import course
 from autograder.release import (
     ReleaseError,
     build_release,
@@ -36,7 +36,7 @@ def double(x):
 def student_functions(release_dir):
     """(module path, qualified name) of every function whose body raises NotImplementedError."""
     found = []
-    for module in sorted((release_dir / paths.PACKAGE).glob("*.py")):
+    for module in sorted((release_dir / course.PACKAGE).glob("*.py")):
         tree = ast.parse(module.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef) and any(
@@ -72,7 +72,7 @@ def test_malformed_solution_regions_are_refused_with_their_line(broken, message)
 
 
 def test_every_student_function_of_the_release_raises_not_implemented_with_guidance(release):
-    stubs = student_functions(paths.release_dir())
+    stubs = student_functions(course.release_dir())
     assert {name for _, name in stubs} >= {
         "svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized",
         "eval_numerical_gradient", "grad_check_sparse", "l2_penalty", "l1_penalty", "elastic_net_penalty",
@@ -88,51 +88,59 @@ def test_every_student_function_of_the_release_raises_not_implemented_with_guida
 
 
 def test_the_committed_release_contains_no_solution_or_hidden_test_line():
-    check_no_leaks(paths.reference_dir(), paths.release_dir())
+    check_no_leaks(course.reference_dir(), course.release_dir())
 
 
 def test_given_helpers_are_released_unchanged():
     for name in ("data.py", "validation.py"):
-        reference = (paths.reference_dir() / paths.PACKAGE / name).read_bytes()
-        assert (paths.release_dir() / paths.PACKAGE / name).read_bytes() == reference
+        reference = (course.reference_dir() / course.PACKAGE / name).read_bytes()
+        assert (course.release_dir() / course.PACKAGE / name).read_bytes() == reference
 
 
 def test_the_release_carries_the_digits_so_it_runs_offline():
-    shipped = paths.COURSE_ROOT / "data" / "digits.npz"
-    assert (paths.release_dir() / "data" / "digits.npz").read_bytes() == shipped.read_bytes()
+    shipped = course.COURSE_ROOT / "data" / "digits.npz"
+    assert (course.release_dir() / "data" / "digits.npz").read_bytes() == shipped.read_bytes()
 
 
 @pytest.fixture
 def course_copy(tmp_path):
     """A copy of the course that a test may change and rebuild."""
     for name in ("nbgrader_config.py", "data"):
-        source = paths.COURSE_ROOT / name
+        source = course.COURSE_ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
-    shutil.copytree(paths.reference_dir(), tmp_path / paths.SOURCE_DIR / paths.ASSIGNMENT,
+    shutil.copytree(course.reference_dir(), tmp_path / course.SOURCE_DIR / course.ASSIGNMENT,
                     ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     return tmp_path
 
 
 def test_a_solution_line_copied_into_given_code_stops_the_release(course_copy):
-    secret = next(line for line in sorted(secret_lines(paths.reference_dir())) if "margins" in line)
-    helper = course_copy / paths.SOURCE_DIR / paths.ASSIGNMENT / paths.PACKAGE / "validation.py"
+    secret = next(line for line in sorted(secret_lines(course.reference_dir())) if "margins" in line)
+    helper = course_copy / course.SOURCE_DIR / course.ASSIGNMENT / course.PACKAGE / "validation.py"
     helper.write_text(helper.read_text() + "\n\ndef leaked(margins):\n    " + secret + "\n")
     with pytest.raises(ReleaseError, match="would leak solutions") as raised:
         build_release(course_root=course_copy)
     assert secret in str(raised.value)
 
 
+def test_a_module_with_solution_regions_that_the_grader_does_not_grade_stops_the_release(course_copy):
+    helper = course_copy / course.SOURCE_DIR / course.ASSIGNMENT / course.PACKAGE / "validation.py"
+    helper.write_text(helper.read_text() + "\n\ndef extra():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n")
+    with pytest.raises(ReleaseError, match="not the student modules the grader grades") as raised:
+        build_release(course_root=course_copy)
+    assert "linear_classifier/validation.py" in str(raised.value)
+
+
 def test_a_failed_release_leaves_no_partial_folder_behind(course_copy):
-    losses = course_copy / paths.SOURCE_DIR / paths.ASSIGNMENT / paths.PACKAGE / "losses.py"
+    losses = course_copy / course.SOURCE_DIR / course.ASSIGNMENT / course.PACKAGE / "losses.py"
     losses.write_text(losses.read_text().replace("    ### END SOLUTION\n", "", 1))
     with pytest.raises(ReleaseError, match="inside another solution region"):
         build_release(course_root=course_copy)
-    assert not (course_copy / paths.RELEASE_DIR / paths.ASSIGNMENT).exists()
+    assert not (course_copy / course.RELEASE_DIR / course.ASSIGNMENT).exists()
 
 
 def test_the_release_is_rebuilt_byte_for_byte(course_copy):
     rebuilt = build_release(course_root=course_copy)
-    committed = paths.release_dir()
+    committed = course.release_dir()
     rebuilt_files = sorted(p.relative_to(rebuilt) for p in rebuilt.rglob("*") if p.is_file())
     committed_files = sorted(p.relative_to(committed) for p in committed.rglob("*")
                              if p.is_file() and "__pycache__" not in p.parts)
@@ -142,7 +150,7 @@ def test_the_release_is_rebuilt_byte_for_byte(course_copy):
 
 
 def test_the_release_command_reports_failure_without_a_traceback(course_copy):
-    losses = course_copy / paths.SOURCE_DIR / paths.ASSIGNMENT / paths.PACKAGE / "losses.py"
+    losses = course_copy / course.SOURCE_DIR / course.ASSIGNMENT / course.PACKAGE / "losses.py"
     losses.write_text(losses.read_text().replace("    ### BEGIN SOLUTION\n", "", 1))
     result = subprocess.run([sys.executable, "-m", "autograder", "release", "--course-root", str(course_copy)],
                             capture_output=True, text=True, cwd=course_copy)

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import catalogue, paths
+from autograder import catalogue, course
 from autograder.gradebook import default_gradebook_url
 from support.submissions import PYTHON, REPO, make_submission
 
@@ -164,14 +164,14 @@ def group_scores(out):
 def test_grade_writes_every_groups_score_into_the_postgresql_gradebook(graded):
     expected = group_scores(graded["out"])
     assert expected["alice"]["regularization.l2_penalty"] > expected["bob"]["regularization.l2_penalty"]
-    with warnings.catch_warnings(), Gradebook(graded["url"], course_id=paths.ASSIGNMENT) as gradebook:
+    with warnings.catch_warnings(), Gradebook(graded["url"], course_id=course.ASSIGNMENT) as gradebook:
         warnings.simplefilter("ignore")  # SQLAlchemy's notes on nbgrader's own session handling
         assert "postgresql" in gradebook.engine.dialect.name
-        assignment = gradebook.find_assignment(paths.ASSIGNMENT)
+        assignment = gradebook.find_assignment(course.ASSIGNMENT)
         notebook_of = {cell.name: notebook.name for notebook in assignment.notebooks for cell in notebook.grade_cells}
         stored = {student: {group: gradebook.find_grade(catalogue.grade_id(group),
                                                         notebook_of[catalogue.grade_id(group)],
-                                                        paths.ASSIGNMENT, student).auto_score
+                                                        course.ASSIGNMENT, student).auto_score
                             for group in catalogue.GROUPS}
                   for student in expected}
     assert stored == expected
@@ -187,7 +187,7 @@ def test_nbgrader_export_from_postgresql_shows_the_sandboxed_totals(graded, tmp_
     totals = {student: sum(groups.values()) for student, groups in group_scores(graded["out"]).items()}
     assert set(rows) == set(totals)
     for student, total in totals.items():
-        assert rows[student]["assignment"] == paths.ASSIGNMENT
+        assert rows[student]["assignment"] == course.ASSIGNMENT
         assert float(rows[student]["score"]) == pytest.approx(total)
 
 

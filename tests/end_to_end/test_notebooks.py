@@ -10,10 +10,10 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from autograder import paths
+from autograder import course
 
 NBGRADER = Path(sys.executable).parent / "nbgrader"
-SOLUTION_NOTEBOOKS = sorted(p.name for p in paths.reference_dir().glob("*.ipynb"))
+SOLUTION_NOTEBOOKS = sorted(p.name for p in course.reference_dir().glob("*.ipynb"))
 # The explorer has no graded cells and never stops at a stub: its panels name the stubs instead
 # (tests/course/test_explore.py runs its release copy to the end).
 GRADED_NOTEBOOKS = [name for name in SOLUTION_NOTEBOOKS if name != "05_loss_explorer.ipynb"]
@@ -26,7 +26,7 @@ def test_there_are_notebooks_to_test():
 
 @pytest.mark.parametrize("name", SOLUTION_NOTEBOOKS)
 def test_notebooks_are_committed_without_outputs(name):
-    for folder in (paths.reference_dir(), paths.release_dir()):
+    for folder in (course.reference_dir(), course.release_dir()):
         notebook = nbformat.read(folder / name, as_version=4)
         for cell in notebook.cells:
             if cell.cell_type == "code":
@@ -34,22 +34,22 @@ def test_notebooks_are_committed_without_outputs(name):
 
 
 def validate(notebook_path, *extra):
-    with paths.tools_on_path():
+    with course.tools_on_path():
         return subprocess.run([str(NBGRADER), "validate", str(notebook_path), *extra],
                               capture_output=True, text=True, cwd=notebook_path.parent, timeout=600)
 
 
 @pytest.mark.parametrize("name", GRADED_NOTEBOOKS)
 def test_solution_notebook_runs_and_passes_its_own_tests(name):
-    result = validate(paths.reference_dir() / name)
+    result = validate(course.reference_dir() / name)
     assert "Success! Your notebook passes all the tests." in result.stdout, result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
 def offline_release(tmp_path_factory):
     """The release folder copied alone, as nbgrader's exchange or a zip delivers it."""
-    destination = tmp_path_factory.mktemp("student") / paths.ASSIGNMENT
-    shutil.copytree(paths.release_dir(), destination, ignore=shutil.ignore_patterns("__pycache__"))
+    destination = tmp_path_factory.mktemp("student") / course.ASSIGNMENT
+    shutil.copytree(course.release_dir(), destination, ignore=shutil.ignore_patterns("__pycache__"))
     return destination
 
 

@@ -11,10 +11,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-from autograder import paths
+from autograder import course
 from autograder.release import BEGIN_SOLUTION, strip_module
 
-REPO = paths.COURSE_ROOT
+REPO = course.COURSE_ROOT
 #: The interpreter running the tests (the venv's, under make test) runs every command they start.
 PYTHON = Path(sys.executable)
 
@@ -30,9 +30,9 @@ def make_submission(submitted, student_id, base="reference", append=None, files=
     files : dict or None
         ``{path relative to the assignment folder: text}`` written as is.
     """
-    folder = Path(submitted) / student_id / paths.ASSIGNMENT
-    package = folder / paths.PACKAGE
-    shutil.copytree(paths.reference_dir() / paths.PACKAGE, package,
+    folder = Path(submitted) / student_id / course.ASSIGNMENT
+    package = folder / course.PACKAGE
+    shutil.copytree(course.reference_dir() / course.PACKAGE, package,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     if base == "stubs":
         for module in package.rglob("*.py"):
