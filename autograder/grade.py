@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalogue, course, submissions
+from . import catalogue, course, execution, submissions
 from .points import PointsError, load_points
 from .reference import load_reference
 from .sandbox import Limits, Sandbox, sandbox_status
@@ -131,7 +131,7 @@ def self_test(reference=None):
     """Grade the reference in this process on one seed: every test must pass, or grading cannot be trusted."""
     reference = reference or load_reference()
     plan = catalogue.build_plan(0)
-    outcomes = catalogue.run_in_process(plan, list(plan.cases), reference.module)
+    outcomes = execution.run_in_process(plan, list(plan.cases), reference.module)
     judge = catalogue.Judge(plan, reference)
     failed = [v for v in (judge.verdict(t, outcomes) for t in plan.tests) if not v.passed]
     if failed:
@@ -164,7 +164,7 @@ def grade_submission(submission, *, seed, secret, sandbox, points, notebooks, re
             for key in runnable:
                 report = run.reports[key]
                 if report.status == "ok":
-                    outcomes[key] = catalogue.outcome_from_result(plan.cases[key], report.result)
+                    outcomes[key] = execution.outcome_from_result(plan.cases[key], report.result)
                 else:
                     outcomes[key] = catalogue.Outcome(report.status, message=report.message)
     judge = catalogue.Judge(plan, reference)

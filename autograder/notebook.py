@@ -22,7 +22,8 @@ import warnings
 import numpy as np
 
 from . import course
-from .catalogue import Judge, build_plan, run_in_process
+from .catalogue import Judge, build_plan
+from .execution import run_in_process
 from .course import GROUPS
 from .grade import student_seed
 from .reference import load_reference
