@@ -24,7 +24,7 @@ from functools import cached_property
 
 import numpy as np
 
-from . import worker
+from .calls import runners, wire
 from .course import GROUPS, grade_id  # noqa: F401 (grade_id: part of the catalogue's vocabulary)
 from .reference import load_reference
 
@@ -39,7 +39,8 @@ MODEL_LOSS_FRACTION = 0.5
 RESTORED_RELATIVE = 1e-12
 RESTORED_ABSOLUTE = 1e-15
 #: Statuses a test can end with (grades.csv, results.json).
-STATUSES = ("passed", "failed", "error", "not_implemented", "timeout", "crashed", "import_error", "missing", "skipped")
+STATUSES = ("passed", "failed", "error", "not_implemented", "timeout", "crashed", "protocol", "import_error",
+            "missing", "skipped")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Case:
     def call(self):
         """The plain-data call the worker executes."""
         return {"key": self.key, "module": self.module, "target": self.target, "runner": self.runner,
-                "seed": self.seed, "args": worker.encode(self.args)}
+                "seed": self.seed, "args": wire.encode(self.args)}
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class Failure:
 class Outcome:
     """What running a case on a student's code gave: outputs, or a status and an explanation."""
 
-    status: str  # "ok", "error", "timeout", "crashed", "import_error", "missing", "skipped"
+    status: str  # "ok", "error", "timeout", "crashed", "protocol", "import_error", "missing", "skipped"
     outputs: dict = None
     error: dict = None
     message: str = ""
@@ -351,12 +352,15 @@ class Judge:
         key = case.reference
         if key not in self._expected:
             module, target = key[0].split(".")
-            result = worker.run_call(case.call(), self.reference.target(module, target))
+            services = runners.loss_service(case.runner, case.target, case.args, self.reference.module("losses"))
+            result = runners.run_call(case.call(), self.reference.target(module, target), services=services)
             if "error" in result:
                 error = result["error"]
                 raise GradingError(f"the reference {key[0]} failed on input set {key[1]!r}: "
                                    f"{error['type']}: {error['message']}")
-            self._expected[key] = worker.decode(result["outputs"])
+            self._expected[key] = wire.decode(result["outputs"])
+            if services:
+                self._expected[key].update(services.records())
         return self._expected[key]
 
     def cached(self, key, compute):
@@ -538,7 +542,7 @@ def _restored(before, after):
 
 
 def _forward_differences(args):
-    f = worker.make_function(args["function"])
+    f = runners.make_function(args["function"])
     x = args["x"].copy()
     h = args["h"] if args.get("h") is not None else 1e-5
     grad = np.zeros(x.shape)
@@ -574,7 +578,7 @@ def _grad_check_tables(judge, case):
     def compute():
         args = case.args
         h = args["h"] if args.get("h") is not None else 1e-5
-        f = worker.make_function(args["function"])
+        f = runners.make_function(args["function"])
         numeric = judge.reference.target("gradients", "eval_numerical_gradient")(f, args["x"].copy(), h=h)
         forward = _forward_differences(args)
         analytic = args["analytic_grad"]
@@ -833,7 +837,7 @@ def build_plan(seed, groups=None):
         key = f"{group}@{name}"
         call_index[0] += 1
         # Round-trip the inputs through the wire format: the reference sees exactly what the student sees.
-        cases[key] = Case(key, module, target, runner, label, worker.decode(worker.encode(args)),
+        cases[key] = Case(key, module, target, runner, label, wire.decode(wire.encode(args)),
                           (seed + zlib.crc32(key.encode())) % 2 ** 32, (reference_target, name))
         return key
 

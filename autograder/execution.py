@@ -1,35 +1,23 @@
 """Turning calls of student code into Outcomes the catalogue judges: in this process, or from a sandbox's results.
 
-Student results are untrusted data: :func:`outcome_from_result` accepts only the output names and
-types each runner documents (:data:`OUTPUTS`), within size limits.
+Results are plain data (:mod:`autograder.calls.wire`). Those from a sandbox were already bounded and checked
+by its host; :func:`outcome_from_result` checks them again against what each runner documents
+(:data:`autograder.calls.runners.OUTPUTS`), so that nothing malformed reaches a check.
 """
 
 import os
 
 import numpy as np
 
-from . import worker
+from .calls import runners, wire
 from .catalogue import Outcome
 
-
-#: What each runner returns: output name -> "array" (float64 or int64) or "bool". Anything else is rejected.
-OUTPUTS = {
-    "loss": {"loss": "array", "dW": "array", "W": "array", "X": "array", "y": "array"},
-    "numerical_gradient": {"grad": "array", "x": "array"},
-    "grad_check": {"errors": "array", "repeated": "array", "x": "array", "analytic_grad": "array"},
-    "penalty": {"value": "array", "grad": "array", "W": "array"},
-    "optimizer": {"weights": "array"},
-    "schedule": {"values": "array"},
-    "train": {"W": "array", "history": "array", "batch_sizes": "array", "regs": "array",
-              "untrained_W_is_None": "bool", "X": "array", "y": "array"},
-    "predict": {"labels": "array", "X": "array"},
-}
 #: Largest array accepted from a student's run, in entries.
 MAX_OUTPUT_ENTRIES = 10 ** 6
 
 
-def outcome_from_result(case, result):
-    """Turn a worker result (plain data from the sandbox) into an Outcome, rejecting anything malformed."""
+def outcome_from_result(case, result, records=None):
+    """Turn a call's result (plain data) and its loss service's ``records`` into an Outcome."""
     if not isinstance(result, dict):
         return Outcome("crashed", message="the grader received a malformed result")
     if "error" in result:
@@ -38,13 +26,15 @@ def outcome_from_result(case, result):
             return Outcome("crashed", message="the grader received a malformed error report")
         where = error.get("where")
         return Outcome("error", error={"type": error["type"][:100], "kind": error["kind"],
-                                       "message": error["message"][:worker.MESSAGE_LIMIT + 3],
+                                       "message": error["message"][:runners.MESSAGE_LIMIT + 3],
                                        "where": where[:200] if isinstance(where, str) else None})
     try:
-        outputs = worker.decode(result.get("outputs"))
-    except Exception:  # noqa: BLE001
+        outputs = wire.decode(result.get("outputs"), max_entries=MAX_OUTPUT_ENTRIES)
+    except (wire.ProtocolError, TypeError, AttributeError):
         return Outcome("crashed", message="the grader received malformed data")
-    schema = OUTPUTS[case.runner]
+    if isinstance(outputs, dict) and records is not None:
+        outputs.update(records)
+    schema = runners.OUTPUTS[case.runner]
     if not isinstance(outputs, dict) or set(outputs) != set(schema):
         return Outcome("crashed", message="the grader received an incomplete result")
     for name, kind in schema.items():
@@ -52,13 +42,25 @@ def outcome_from_result(case, result):
         if kind == "bool" and not isinstance(value, bool):
             return Outcome("crashed", message="the grader received malformed data")
         if kind == "array":
-            if not isinstance(value, np.ndarray) or value.size > MAX_OUTPUT_ENTRIES:
-                return Outcome("crashed", message="the grader received malformed or oversized data")
+            if not isinstance(value, np.ndarray):
+                return Outcome("crashed", message="the grader received malformed data")
             outputs[name] = value.astype(np.float64) if name not in ("y",) else value
     return Outcome("ok", outputs=outputs)
 
 
-def run_in_process(plan, keys, resolve):
+def loss_service(case, reference):
+    """The loss service of ``case`` (a model's train: the reference loss), or None."""
+    return runners.loss_service(case.runner, case.target, case.args, reference.module("losses"))
+
+
+def run_call(case, target, reference, package_root=None):
+    """Run one case on ``target`` in this process; its Outcome."""
+    services = loss_service(case, reference)
+    result = runners.run_call(case.call(), target, package_root, services)
+    return outcome_from_result(case, result, services.records() if services else None)
+
+
+def run_in_process(plan, keys, resolve, reference):
     """Run cases in this process on the modules ``resolve(module_name)`` returns (notebook kernels, self-tests).
 
     ``resolve`` raises to say a module cannot be imported; that becomes an import_error outcome.
@@ -82,5 +84,5 @@ def run_in_process(plan, keys, resolve):
             outcomes[key] = Outcome("missing", message=f"linear_classifier/{case.module}.py defines no {case.target}")
             continue
         root = os.path.dirname(getattr(module, "__file__", None) or ".")
-        outcomes[key] = outcome_from_result(case, worker.run_call(case.call(), target, root))
+        outcomes[key] = run_call(case, target, reference, root)
     return outcomes

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import catalogue, course, execution, submissions
+from .calls import wire
 from .points import PointsError, load_points
 from .reference import load_reference
 from .sandbox import Limits, Sandbox, sandbox_status
@@ -131,7 +132,7 @@ def self_test(reference=None):
     """Grade the reference in this process on one seed: every test must pass, or grading cannot be trusted."""
     reference = reference or load_reference()
     plan = catalogue.build_plan(0)
-    outcomes = execution.run_in_process(plan, list(plan.cases), reference.module)
+    outcomes = execution.run_in_process(plan, list(plan.cases), reference.module, reference)
     judge = catalogue.Judge(plan, reference)
     failed = [v for v in (judge.verdict(t, outcomes) for t in plan.tests) if not v.passed]
     if failed:
@@ -159,12 +160,20 @@ def grade_submission(submission, *, seed, secret, sandbox, points, notebooks, re
             else:
                 runnable.append(key)
         if runnable:
-            run = sandbox.run(plan.calls(runnable), scratch)
+            services = {key: execution.loss_service(plan.cases[key], reference) for key in runnable}
+
+            def serve(key, request):
+                return serve_loss(services.get(key), request)
+
+            run = sandbox.run(plan.calls(runnable), scratch, serve)
             result.output, result.output_dropped = run.output, run.output_dropped
+            if run.cut:
+                result.notes.append(f"Grading was cut short: {run.cut}.")
             for key in runnable:
                 report = run.reports[key]
                 if report.status == "ok":
-                    outcomes[key] = execution.outcome_from_result(plan.cases[key], report.result)
+                    records = services[key].records() if services[key] else None
+                    outcomes[key] = execution.outcome_from_result(plan.cases[key], report.result, records)
                 else:
                     outcomes[key] = catalogue.Outcome(report.status, message=report.message)
     judge = catalogue.Judge(plan, reference)
@@ -173,6 +182,19 @@ def grade_submission(submission, *, seed, secret, sandbox, points, notebooks, re
         worth = points[test.name]
         result.rows.append(Row(verdict, worth if verdict.passed else 0.0, worth))
     return result
+
+
+def serve_loss(service, request):
+    """Answer a sandboxed model's request for the loss (plain data in, plain data out)."""
+    if service is None or not isinstance(request, dict):
+        return {"error": "this call has no loss to ask for"}
+    try:
+        arguments = wire.decode(request, max_entries=10 ** 6)
+        loss, dW = service.loss(arguments.get("W"), arguments.get("X_batch"), arguments.get("y_batch"),
+                                arguments.get("reg"))
+    except (ValueError, TypeError, AttributeError) as error:
+        return {"error": str(error)}
+    return {"outputs": wire.encode({"loss": loss, "dW": dW})}
 
 
 def _failed_student(submission, seed, secret, points, error):

@@ -47,7 +47,7 @@ def hidden_check(group):
 
     with contextlib.redirect_stderr(io.StringIO()), np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        outcomes = run_in_process(plan, list(plan.cases), resolve)
+        outcomes = run_in_process(plan, list(plan.cases), resolve, reference)
         judge = Judge(plan, reference)
         verdicts = [judge.verdict(test, outcomes) for test in plan.tests]
     for verdict in verdicts:

@@ -7,7 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from autograder import catalogue, execution, worker
+from autograder import catalogue, execution
+from autograder.calls import runners
 from autograder.points import group_points, load_points
 from autograder.reference import Reference, load_reference
 from support.submissions import make_submission
@@ -17,7 +18,7 @@ def grade_in_process(package_dir, seed=3, groups=None):
     """Verdicts of every test for the package at ``package_dir`` (loaded under an alias of its own)."""
     package = Reference(package_dir)
     plan = catalogue.build_plan(seed, groups)
-    outcomes = execution.run_in_process(plan, list(plan.cases), package.module)
+    outcomes = execution.run_in_process(plan, list(plan.cases), package.module, load_reference())
     judge = catalogue.Judge(plan, load_reference())
     return {test.name: judge.verdict(test, outcomes) for test in plan.tests}
 
@@ -257,7 +258,7 @@ def test_hidden_tests_never_show_expected_values(tmp_path):
 @pytest.mark.parametrize("result", [
     None, "text", {"outputs": {"loss": 1.0}}, {"outputs": "garbage"},
     {"outputs": {"loss": {"__array__": "object", "shape": [], "b64": ""}}},
-    {"outputs": {name: {"__array__": "float64", "shape": [3], "b64": "AAAA"} for name in execution.OUTPUTS["loss"]}},
+    {"outputs": {name: {"__array__": "float64", "shape": [3], "b64": "AAAA"} for name in runners.OUTPUTS["loss"]}},
     {"error": {"type": 3}}, {"error": "boom"},
 ])
 def test_malformed_results_from_a_sandbox_become_crashed_outcomes(result):
@@ -270,8 +271,7 @@ def test_results_of_the_wrong_shape_fail_only_their_test():
     judge = catalogue.Judge(plan, load_reference())
     outcomes = {}
     for key, case in plan.cases.items():
-        outputs = worker.decode(worker.run_call(case.call(), load_reference().target(case.module, case.target))[
-            "outputs"])
+        outputs = execution.run_call(case, load_reference().target(case.module, case.target), load_reference()).outputs
         if case.target == "svm_loss_naive":
             outputs.update(loss=np.zeros(7), dW=np.zeros((2, 2, 2)))
         outcomes[key] = catalogue.Outcome("ok", outputs={k: (v.astype(float) if isinstance(v, np.ndarray) else v)

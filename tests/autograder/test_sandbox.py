@@ -8,7 +8,8 @@ import time
 import psutil
 import pytest
 
-from autograder import course, worker
+from autograder import course
+from autograder.calls import wire
 from autograder.sandbox import Limits, Sandbox, probe_bwrap, sandbox_status
 
 BWRAP, WHY_NOT = probe_bwrap()
@@ -125,7 +126,7 @@ def answers():
 
 def call(target, key=None):
     return {"key": key or target, "module": "probes", "target": target, "runner": "schedule", "seed": 1,
-            "args": worker.encode({"cases": [{}]})}
+            "args": wire.encode({"cases": [{}]})}
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +153,7 @@ def write_probes(root, listener, token, outside):
 def value(run, key):
     report = run.reports[key]
     assert report.status == "ok", report
-    outputs = worker.decode(report.result["outputs"])
+    outputs = wire.decode(report.result["outputs"])
     return float(outputs["values"][0])
 
 

@@ -1,0 +1,364 @@
+"""How each graded function is called, and what a call reports.
+
+Standalone (standard library, numpy and :mod:`wire`): the sandbox runs the same runners on student code
+as the grader runs on the reference solution and a notebook kernel runs on the student's modules
+(``autograder.nbgrader_hooks.hidden_check``), so every call is made in exactly the same way everywhere.
+
+A call reports three kinds of output (:data:`OUTPUTS`), each from a different witness:
+
+- the function's own results (the loss and dW, the trained weights...), which the runner returns;
+- its inputs as they are after the call (:data:`OBSERVED_INPUTS`): in the sandbox the trusted host process
+  reads them from memory it shares with the call, so student code cannot report them falsely;
+- what a model's ``train`` handed to its loss (:data:`SERVICE_RECORDS`): the model trains with the
+  reference loss, served by the grader (:class:`LossService`), which records every request itself.
+"""
+
+import builtins
+import os
+import random
+import traceback
+
+import numpy as np
+
+try:  # In the grader this is a package; in the sandbox these files are plain modules side by side.
+    from . import wire
+except ImportError:
+    import wire
+
+_array = np.array
+_float64 = np.float64
+#: The builtins as they were before student code ran (``restore_builtins`` puts them back).
+_BUILTINS = dict(builtins.__dict__)
+#: True in the sandbox's call processes only: a notebook kernel's builtins belong to IPython.
+SANDBOXED = False
+
+#: Longest exception message reported, in characters.
+MESSAGE_LIMIT = 400
+
+#: What each runner returns, ``{output: "array" | "bool"}``: arrays are float64 (int64 for labels).
+OWN_OUTPUTS = {
+    "loss": {"loss": "array", "dW": "array"},
+    "numerical_gradient": {"grad": "array"},
+    "grad_check": {"errors": "array", "repeated": "array"},
+    "penalty": {"value": "array", "grad": "array"},
+    "optimizer": {"weights": "array"},
+    "schedule": {"values": "array"},
+    "train": {"W": "array", "history": "array", "untrained_W_is_None": "bool"},
+    "predict": {"labels": "array"},
+}
+#: The array arguments of each runner whose state after the call is reported (to judge "inputs unmodified").
+OBSERVED_INPUTS = {
+    "loss": ("W", "X", "y"), "numerical_gradient": ("x",), "grad_check": ("x", "analytic_grad"),
+    "penalty": ("W",), "optimizer": (), "schedule": (), "train": ("X", "y"), "predict": ("X",),
+}
+#: What the loss service records for each runner whose function trains with it.
+SERVICE_RECORDS = {"train": ("batch_sizes", "regs")}
+#: Everything a call reports, by runner: its own outputs, the observed inputs and the service's records.
+OUTPUTS = {
+    runner: {**own, **{name: "array" for name in OBSERVED_INPUTS[runner]},
+             **{name: "array" for name in SERVICE_RECORDS.get(runner, ())}}
+    for runner, own in OWN_OUTPUTS.items()
+}
+
+
+class ResultError(Exception):
+    """A student function returned something that is not the documented result."""
+
+
+def restore_builtins():
+    """Undo what student code did to the builtins (``abs``, ``isinstance``, ...) before grader code runs again."""
+    if not SANDBOXED:
+        return
+    current = builtins.__dict__
+    for name in [name for name in current if name not in _BUILTINS]:
+        del current[name]
+    current.update(_BUILTINS)
+
+
+def as_float_array(value, what):
+    """Convert a student's result to a float64 array, or raise ResultError saying what was wrong."""
+    if value is None:
+        raise ResultError(f"{what} is None: did you forget a return statement?")
+    try:
+        array = _array(value, dtype=_float64)
+    except Exception as error:  # noqa: BLE001 (any failure means: not numbers)
+        raise ResultError(f"{what} must be numbers, but it is a {type(value).__name__} ({_short(error)})") from None
+    return array
+
+
+def _pair(result, names, function):
+    """Unpack a result documented as a tuple of ``len(names)`` values."""
+    if not isinstance(result, (tuple, list)) or len(result) != len(names):
+        got = f"a {type(result).__name__}" + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
+        raise ResultError(f"{function} must return ({', '.join(names)}), but it returned {got}")
+    return result
+
+
+def _message(error):
+    """The exception's message, cut to MESSAGE_LIMIT characters (its __str__ is student code too)."""
+    try:
+        text = str(error)
+    except Exception:  # noqa: BLE001
+        text = "(the exception's message could not be printed)"
+    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + "..."
+
+
+def _short(error):
+    return f"{type(error).__name__}: {_message(error)}"
+
+
+# -- functions handed to student code -----------------------------------------
+
+
+def make_function(spec):
+    """The scalar function of an array that a gradient runner passes to student code.
+
+    ``f(x) = sum(a * x**3 + b * x**2 + c * x)``, whose gradient ``3 a x**2 + 2 b x + c`` the grader
+    knows everywhere.
+    """
+    a, b, c = spec["a"], spec["b"], spec["c"]
+
+    def f(x):
+        x = np.asarray(x, dtype=float)
+        return float(np.sum(a * x ** 3 + b * x ** 2 + c * x))
+
+    return f
+
+
+def check_loss_request(W, X_batch, y_batch, reg, max_rows):
+    """The arguments a model's ``train`` passed to ``self.loss``, as arrays; ValueError naming the call if wrong.
+
+    The same check runs where the request is made (so the student reads it as an error in their ``train``)
+    and where the loss is computed (which trusts nothing it receives).
+    """
+    call = "self.loss(X_batch, y_batch, reg)"
+    try:
+        W = _array(W, dtype=_float64)
+        X_batch = _array(X_batch, dtype=_float64)
+        y_batch = _array(y_batch)
+        reg = float(reg)
+    except Exception as error:  # noqa: BLE001 (None, strings, objects: all mean "not numbers")
+        raise ValueError(f"{call} was called with something that is not numbers ({_short(error)}): pass the "
+                         "minibatch X[indices], its labels y[indices] and the reg argument of train") from None
+    if W.ndim != 2:
+        raise ValueError(f"{call} was called while self.W has shape {W.shape}: train must set self.W to an array "
+                         "of shape (D, C) before the first step")
+    if X_batch.ndim != 2 or X_batch.shape[1] != W.shape[0] or not 1 <= X_batch.shape[0] <= max_rows:
+        raise ValueError(f"{call} was called with X_batch of shape {X_batch.shape}: pass rows of X, an array of "
+                         f"shape (batch_size, {W.shape[0]})")
+    if y_batch.shape != (X_batch.shape[0],) or y_batch.dtype.kind not in "iu" or (
+            y_batch.size and not (0 <= y_batch.min() and y_batch.max() < W.shape[1])):
+        raise ValueError(f"{call} was called with y_batch of shape {y_batch.shape} and type {y_batch.dtype}: pass "
+                         f"the integer labels of the same rows, y[indices], one per row of X_batch")
+    if not np.isfinite(reg) or reg < 0:
+        raise ValueError(f"{call} was called with reg = {reg}: pass the reg argument of train on")
+    return W, X_batch, y_batch.astype(np.int64), reg
+
+
+#: The reference loss each model trains with while it is graded.
+MODEL_LOSSES = {"LinearSVM": "svm_loss_vectorized", "Softmax": "softmax_loss_vectorized"}
+
+
+def loss_service(runner, target, args, losses):
+    """The LossService a call needs (``losses``: the reference's losses module), or None for calls that need none.
+
+    A minibatch may hold the training set twice over (sampling with replacement), no more.
+    """
+    if runner != "train":
+        return None
+    return LossService(getattr(losses, MODEL_LOSSES[target]), max_rows=2 * len(args["X"]))
+
+
+class LossService:
+    """The loss a model trains with, and the record of what train asked of it.
+
+    ``loss_function`` is the reference ``(loss, dW) = f(W, X, y, reg)``; ``max_rows`` bounds a minibatch.
+    """
+
+    def __init__(self, loss_function, max_rows):
+        self.loss_function = loss_function
+        self.max_rows = max_rows
+        self.batch_sizes = []
+        self.regs = []
+
+    def loss(self, W, X_batch, y_batch, reg):
+        W, X_batch, y_batch, reg = check_loss_request(W, X_batch, y_batch, reg, self.max_rows)
+        self.batch_sizes.append(float(len(X_batch)))
+        self.regs.append(reg)
+        loss, dW = self.loss_function(W, X_batch, y_batch, reg)
+        return float(loss), _array(dW, dtype=_float64)
+
+    def records(self):
+        return {"batch_sizes": _array(self.batch_sizes, dtype=_float64), "regs": _array(self.regs, dtype=_float64)}
+
+
+# -- runners: one way of calling a student function ---------------------------
+
+
+def run_loss(target, args, services):
+    """``(loss, dW) = target(W, X, y, reg)``."""
+    loss, dW = _pair(target(args["W"], args["X"], args["y"], args["reg"]), ("loss", "dW"), target.__name__)
+    return {"loss": as_float_array(loss, "the loss"), "dW": as_float_array(dW, "dW")}
+
+
+def run_numerical_gradient(target, args, services):
+    """``grad = target(f, x, h=h)`` with a function of known gradient."""
+    kwargs = {} if args.get("h") is None else {"h": args["h"]}
+    grad = target(make_function(args["function"]), args["x"], **kwargs)
+    return {"grad": as_float_array(grad, "the numerical gradient")}
+
+
+def run_grad_check(target, args, services):
+    """``errors = target(f, x, analytic_grad, num_checks=..., h=..., seed=...)``, ``repeat`` times."""
+    f = make_function(args["function"])
+    kwargs = {"num_checks": args["num_checks"], "seed": args["seed"]}
+    if args.get("h") is not None:
+        kwargs["h"] = args["h"]
+    runs = [as_float_array(target(f, args["x"], args["analytic_grad"], **kwargs), "the array of relative errors")
+            for _ in range(args.get("repeat", 1))]
+    return {"errors": runs[0], "repeated": runs[-1]}
+
+
+def run_penalty(target, args, services):
+    """``(value, grad) = target(W[, beta=beta])``."""
+    kwargs = {} if args.get("beta") is None else {"beta": args["beta"]}
+    value, grad = _pair(target(args["W"], **kwargs), ("value", "gradient"), target.__name__)
+    return {"value": as_float_array(value, "the penalty value"), "grad": as_float_array(grad, "the gradient")}
+
+
+def run_optimizer(target, args, services):
+    """Take ``len(dws)`` steps ``w, config = target(w, dw, config)``, passing config back each time."""
+    w = args["w"]
+    config = None if args.get("config") is None else dict(args["config"])
+    weights = []
+    for dw in args["dws"]:
+        w, config = _pair(target(w, dw, config), ("next_w", "config"), target.__name__)
+        if not isinstance(config, dict):
+            raise ResultError(f"{target.__name__} must return the config dict as its second value, "
+                              f"but it returned a {type(config).__name__}")
+        weights.append(as_float_array(w, "next_w"))
+    return {"weights": _array(weights, dtype=_float64)}
+
+
+def run_schedule(target, args, services):
+    """``target(**case)`` for each case of keyword arguments; returns the values."""
+    values = [as_float_array(target(**case), "the learning rate") for case in args["cases"]]
+    for value in values:
+        if value.ndim != 0:
+            raise ResultError(f"{target.__name__} must return one number, but it returned shape {value.shape}")
+    return {"values": _array(values, dtype=_float64)}
+
+
+def run_train(target, args, services):
+    """Train a fresh ``target()`` model whose loss is the reference's, served by ``services.loss``.
+
+    The model's own loss is graded in its own group; here only ``train`` and the weights it reaches count,
+    so a bug in the student's loss costs points once.
+    """
+    def loss(self, X_batch, y_batch, reg):
+        return services.loss(self.W, X_batch, y_batch, reg)
+
+    # A subclass swaps the loss without changing the student's class.
+    model = type(target.__name__, (target,), {"loss": loss})()
+    untrained = getattr(model, "W", None) is None
+    history = model.train(args["X"], args["y"], **args["kwargs"])
+    if history is None:
+        raise ResultError("train must return the list of losses, but it returned None")
+    return {"W": as_float_array(model.W, "the trained weights self.W"),
+            "history": as_float_array(history, "the loss history").reshape(-1),
+            "untrained_W_is_None": bool(untrained)}
+
+
+def run_predict(target, args, services):
+    """``target()`` with ``W`` set, then ``predict(X)``."""
+    model = target()
+    model.W = args["W"].copy()
+    return {"labels": as_float_array(model.predict(args["X"]), "the predicted labels")}
+
+
+RUNNERS = {
+    "loss": run_loss,
+    "numerical_gradient": run_numerical_gradient,
+    "grad_check": run_grad_check,
+    "penalty": run_penalty,
+    "optimizer": run_optimizer,
+    "schedule": run_schedule,
+    "train": run_train,
+    "predict": run_predict,
+}
+
+
+def expected_entries(runner, args):
+    """About how many array entries a correct call of ``runner`` on ``args`` reports: what bounds a result's size."""
+    sizes = {name: int(np.size(args[name])) for name in OBSERVED_INPUTS[runner]}
+    if runner == "loss":
+        own = sizes["W"] + 1
+    elif runner == "numerical_gradient":
+        own = sizes["x"]
+    elif runner == "grad_check":
+        own = 2 * int(args["num_checks"])
+    elif runner == "penalty":
+        own = sizes["W"] + 1
+    elif runner == "optimizer":
+        own = len(args["dws"]) * int(np.size(args["w"]))
+    elif runner == "schedule":
+        own = len(args["cases"])
+    elif runner == "train":
+        X = args["X"]
+        own = X.shape[1] * (int(np.max(args["y"])) + 1) + int(args["kwargs"].get("num_iters", 100))
+    else:
+        own = int(np.shape(args["X"])[0])
+    return own + sum(sizes.values())
+
+
+def describe_exception(error, package_root=None):
+    """Plain-data description of an exception raised by student code."""
+    where = None
+    if package_root is not None and not isinstance(error, SyntaxError):  # a SyntaxError names file and line
+        root = os.path.realpath(package_root)
+        for frame in reversed(traceback.extract_tb(error.__traceback__)):
+            path = os.path.realpath(frame.filename)
+            if path.startswith(root + os.sep):
+                where = f"{os.path.relpath(path, root)} line {frame.lineno}, in {frame.name}"
+                break
+    kind = "error"
+    if isinstance(error, NotImplementedError):
+        kind = "not_implemented"
+    elif isinstance(error, ResultError):
+        kind = "bad_result"
+    elif isinstance(error, MemoryError):
+        kind = "memory"
+    elif isinstance(error, SystemExit):
+        kind = "exit"
+    elif isinstance(error, KeyboardInterrupt):
+        kind = "interrupt"
+    message = _message(error)
+    if isinstance(error, ImportError) and (error.name or "").split(".")[1:2] == ["checks"]:
+        # In the notebook this import works; say why it does not here, or the student cannot act on it.
+        message += (". The notebook checks are left out while grading: graded code must not use them; "
+                    "write the computation in your own module.")
+    return {"type": type(error).__name__, "message": message, "where": where, "kind": kind}
+
+
+def run_call(call, target, package_root=None, services=None, args=None, observe_inputs=True):
+    """Run one call on ``target``; return ``{"outputs": ...}`` (plain data) or ``{"error": ...}``.
+
+    ``call`` holds the runner's name, the seed and the encoded arguments (``args``, when given, are those
+    arguments already decoded). With ``observe_inputs``, the outputs include the observed inputs as the call
+    left them; in the sandbox the host reads those itself.
+    """
+    args = wire.decode(call["args"]) if args is None else args
+    seed = call.get("seed", 0)
+    # Students who draw from the global generators still get reproducible runs.
+    np.random.seed(seed % 2 ** 32)
+    random.seed(seed)
+    try:
+        with np.errstate(all="ignore"):
+            outputs = RUNNERS[call["runner"]](target, args, services)
+        restore_builtins()
+        if observe_inputs:
+            outputs.update({name: args[name] for name in OBSERVED_INPUTS[call["runner"]]})
+        return {"outputs": wire.encode(outputs)}
+    except BaseException as error:  # noqa: BLE001 (student code may raise anything, even SystemExit)
+        restore_builtins()
+        return {"error": describe_exception(error, package_root)}

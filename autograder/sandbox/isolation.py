@@ -1,0 +1,161 @@
+"""What a sandbox can see and who it runs as: the bubblewrap command, sandbox uids, and the fallback.
+
+With bubblewrap a sandbox sees a read-only system (``/usr`` and the Python installation), the scratch
+copy of its one submission at ``/submission`` (read-only), the grader's host and runners at
+``/grader``, an empty ``/tmp`` of limited size, a hostname of its own, and no network, no other process
+and no other file: not ``solutions/``, not ``autograder/``, not other students, not the output folder.
+The host is the sandbox's pid 1 (``--as-pid-1``): when it ends, the kernel ends every process the
+student started. bubblewrap itself is started with an environment of :data:`ENVIRONMENT` only, so no
+process holds the grader's environment (its secret, a database password) anywhere in the sandbox.
+
+Linux does not count processes against the limit for root. A grader started by a normal user runs the
+sandbox in a user namespace as that user, so the limit holds. A grader running as root (a container,
+CI) gets the same protection another way: bubblewrap sets the sandbox up as root, keeps only the
+capability to change user, and the host switches to a uid of its own (:func:`sandbox_uid`) before any
+student code runs. Uids are reserved with a lock file per uid, so sandboxes of different graders on
+one machine (two shards on one node) never share a uid, nor therefore a process count.
+"""
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from .. import course
+
+#: The files that run inside the sandbox, and the folder they are bound to there.
+HOST_FILES = (Path(__file__).resolve().parent / "worker.py",
+              Path(__file__).resolve().parent.parent / "calls" / "runners.py",
+              Path(__file__).resolve().parent.parent / "calls" / "wire.py")
+GRADER_MOUNT = "/grader"
+SUBMISSION_MOUNT = "/submission"
+HOSTNAME = "sandbox"
+#: The whole environment of the sandbox (and of bubblewrap itself): single-threaded numerics, as parallel
+#: sandboxes share the cores.
+ENVIRONMENT = {
+    "PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
+    "PYTHONIOENCODING": "utf-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+    "MPLBACKEND": "Agg",
+}
+#: Unused uids a root grader runs sandboxes as, one per sandbox running on this machine.
+SANDBOX_UIDS = range(61000, 61000 + 1000)
+#: Where the lock files that reserve those uids live (shared by every grader on the machine).
+UID_LOCKS = Path(tempfile.gettempdir()) / "autograder-sandbox-uids"
+
+
+def python_mounts():
+    """Directories the sandboxed Python needs, read-only: its installation and numpy's."""
+    import numpy
+
+    wanted = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.dirname(numpy.__file__)),
+              os.path.dirname(os.path.realpath(sys.executable))}
+    mounts = []
+    for folder in sorted(Path(p).resolve() for p in wanted):
+        if any(folder == m or m in folder.parents for m in mounts):
+            continue
+        mounts = [m for m in mounts if folder not in m.parents] + [folder]
+    forbidden = course.COURSE_ROOT.resolve()
+    for folder in mounts:
+        if folder == forbidden or folder in forbidden.parents:
+            raise RuntimeError(f"The Python installation {folder} contains the course folder {forbidden}: "
+                               "the sandbox would expose solutions/. Use a virtual environment outside the "
+                               "course, or at .venv inside it.")
+    return [str(m) for m in mounts]
+
+
+@contextmanager
+def sandbox_uid():
+    """A uid of :data:`SANDBOX_UIDS` that no other sandbox on this machine has, or None when not root.
+
+    Each uid is reserved by an exclusive lock on its own file in :data:`UID_LOCKS`, held while the
+    sandbox runs; the kernel drops the lock if the grader dies, so no uid is ever lost.
+    """
+    if os.geteuid() != 0:
+        yield None
+        return
+    UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    for uid in SANDBOX_UIDS:
+        handle = open(UID_LOCKS / str(uid), "a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        try:
+            yield uid
+        finally:
+            handle.close()
+        return
+    raise RuntimeError(f"more than {len(SANDBOX_UIDS)} sandboxes at once on this machine: lower --jobs")
+
+
+def grader_folder(destination):
+    """Copy the files that run in the sandbox into ``destination`` (bound read-only at /grader)."""
+    destination = Path(destination)
+    destination.mkdir(mode=0o755, exist_ok=True)
+    for source in HOST_FILES:
+        shutil.copyfile(source, destination / source.name)
+        (destination / source.name).chmod(0o644)
+    return destination
+
+
+def bwrap_command(package_parent, grader_dir, limits, python=sys.executable, run_as=None):
+    """The bubblewrap command line that runs the host on ``package_parent``; the host's fds are appended.
+
+    ``run_as``: None for a grader that is not root (a user namespace maps it to uid 65534 inside); for a root
+    grader, the uid the host switches to (the start message says which), the one capability it keeps for that.
+    """
+    if run_as is None:
+        command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--as-pid-1",
+                   "--cap-drop", "ALL", "--uid", "65534", "--gid", "65534", "--disable-userns"]
+    else:
+        # No user namespace: in one, the sandbox's users all map to root outside, whom no process limit binds.
+        command = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                   "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--as-pid-1", "--cap-drop", "ALL",
+                   "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    command += ["--hostname", HOSTNAME]
+    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            command += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            command += ["--ro-bind", top, top]
+    if os.path.exists("/etc/ld.so.cache"):
+        command += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    # The scratch /tmp comes before the Python mounts: a Python installed under /tmp (a CI checkout
+    # there, say) is bound on top of it instead of being hidden by it.
+    command += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.tmp_mb * 2 ** 20),
+                "--tmpfs", "/tmp"]
+    made = set()
+    for folder in python_mounts():
+        if not folder.startswith(("/usr/", "/bin/", "/lib")):
+            # bubblewrap would make the folders leading to a mount private (0700) to root; the host may
+            # not be root, so make them traversable first.
+            for parent in reversed(Path(folder).parents[:-1]):
+                if str(parent) not in made and str(parent) != "/tmp":
+                    command += ["--perms", "0755", "--dir", str(parent)]
+                    made.add(str(parent))
+            command += ["--ro-bind", folder, folder]
+    command += ["--ro-bind", str(package_parent), SUBMISSION_MOUNT, "--ro-bind", str(grader_dir), GRADER_MOUNT,
+                "--chdir", SUBMISSION_MOUNT, "--clearenv"]
+    for name, value in ENVIRONMENT.items():
+        command += ["--setenv", name, value]
+    return command + ["--", python, "-s", "-B", f"{GRADER_MOUNT}/worker.py"]
+
+
+def direct_command(grader_dir, python=sys.executable):
+    """The command that runs the host with resource limits only (no bubblewrap); the host's fds are appended.
+
+    A shell stands between the grader and the host, so that student code killing its parent process does
+    not kill the grader.
+    """
+    return ["/bin/sh", "-c", '"$@"; exit $?', "sh", python, "-s", "-B", str(Path(grader_dir) / "worker.py")]
+
+
+def start_message(package, limits, num_calls, run_as):
+    """The host's first message: what to import and the limits it sets on itself before anything else."""
+    return {"op": "start", "package": package, "limits": limits.for_host(num_calls), "run_as": run_as}
+

@@ -1,0 +1,421 @@
+"""Run a submission's calls in a sandbox: one host process, wall-clock deadlines, a budget, restarts.
+
+One sandboxed host (:mod:`autograder.sandbox.worker`) runs all of a submission's calls, one at a time,
+each module's in a call process of its own; a fault ends one call, and the host carries on. Only when
+the host itself is lost (it stops answering, or the kernel kills it) is the sandbox restarted, at most
+:attr:`Limits.restarts` times, skipping what already failed. Every call's deadline is fixed when it
+starts; every submission has a budget of wall time across imports, calls and restarts
+(:attr:`Limits.budget`), after which its remaining calls are skipped and the run says what was cut.
+"""
+
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from contextlib import ExitStack, nullcontext
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .. import course
+from ..calls import wire
+from .isolation import (ENVIRONMENT, SUBMISSION_MOUNT, bwrap_command, direct_command, grader_folder, sandbox_uid,
+                        start_message)
+
+#: Seconds the grader waits beyond a call's own deadlines before it gives the host up for lost.
+GRACE = 5.0
+#: Longest message the host may send (its results are already bounded by each call's expected size).
+HOST_MESSAGE_LIMIT = 256 * 2 ** 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of a sandboxed run."""
+
+    #: Wall-clock seconds for each call of a student function.
+    timeout: float = 20.0
+    #: Wall-clock seconds for each student module's import. Shorter than ``timeout``: an import that runs a
+    #: loop or a computation at module level would otherwise cost a whole call's limit, and a plain import of
+    #: the graded modules takes milliseconds (a module importing matplotlib, about a second on a loaded machine).
+    import_timeout: float = 10.0
+    #: Wall-clock seconds for the whole submission: imports, calls and restarts together (None: no budget).
+    budget: float = None
+    #: Times the sandbox may be restarted after losing its host.
+    restarts: int = 3
+    #: Wall-clock seconds to start Python and import numpy.
+    startup: float = 60.0
+    #: Address space of each process, in MB.
+    memory_mb: int = 1024
+    #: Largest file the process may write, in MB (only /tmp is writable, a tmpfs of tmp_mb).
+    file_mb: int = 16
+    tmp_mb: int = 64
+    #: Processes and threads of the sandbox's user (never root, whom Linux exempts: see isolation's docstring).
+    processes: int = 64
+    open_files: int = 256
+    #: Bytes of the student's output kept for the instructor's log, and the most it may print in all.
+    output_keep: int = 64 * 1024
+    output_limit: int = 8 * 1024 * 1024
+
+    def for_host(self, num_calls):
+        """The limits the host applies to itself and its call processes."""
+        cpu = int(self.startup + self.timeout * (num_calls + 2)) + 1
+        return {"memory_bytes": self.memory_mb * 2 ** 20, "cpu_seconds": cpu, "file_bytes": self.file_mb * 2 ** 20,
+                "processes": self.processes, "open_files": self.open_files, "timeout": self.timeout,
+                "import_timeout": self.import_timeout, "output_keep": self.output_keep,
+                "output_limit": self.output_limit}
+
+
+@dataclass
+class CallReport:
+    """What happened to one call: ``ok`` with the host's checked result, or a status and a message."""
+
+    status: str  # "ok", "timeout", "crashed", "protocol", "import_error", "skipped"
+    result: dict = None
+    message: str = ""
+
+
+@dataclass
+class SandboxRun:
+    """The reports of every call, the student's output (capped), and how the sandbox ran."""
+
+    reports: dict
+    output: bytes = b""
+    output_dropped: int = 0
+    restarts: int = 0
+    #: Wall-clock seconds the submission took.
+    seconds: float = 0.0
+    #: What the budget or the restart cap cut, in words ("" when nothing was cut).
+    cut: str = ""
+    notes: list = field(default_factory=list)
+
+
+class SessionFailed(RuntimeError):
+    """The sandbox could not start, or its host was lost: ``kind`` says how."""
+
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind = kind
+
+
+class Session:
+    """One sandboxed host process and its pipes (a context manager)."""
+
+    def __init__(self, limits, mode, package_parent, grader_dir, package=course.PACKAGE, num_calls=0):
+        self.limits, self.mode, self.package = limits, mode, package
+        self.package_parent, self.grader_dir, self.num_calls = Path(package_parent), Path(grader_dir), num_calls
+        self.output = b""
+        self.output_bytes = 0
+        self.process = None
+        self._stack = ExitStack()
+        self._events = wire.LineReader(HOST_MESSAGE_LIMIT)
+        self._lines = []
+
+    def __enter__(self):
+        # Only bubblewrap can switch users (see isolation's docstring); without it the host keeps ours.
+        self.uid = self._stack.enter_context(sandbox_uid() if self.mode == "bubblewrap" else nullcontext())
+        if not (self.grader_dir / "worker.py").is_file():
+            grader_folder(self.grader_dir)
+        if self.uid is not None:
+            # The bound copy must be readable by the sandbox's own user (its files and folders already are).
+            os.chmod(self.package_parent, 0o755)
+        requests_read, self._requests = os.pipe()
+        events_read, events_write = os.pipe()
+        if self.mode == "bubblewrap":
+            command = bwrap_command(self.package_parent, self.grader_dir, self.limits, run_as=self.uid)
+            command[0] = shutil.which("bwrap") or command[0]
+            command += [str(requests_read), str(events_write), SUBMISSION_MOUNT]
+            cwd = None
+        else:
+            command = direct_command(self.grader_dir) + [str(requests_read), str(events_write),
+                                                         str(self.package_parent)]
+            cwd = str(self.package_parent)
+        try:
+            # bubblewrap itself gets the sandbox's environment, not ours: it is the parent of the sandbox.
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                            stderr=subprocess.STDOUT, pass_fds=(requests_read, events_write),
+                                            start_new_session=True, env=dict(ENVIRONMENT), cwd=cwd)
+        finally:
+            os.close(requests_read)
+            os.close(events_write)
+        self._channel = os.fdopen(events_read, "rb", buffering=0)
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._channel, selectors.EVENT_READ, "events")
+        self._selector.register(self.process.stdout, selectors.EVENT_READ, "output")
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        if self.process is not None:
+            try:
+                self._send({"op": "end"})
+                self.process.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            _kill_tree(self.process)
+            self._selector.close()
+            self._channel.close()
+            self.process.stdout.close()
+            try:
+                os.close(self._requests)
+            except OSError:
+                pass
+            self.process = None
+        self._stack.close()
+
+    def _send(self, message):
+        data = memoryview(wire.dumps(message))
+        while data:
+            data = data[os.write(self._requests, data):]
+
+    def start(self):
+        """Send the limits; return when the host is ready, or raise SessionFailed saying why it is not."""
+        self._send(start_message(self.package, self.limits, self.num_calls, self.uid))
+        event = self.next_event(time.monotonic() + self.limits.startup, starting=True)
+        if event.get("event") != "ready":
+            raise SessionFailed("startup", "the grading sandbox did not start properly")
+
+    def call(self, call, serve, deadline):
+        """Run ``call`` and return the host's result event, answering its service requests with ``serve``."""
+        self._send({"op": "call", "call": call})
+        while True:
+            event = self.next_event(deadline)
+            if event.get("event") == "service":
+                self._send({"op": "reply", "reply": serve(call["key"], event.get("request"))})
+            elif event.get("event") == "result" and event.get("call") == call["key"]:
+                self.output_bytes = int(event.get("output_bytes", 0))
+                return event
+            else:
+                raise SessionFailed("protocol", "the sandbox's host sent an unexpected message (a grader bug)")
+
+    def next_event(self, deadline, starting=False):
+        """The host's next message; SessionFailed when the host ends or the deadline passes first."""
+        exited_at = None
+        while not self._lines:
+            now = time.monotonic()
+            if now >= deadline:
+                raise SessionFailed("timeout" if not starting else "startup",
+                                    self._startup_failure("did not start within "
+                                                          f"{self.limits.startup:g} s") if starting else "")
+            for key, _ in self._selector.select(min(0.25, deadline - now)):
+                data = os.read(key.fileobj.fileno(), 1 << 16)
+                if not data:
+                    self._selector.unregister(key.fileobj)
+                elif key.data == "output":
+                    self.output += data[:max(0, self.limits.output_keep - len(self.output))]
+                else:
+                    self._lines += self._events.feed(data)
+            if not self._lines and self.process.poll() is not None:
+                # Give the pipes a moment to deliver what the host wrote before it ended.
+                exited_at = exited_at or time.monotonic()
+                if not self._selector.get_map() or time.monotonic() - exited_at > 1.0:
+                    why = _describe_host_exit(self.process.returncode)
+                    raise SessionFailed("startup" if starting else "exit",
+                                        self._startup_failure(why) if starting else why)
+        return wire.loads(self._lines.pop(0), HOST_MESSAGE_LIMIT)
+
+    def _startup_failure(self, why):
+        tail = self.output.decode("utf-8", errors="replace").strip().splitlines()[-3:]
+        return f"the grading sandbox {why}" + (f": {' | '.join(tail)}" if tail else "")
+
+
+def _describe_host_exit(returncode):
+    """Why the host ended, in words (bubblewrap and the fallback's shell report signal n as 128 + n)."""
+    if returncode is not None and (returncode < 0 or returncode > 128):
+        number = -returncode if returncode < 0 else returncode - 128
+        try:
+            return f"ended: its host was killed by {signal.Signals(number).name}"
+        except ValueError:
+            return f"ended: its host was killed by signal {number}"
+    return f"ended: its host exited with status {returncode}"
+
+
+def _kill_tree(process):
+    """Kill the process, its process group and (fallback mode) every descendant, then reap it."""
+    victims = []
+    try:
+        import psutil
+
+        victims = psutil.Process(process.pid).children(recursive=True)
+    except Exception:  # noqa: BLE001 (already gone)
+        pass
+    for kill in (lambda: os.killpg(process.pid, signal.SIGKILL), process.kill):
+        try:
+            kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+    for victim in victims:
+        try:
+            victim.kill()
+        except Exception:  # noqa: BLE001
+            pass
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _no_service(key, request):
+    return {"error": "this call has no loss service"}
+
+
+class Sandbox:
+    """Runs a submission's calls (worker call dicts) on scratch copies of its package."""
+
+    def __init__(self, limits=None, mode="bubblewrap"):
+        self.limits = limits or Limits()
+        self.mode = mode
+
+    def run(self, calls, package_parent, serve=_no_service, package=course.PACKAGE):
+        """Run ``calls`` on the package under ``package_parent``; return a SandboxRun.
+
+        ``serve(key, request)`` answers the loss requests of call ``key`` (see ``calls.runners.LossService``).
+        """
+        limits = self.limits
+        run = SandboxRun(reports={})
+        started = time.monotonic()
+        budget_end = started + limits.budget if limits.budget else float("inf")
+        failed_modules, hung_targets = {}, set()
+        session = None
+        with tempfile.TemporaryDirectory(prefix="autograder-session-") as workdir:
+            grader_dir = grader_folder(Path(workdir) / "grader")
+            try:
+                for call in calls:
+                    key, module = call["key"], f"{package}.{call['module']}"
+                    failure = failed_modules.get(package) or failed_modules.get(module)
+                    if failure:
+                        run.reports[key] = failure
+                        continue
+                    if (call["module"], call["target"]) in hung_targets:
+                        run.reports[key] = CallReport("skipped", message=f"not run: {call['target']} already "
+                                                      f"exceeded the time limit of {limits.timeout:g} s in an "
+                                                      "earlier test")
+                        continue
+                    if run.cut:
+                        run.reports[key] = CallReport("skipped", message=f"not run: {run.cut}")
+                        continue
+                    if session is None:
+                        if run.restarts > limits.restarts:
+                            run.cut = (f"the sandbox was restarted {limits.restarts} times, the most allowed for one "
+                                       "submission")
+                            run.reports[key] = CallReport("skipped", message=f"not run: {run.cut}")
+                            continue
+                        session, problem = self._start(limits, package_parent, grader_dir, package, len(calls))
+                        run.restarts += 1
+                        if problem:
+                            for rest in calls[calls.index(call):]:
+                                run.reports.setdefault(rest["key"], CallReport("crashed", message=problem))
+                            break
+                    deadline = min(time.monotonic() + limits.import_timeout + limits.timeout + GRACE, budget_end)
+                    try:
+                        event = session.call(call, serve, deadline)
+                        run.reports[key] = self._report(event, call, module, failed_modules, hung_targets)
+                    except SessionFailed as lost:
+                        session.close()
+                        session = None
+                        if lost.kind == "timeout" and time.monotonic() >= budget_end:
+                            spent = time.monotonic() - started
+                            run.cut = (f"the submission used up its time budget of {limits.budget:g} s (imports, calls "
+                                       f"and restarts together; {spent:.0f} s used)")
+                            run.reports[key] = CallReport("timeout", message=f"stopped: {run.cut}")
+                        else:
+                            run.reports[key] = CallReport("crashed", message=f"the grading sandbox {lost}")
+                    finally:
+                        if session is not None:
+                            run.output, run.output_dropped = session.output, max(
+                                0, session.output_bytes - len(session.output))
+            finally:
+                if session is not None:
+                    run.output = session.output
+                    session.close()
+        run.restarts = max(0, run.restarts - 1)
+        run.seconds = time.monotonic() - started
+        return run
+
+    def _start(self, limits, package_parent, grader_dir, package, num_calls):
+        """A started session, or (None, why it could not start)."""
+        session = Session(limits, self.mode, package_parent, grader_dir, package, num_calls)
+        try:
+            session.__enter__()
+            session.start()
+        except SessionFailed as error:
+            session.close()
+            return None, str(error)
+        return session, ""
+
+    def _report(self, event, call, module, failed_modules, hung_targets):
+        """The CallReport of a host's result event; remember modules that cannot import and targets that hung."""
+        status, message, limits = event.get("status"), str(event.get("message") or ""), self.limits
+        if status == "ok":
+            return CallReport("ok", result=event["result"])
+        if status == "import_error":
+            error = event.get("error") or {}
+            where = f" ({error.get('where')})" if error.get("where") else ""
+            failed_modules[module] = CallReport("import_error", message=f"{module} does not import: {error.get('type')}: "
+                                                f"{error.get('message')}{where}")
+            return failed_modules[module]
+        if status == "timeout" and event.get("phase") == "import":
+            failed_modules[module] = CallReport(
+                "timeout", message=f"importing {module} did not finish within {limits.import_timeout:g} s (the import "
+                                   "time limit): is there an endless loop or a long computation at module level? "
+                                   "Move it into a function.")
+            return failed_modules[module]
+        if status == "timeout":
+            hung_targets.add((call["module"], call["target"]))
+            return CallReport("timeout", message=f"did not finish within {limits.timeout:g} s (time limit): an "
+                                                 "endless loop, or far slower than needed?")
+        if status == "flood":
+            return CallReport("crashed", message=f"the process running this test printed more than "
+                                                 f"{limits.output_limit // 2 ** 20} MB of output (the output is capped)")
+        if status == "protocol":
+            return CallReport("protocol", message=f"the process running this test {message}: the grader's channel "
+                                                  "carries only the function's results")
+        if event.get("phase") == "import":
+            failed_modules[module] = CallReport("crashed", message=f"importing {module} {message}")
+            return failed_modules[module]
+        return CallReport("crashed", message=f"the process running this test {message}")
+
+
+@lru_cache(maxsize=None)
+def probe_bwrap():
+    """Whether bubblewrap can run the host here: ``(True, "")`` or ``(False, reason)``."""
+    if shutil.which("bwrap") is None:
+        return False, "bubblewrap (bwrap) is not installed: run `make setup` or `apt-get install bubblewrap`"
+    with tempfile.TemporaryDirectory(prefix="autograder-probe-") as folder:
+        folder = Path(folder)
+        (folder / "pkg").mkdir()
+        (folder / "pkg").chmod(0o755)
+        session = Session(Limits(), "bubblewrap", folder / "pkg", folder / "grader")
+        try:
+            with session:
+                session.start()
+        except (OSError, SessionFailed) as error:
+            return False, f"bubblewrap cannot run here ({error})"
+    return True, ""
+
+
+WARNING_NO_SANDBOX = ("Student code ran WITHOUT a sandbox, with resource limits only: it could read solutions/, "
+                      "other submissions, the grader's environment and the network. Do not trust these grades "
+                      "against cheating.")
+
+
+def sandbox_status(require=None):
+    """How submissions will be isolated: ``("bubblewrap", "")`` or ``("rlimits", warning)``.
+
+    ``require``: True fails if bubblewrap cannot run, False never uses it, None uses it when it works.
+    Set the environment variable ``AUTOGRADER_SANDBOX=rlimits`` to force the fallback.
+    """
+    if require is None and os.environ.get("AUTOGRADER_SANDBOX") == "rlimits":
+        require = False
+    if require is False:
+        return "rlimits", f"WARNING: bubblewrap was not used. {WARNING_NO_SANDBOX}"
+    ok, reason = probe_bwrap()
+    if ok:
+        return "bubblewrap", ""
+    if require:
+        raise RuntimeError(reason)
+    return "rlimits", f"WARNING: {reason}. {WARNING_NO_SANDBOX}"

@@ -1,0 +1,503 @@
+"""The sandbox's host: the one process in the sandbox that judges nothing and runs no student code.
+
+Standalone (standard library, numpy and the two modules of ``autograder/calls``, read from a read-only
+``/grader`` inside the sandbox). Under bubblewrap it is the sandbox's pid 1 (``--as-pid-1``), so no
+process inside can signal it, and it makes itself non-dumpable, so none can read its memory or
+environment through ``/proc`` or ptrace, although they share its uid.
+
+The grader sends it one call at a time; it never holds a student's other inputs. For each module it
+forks a *call process* that imports the student's module and runs that module's calls. Before the
+fork it maps a region of memory shared with that process only; each call's observed inputs
+(:data:`runners.OBSERVED_INPUTS`) are placed there, and after the call the host reads them back
+itself: what student code did to its inputs is seen, not reported. Everything a call process sends
+is untrusted: its size is bounded by the call's expected results before it is parsed, and anything
+out of protocol ends that call with status ``protocol``. Deadlines are fixed when a call starts.
+After every call, every process but the host and its call processes is killed.
+
+Protocol. Grader to host (``REQUESTS_FD``), one JSON line each::
+
+    {"op": "start", "package": ..., "limits": {...}, "run_as": UID or null}
+    {"op": "call", "call": {"key", "module", "target", "runner", "seed", "args"}}
+    {"op": "reply", "reply": {"outputs": ...} | {"error": MESSAGE}}      (to a service request)
+    {"op": "end"}
+
+Host to grader (``EVENTS_FD``)::
+
+    {"event": "ready"}
+    {"event": "service", "call": KEY, "request": {...}}                   (a model's loss, see LossService)
+    {"event": "result", "call": KEY, "status": STATUS, "result": {...}, "message": TEXT, "output_bytes": N}
+
+where STATUS is ``ok`` (``result`` holds ``outputs`` or the student's ``error``), ``import_error``,
+``timeout`` (with ``"phase": "import" | "call"``), ``crashed``, ``flood`` or ``protocol``. What call
+processes print goes to the host's standard output, the first ``output_keep`` bytes of it.
+"""
+
+import ctypes
+import importlib
+import mmap
+import os
+import select
+import signal
+import sys
+import time
+
+import numpy as np
+
+# Both lie next to this file in the sandbox's /grader (and in the folder the grader runs it from).
+import runners
+import wire
+
+#: Bytes of shared memory for one call's observed inputs.
+REGION_BYTES = 16 * 2 ** 20
+#: Longest import or service message a call process may send (an error message, a minibatch).
+SMALL_MESSAGE = 64 * 1024
+#: A result may hold this many times the entries a correct one has (a wrong shape is diagnosed, not refused).
+RESULT_SLACK = 4
+MIN_RESULT_ENTRIES = 4096
+_EXIT_SIGNALS = {
+    signal.SIGKILL: "was killed (SIGKILL), e.g. by the system's out-of-memory killer",
+    signal.SIGXCPU: "used up its CPU time limit",
+    signal.SIGSEGV: "crashed with a segmentation fault",
+    signal.SIGXFSZ: "tried to write a file larger than the limit",
+    signal.SIGABRT: "aborted (SIGABRT)",
+}
+
+
+def describe_exit(status):
+    """Why a call process ended, in words, from its wait status."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            return _EXIT_SIGNALS.get(signal.Signals(number)) or f"was killed by {signal.Signals(number).name}"
+        except ValueError:
+            return f"was killed by signal {number}"
+    return f"ended with exit status {os.WEXITSTATUS(status)} (os._exit or a similar call?)"
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _set_limits(limits):
+    import resource
+
+    # Hard limits too: student code cannot raise them again.
+    for name, value in (("RLIMIT_AS", limits.get("memory_bytes")), ("RLIMIT_CPU", limits.get("cpu_seconds")),
+                        ("RLIMIT_FSIZE", limits.get("file_bytes")), ("RLIMIT_NPROC", limits.get("processes")),
+                        ("RLIMIT_NOFILE", limits.get("open_files")), ("RLIMIT_CORE", 0)):
+        if value is not None and hasattr(resource, name):
+            resource.setrlimit(getattr(resource, name), (int(value), int(value)))
+
+
+def _become(uid):
+    """Switch from root to ``uid`` for good (a root grader's sandbox; see ``autograder.sandbox.isolation``)."""
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    if os.getuid() != uid or os.geteuid() != uid:
+        raise SystemExit(f"the sandbox host could not switch to uid {uid}")
+
+
+def _make_undumpable():
+    """Processes of the same uid may no longer read this one's memory, environment or descriptors."""
+    PR_SET_DUMPABLE = 4
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise SystemExit("the sandbox host could not make itself non-dumpable")
+
+
+class CallProcess:
+    """A forked process that imported one student module and runs its calls."""
+
+    def __init__(self, pid, region, requests, events, output, module):
+        self.pid, self.region, self.module = pid, region, module
+        self.requests, self.events, self.output = requests, events, output
+        self.reader = wire.LineReader(SMALL_MESSAGE)
+        self.lines = []
+        self.output_open = True
+        self.imported = False
+        self.exit_status = None
+
+    def close(self):
+        for fd in (self.requests, self.events, self.output):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.region.close()
+
+
+class Outcome(Exception):
+    """How a call ended, other than with a result: a status and a message for the student."""
+
+    def __init__(self, status, message, **extra):
+        super().__init__(message)
+        self.status, self.message, self.extra = status, message, extra
+
+
+class Host:
+    """Runs the grader's calls in call processes and reports what happened, one call at a time."""
+
+    def __init__(self, requests_fd, events_fd, package_parent):
+        self.requests_fd, self.events_fd, self.package_parent = requests_fd, events_fd, package_parent
+        self.requests = wire.LineReader(2 ** 31)  # the grader is trusted
+        self.pending = []
+        self.processes = {}
+        self.output_bytes = 0
+        self.is_init = os.getpid() == 1
+
+    # -- the grader's side --------------------------------------------------------------
+
+    def send(self, **event):
+        _write_all(self.events_fd, wire.dumps(event))
+
+    def receive(self, timeout=None):
+        """The grader's next request, or None when ``timeout`` seconds passed first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.pending:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not select.select([self.requests_fd], [], [], wait)[0]:
+                return None
+            data = os.read(self.requests_fd, 1 << 16)
+            if not data:
+                raise SystemExit(0)  # the grader is gone
+            self.pending += [wire.loads(line, 2 ** 31) for line in self.requests.feed(data)]
+        return self.pending.pop(0)
+
+    def serve(self):
+        start = self.receive()
+        self.package = start["package"]
+        self.limits = start["limits"]
+        if start.get("run_as") is not None:
+            _become(int(start["run_as"]))
+        _set_limits(self.limits)
+        _make_undumpable()
+        self.send(event="ready")
+        while True:
+            request = self.receive()
+            if request["op"] == "end":
+                break
+            if request["op"] == "call":
+                self.send(event="result", call=request["call"]["key"], output_bytes=self.output_bytes,
+                          **self.run(request["call"]))
+        self.stop_all()
+
+    # -- call processes -----------------------------------------------------------------
+
+    def spawn(self, module):
+        """Fork a call process that imports ``module``; it reports ``imported`` or ``import_failed``."""
+        region = mmap.mmap(-1, REGION_BYTES)
+        child_reads, host_writes = os.pipe()
+        host_reads, child_writes = os.pipe()
+        output_read, output_write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            # The student's processes used up the process limit (zombies count too): start from a clean slate.
+            self.stop_all()
+            try:
+                pid = os.fork()
+            except OSError as error:
+                for fd in (child_reads, host_writes, host_reads, child_writes, output_read, output_write):
+                    os.close(fd)
+                region.close()
+                raise Outcome("crashed", f"could not be started ({error.strerror}): the submission's processes use "
+                                         "up the process limit", phase="import") from None
+        if pid == 0:  # pragma: no cover (runs in the child)
+            try:
+                for other in self.processes.values():
+                    other.region.close()
+                os.dup2(output_write, 1)
+                os.dup2(output_write, 2)
+                keep = {0, 1, 2, child_reads, child_writes}
+                for fd in range(3, 256):
+                    if fd not in keep:
+                        try:
+                            os.close(fd)
+                        except OSError:
+                            pass
+                os.setpgid(0, 0)
+                _child_main(self.package, module, self.package_parent, region, child_reads, child_writes)
+            finally:
+                os._exit(0)
+        for fd in (child_reads, child_writes, output_write):
+            os.close(fd)
+        process = CallProcess(pid, region, host_writes, host_reads, output_read, module)
+        self.processes[module] = process
+        return process
+
+    def stop(self, process):
+        """Kill a call process and whatever it started; forget it."""
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.kill(process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.reap(block_for=process)
+        process.close()
+        self.processes.pop(process.module, None)
+
+    def stop_all(self):
+        for process in list(self.processes.values()):
+            self.stop(process)
+
+    def reap(self, block_for=None):
+        """Collect ended processes (orphans become the host's children); record a call process's status."""
+        by_pid = {p.pid: p for p in self.processes.values()}
+        if block_for is not None and block_for.exit_status is None:
+            try:
+                _, status = os.waitpid(block_for.pid, 0)
+                block_for.exit_status = status
+            except ChildProcessError:
+                pass
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in by_pid:
+                by_pid[pid].exit_status = status
+
+    def sweep(self):
+        """Kill every process but the host and its call processes (only as the sandbox's pid 1).
+
+        A call process that started others is stopped too: its dead children stay zombies, which count
+        against the process limit, until their parent is gone and the host reaps them.
+        """
+        if not self.is_init:
+            return
+        keep = {1} | {p.pid for p in self.processes.values()}
+        strays = [int(name) for name in os.listdir("/proc") if name.isdigit() and int(name) not in keep]
+        for pid in strays:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if strays:
+            self.stop_all()
+        self.reap()
+
+    # -- one call -------------------------------------------------------------------
+
+    def run(self, call):
+        """Run one call; return the fields of its result event."""
+        process = self.processes.get(call["module"])
+        try:
+            if process is None:
+                process = self.spawn(call["module"])
+            if not process.imported:
+                self.wait_for_import(process)
+            return self.run_in(process, call)
+        except Outcome as outcome:
+            if process is not None:
+                self.stop(process)
+            return {"status": outcome.status, "message": outcome.message, **outcome.extra}
+        finally:
+            self.sweep()
+
+    def wait_for_import(self, process):
+        timeout = float(self.limits["import_timeout"])
+        message = self.next_message(process, time.monotonic() + timeout, "import", SMALL_MESSAGE)
+        if message.get("event") == "imported":
+            process.imported = True
+            return
+        if message.get("event") == "import_failed":
+            raise Outcome("import_error", "", error=_clean_error(message.get("error")))
+        raise Outcome("protocol", "sent something else than its import's outcome")
+
+    def run_in(self, process, call):
+        args = wire.decode(call["args"])
+        observed = runners.OBSERVED_INPUTS[call["runner"]]
+        layout, offset = {}, 0
+        for name in observed:
+            array = np.ascontiguousarray(args.pop(name))
+            if offset + array.nbytes > REGION_BYTES:
+                raise SystemExit("a call's inputs do not fit the shared region (a grader bug)")
+            process.region[offset:offset + array.nbytes] = array.tobytes()
+            layout[name] = [offset, list(array.shape), array.dtype.str]
+            offset += array.nbytes
+        entries = max(RESULT_SLACK * runners.expected_entries(call["runner"], {**args, **_views(process.region, layout)}),
+                      MIN_RESULT_ENTRIES)
+        _write_all(process.requests, wire.dumps({"op": "call", "key": call["key"], "target": call["target"],
+                                                 "runner": call["runner"], "seed": call["seed"],
+                                                 "args": wire.encode(args), "layout": layout}))
+        deadline = time.monotonic() + float(self.limits["timeout"])
+        result_bytes = entries * 11 + SMALL_MESSAGE  # 8 bytes an entry, in base64, plus the message around them
+        service_bytes = result_bytes + sum(np.prod(shape) * 11 for _, shape, _ in layout.values())
+        while True:
+            message = self.next_message(process, deadline, "call", max(result_bytes, service_bytes))
+            if message.get("event") == "service":
+                self.relay_service(process, call["key"], message, service_bytes)
+            elif message.get("event") == "result":
+                return {"status": "ok", "result": self.check_result(call["runner"], message, process, layout,
+                                                                       entries)}
+            else:
+                raise Outcome("protocol", "sent a message that is not part of the protocol")
+
+    def relay_service(self, process, key, message, max_bytes):
+        request = message.get("request")
+        if not isinstance(request, dict):
+            raise Outcome("protocol", "sent a malformed request for the loss")
+        self.send(event="service", call=key, request=request)
+        reply = self.receive(timeout=60.0)
+        if reply is None or reply.get("op") != "reply":
+            raise SystemExit("the grader did not answer a service request")
+        _write_all(process.requests, wire.dumps({"op": "reply", **reply["reply"]}))
+
+    def check_result(self, runner, message, process, layout, entries):
+        """The call's result as the grader may trust it: bounded, of the documented form, inputs observed here."""
+        if "error" in message:
+            return {"error": _clean_error(message["error"])}
+        try:
+            outputs = wire.decode(message.get("outputs"), max_entries=entries)
+        except wire.ProtocolError as error:
+            raise Outcome("protocol", f"sent a malformed result ({error})") from None
+        schema = runners.OWN_OUTPUTS[runner]
+        if not isinstance(outputs, dict) or set(outputs) != set(schema):
+            raise Outcome("protocol", "sent an incomplete result")
+        for name, kind in schema.items():
+            value = outputs[name]
+            if (kind == "bool" and not isinstance(value, bool)) or (
+                    kind == "array" and not isinstance(value, np.ndarray)):
+                raise Outcome("protocol", "sent a result of the wrong form")
+        outputs.update({name: view.copy() for name, view in _views(process.region, layout).items()})
+        return {"outputs": wire.encode(outputs)}
+
+    def next_message(self, process, deadline, phase, max_bytes):
+        """The call process's next message, while forwarding what it prints; Outcome when it fails first."""
+        process.reader.max_bytes = max_bytes
+        while not process.lines:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                seconds = self.limits["import_timeout" if phase == "import" else "timeout"]
+                raise Outcome("timeout", "", phase=phase, seconds=seconds)
+            watched = [process.events] + ([process.output] if process.output_open else [])
+            readable = select.select(watched, [], [], remaining)[0]
+            if process.output in readable:
+                self.forward_output(process)
+            if process.events in readable:
+                data = os.read(process.events, 1 << 16)
+                if not data:
+                    self.reap(block_for=process)
+                    raise Outcome("crashed", describe_exit(process.exit_status or 0), phase=phase)
+                try:
+                    process.lines += process.reader.feed(data)
+                except wire.ProtocolError as error:
+                    raise Outcome("protocol", f"sent an oversized message ({error})") from None
+        try:
+            return wire.loads(process.lines.pop(0), max_bytes)
+        except wire.ProtocolError as error:
+            raise Outcome("protocol", f"sent malformed data ({error})") from None
+
+    def forward_output(self, process):
+        data = os.read(process.output, 1 << 16)
+        if not data:
+            process.output_open = False
+            return
+        keep = max(0, int(self.limits["output_keep"]) - self.output_bytes)
+        if keep:
+            _write_all(1, data[:keep])
+        self.output_bytes += len(data)
+        if self.output_bytes > int(self.limits["output_limit"]):
+            raise Outcome("flood", "")
+
+
+def _views(region, layout):
+    """The arrays a call's layout places in a shared region, as views of it."""
+    return {name: np.frombuffer(region, dtype=np.dtype(dtype), count=int(np.prod(shape)),
+                                offset=offset).reshape(shape)
+            for name, (offset, shape, dtype) in layout.items()}
+
+
+def _clean_error(error):
+    """A call's error report reduced to short strings (its fields come from student code)."""
+    if not isinstance(error, dict):
+        error = {}
+
+    def text(key, limit):
+        value = error.get(key)
+        return value[:limit] if isinstance(value, str) else None
+
+    return {"type": text("type", 100) or "Error", "kind": text("kind", 30) or "error",
+            "message": text("message", runners.MESSAGE_LIMIT + 3) or "", "where": text("where", 200)}
+
+
+# -- the call process ---------------------------------------------------------------------
+
+
+class _Channel:
+    """The call process's side of its pipes to the host: blocking, one JSON line at a time."""
+
+    def __init__(self, requests, events):
+        self.requests, self.events = requests, events
+        self.reader = wire.LineReader(2 ** 31)  # the host is trusted
+        self.lines = []
+
+    def send(self, **event):
+        runners.restore_builtins()
+        _write_all(self.events, wire.dumps(event))
+
+    def receive(self):
+        while not self.lines:
+            data = os.read(self.requests, 1 << 16)
+            if not data:
+                os._exit(0)  # the host is gone
+            self.lines += self.reader.feed(data)
+        return wire.loads(self.lines.pop(0), 2 ** 31)
+
+
+class _ServiceClient:
+    """What a model's loss calls in a call process: a request to the host, answered by the grader."""
+
+    def __init__(self, channel, max_rows):
+        self.channel, self.max_rows = channel, max_rows
+
+    def loss(self, W, X_batch, y_batch, reg):
+        W, X_batch, y_batch, reg = runners.check_loss_request(W, X_batch, y_batch, reg, self.max_rows)
+        self.channel.send(event="service", request=wire.encode({"W": W, "X_batch": X_batch, "y_batch": y_batch,
+                                                                 "reg": reg}))
+        reply = self.channel.receive()
+        if "error" in reply:
+            raise ValueError(reply["error"])
+        outputs = wire.decode(reply["outputs"])
+        return outputs["loss"], outputs["dW"]
+
+
+def _child_main(package, module_name, package_parent, region, requests, events):  # pragma: no cover
+    """Import the student's module, then run each call the host sends, until the host goes away."""
+    runners.SANDBOXED = True
+    sys.path.insert(0, package_parent)
+    sys.dont_write_bytecode = True
+    package_root = os.path.join(package_parent, package)
+    channel = _Channel(requests, events)
+    try:
+        importlib.import_module(package)
+        module = importlib.import_module(f"{package}.{module_name}")
+    except BaseException as error:  # noqa: BLE001 (student code may raise anything at import)
+        runners.restore_builtins()
+        channel.send(event="import_failed", error=runners.describe_exception(error, package_root))
+        return
+    channel.send(event="imported")
+    while True:
+        request = channel.receive()
+        args = wire.decode(request["args"])
+        args.update(_views(region, request["layout"]))
+        target = getattr(module, request["target"], None)
+        if target is None:
+            result = {"error": {"type": "AttributeError", "kind": "missing", "where": None,
+                                "message": f"{package}/{module_name}.py defines no {request['target']}"}}
+        else:
+            # A model's minibatch may hold the training set twice over (sampling with replacement), no more.
+            services = _ServiceClient(channel, max_rows=2 * len(args["X"]) if "X" in args else 0)
+            result = runners.run_call(request, target, package_root, services, args=args, observe_inputs=False)
+        channel.send(event="result", **result)
+
+
+if __name__ == "__main__":
+    Host(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]).serve()
