@@ -27,6 +27,6 @@ c.ExecutePreprocessor.timeout = 300
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "autograder.nbgrader_feedback.HideTestTracebacks",
+    "autograder.nbgrader_hooks.feedback.HideTestTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from . import course
+from .grading.options import default_budget
 from .sandbox import Limits
 
 
@@ -21,9 +22,8 @@ def _release(args):
 
 def _grade(args):
     from .catalogue import GradingError
-    from .grade import GradingSetupError, grade_batch
-    from .gradebook import GradebookConfigError, default_gradebook_url
-    from .shards import Shard
+    from .grading import GradeOptions, GradingSetupError, Shard, grade_batch
+    from .nbgrader_hooks.gradebook import GradebookConfigError, default_gradebook_url
 
     require = {"auto": None, "bwrap": True, "rlimits": False}[args.sandbox]
     try:
@@ -34,9 +34,10 @@ def _grade(args):
             gradebook = default_gradebook_url(args.submitted) if shard is None else None
         elif args.gradebook != "none":
             gradebook = args.gradebook
-        result = grade_batch(args.submitted, args.out, jobs=args.jobs, timeout=args.timeout, seed=args.seed,
-                             import_timeout=args.import_timeout, require_sandbox=require, gradebook=gradebook,
-                             progress=not args.quiet, shard=shard)
+        options = GradeOptions(jobs=args.jobs, timeout=args.timeout, import_timeout=args.import_timeout,
+                               budget=args.budget, seed=args.seed, require_sandbox=require, gradebook=gradebook,
+                               progress=not args.quiet, shard=shard)
+        result = grade_batch(args.submitted, args.out, options)
     except (GradingSetupError, GradingError, GradebookConfigError) as error:
         print(f"grading could not run: {error}", file=sys.stderr)
         return 2
@@ -45,7 +46,7 @@ def _grade(args):
 
 
 def _merge(args):
-    from .shards import MergeError, merge
+    from .grading import MergeError, merge
 
     try:
         result = merge(args.shards, args.out, gradebook=args.gradebook)
@@ -96,6 +97,10 @@ def build_parser():
     grade.add_argument("--import-timeout", type=float, default=Limits.import_timeout,
                        help="seconds allowed for importing each student module: an endless loop at module level "
                             f"costs this, not --timeout (default {Limits.import_timeout:g})")
+    grade.add_argument("--budget", type=float, default=None,
+                       help="seconds one submission may take in all: imports, calls and restarts together; what it "
+                            "cuts is named in the summary (default: twice each time limit plus 20 s, "
+                            f"{default_budget(Limits.timeout, Limits.import_timeout):g} s with the default limits)")
     grade.add_argument("--seed", type=int, default=0, help="batch seed mixed into every student's inputs (default 0)")
     grade.add_argument("--sandbox", choices=("auto", "bwrap", "rlimits"), default="auto",
                        help="bwrap: fail unless bubblewrap runs; rlimits: resource limits only; auto (default): "

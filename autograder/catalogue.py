@@ -26,7 +26,7 @@ import numpy as np
 
 from .calls import runners, wire
 from .course import GROUPS, grade_id  # noqa: F401 (grade_id: part of the catalogue's vocabulary)
-from .reference import load_reference
+from .packages import load_reference
 
 #: A model passes ``accuracy`` when its trained weights classify at least this fraction of the
 #: fixed validation set correctly (the reference reaches about 0.97).

@@ -185,57 +185,24 @@ def check_nbgrader(course_root, kinds):
 # -- where the time goes for one submission -----------------------------------------------
 
 
-class _InlineExecutor:
-    """A stand-in for ThreadPoolExecutor that runs each task at once in the calling thread."""
-
-    def __init__(self, max_workers=None):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        return False
-
-    def submit(self, function, *args, **kwargs):
-        from concurrent.futures import Future
-
-        future = Future()
-        try:
-            future.set_result(function(*args, **kwargs))
-        except BaseException as error:  # noqa: BLE001 (handed to the caller through the future)
-            future.set_exception(error)
-        return future
-
-
 def _profile_child(submitted, out, report):
-    """In a fresh process: grade ``submitted`` (one student) in-process, timing each phase; write JSON to ``report``.
+    """In a fresh process: grade ``submitted`` (one student) in this thread under cProfile; write JSON to ``report``.
 
-    Phases are timed by wrapping the grader's functions (outermost call only) and by timestamping each
-    event the sandboxed worker sends (``ready``, ``import``/``imported``, ``start``/``result``, ``done``).
+    The phases come from the grader's own accounts: the batch's ``timings`` and the ``sandbox`` event
+    (startup, imports, calls by module), reported through ``GradeOptions.on_event``.
     """
     import cProfile
     import io
     import pstats
-    import types
 
     import psutil
 
     python_start = time.time() - psutil.Process().create_time()
     imports = {}
     started = time.perf_counter()
-    import autograder.feedback  # noqa: F401 (imported here to time the grader's imports)
-    import autograder.grade as grade_module
-    import autograder.gradebook  # noqa: F401
-    import autograder.summary  # noqa: F401
-    import tqdm  # noqa: F401
-    from autograder import catalogue, sandbox, submissions
+    from autograder.grading import GradeOptions, grade_batch
 
-    imports["the grader's modules (numpy, tqdm)"] = time.perf_counter() - started
-    started = time.perf_counter()
-    import nbformat  # noqa: F401 (grade_batch imports it to list the notebooks)
-
-    imports["nbformat (jsonschema, rfc3987_syntax's grammars)"] = time.perf_counter() - started
+    imports["the grader's modules (numpy, the catalogue, the sandbox)"] = time.perf_counter() - started
     started = time.perf_counter()
     import matplotlib.figure  # noqa: F401 (the summary's plots)
 
@@ -244,74 +211,23 @@ def _profile_child(submitted, out, report):
     import nbgrader.api  # noqa: F401 (the gradebook)
 
     imports["nbgrader.api (the gradebook, when there is one)"] = time.perf_counter() - started
-    # Grade in this thread, as --jobs 1 does in its one worker thread, so that cProfile sees the work.
-    grade_module.ThreadPoolExecutor = _InlineExecutor
-    phases, depth = {}, [0]
+    events = []
 
-    def timed(owner, name, label):
-        original = getattr(owner, name)
-
-        def wrapper(*args, **kwargs):
-            depth[0] += 1
-            begin = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                depth[0] -= 1
-                if depth[0] == 0:
-                    phases[label] = phases.get(label, 0.0) + time.perf_counter() - begin
-
-        setattr(owner, name, wrapper)
-
-    timed(grade_module, "_prepare", "setup: points, reference import and self-test, sandbox probe")
-    timed(submissions, "expected_notebooks", "list the release notebooks")
-    timed(submissions, "notebook_notes", "read the notebooks")
-    timed(submissions, "copy_package", "copy the package to scratch")
-    timed(catalogue, "build_plan", "build the student's inputs")
-    timed(catalogue.Judge, "verdict", "judge: reference runs and comparisons")
-    timed(sandbox.Sandbox, "_run_once", "sandbox")
-    timed(grade_module, "write_outputs", "write grades.csv, feedback pages, summary")
-
-    events, runs = [], []
-    original_run_once = sandbox.Sandbox._run_once
-
-    def run_once(self, calls, *args, **kwargs):
-        runs.append(time.perf_counter())
-        return original_run_once(self, calls, *args, **kwargs)
-
-    sandbox.Sandbox._run_once = run_once
-
-    def loads(line):
-        event = json.loads(line)
-        events.append((time.perf_counter(), event.get("event"), event.get("module") or event.get("call")))
-        return event
-
-    sandbox.json = types.SimpleNamespace(loads=loads, dumps=json.dumps)
+    def on_event(name, **details):
+        events.append((name, details))
 
     profiler = cProfile.Profile()
     begin = time.perf_counter()
     profiler.enable()
-    result = grade_module.grade_batch(submitted, out, jobs=1, timeout=TIMEOUT, progress=False)
+    result = grade_batch(submitted, out, GradeOptions(jobs=1, timeout=TIMEOUT, on_event=on_event))
     profiler.disable()
     total = time.perf_counter() - begin
-
-    inside = {"sandbox start (bwrap, Python, numpy)": 0.0, "student module imports": 0.0}
-    calls_by_module, opened = {}, {}
-    run_starts = iter(runs)
-    for moment, kind, what in events:
-        if kind == "ready":
-            inside["sandbox start (bwrap, Python, numpy)"] += moment - next(run_starts)
-        elif kind in ("import", "start"):
-            opened[what] = moment
-        elif kind in ("imported", "import_failed"):
-            inside["student module imports"] += moment - opened.pop(what)
-        elif kind == "result":
-            module = what.split(".")[0]
-            calls_by_module[module] = calls_by_module.get(module, 0.0) + moment - opened.pop(what)
-    for module, seconds in calls_by_module.items():
-        inside[f"student calls: {module}"] = seconds
-    inside["sandbox: argument decoding, result encoding, teardown"] = (
-        phases.get("sandbox", 0.0) - sum(inside.values()))
+    sandbox = next(details for name, details in events if name == "sandbox")
+    phases = {"setup: points, reference import and self-test, sandbox probe": result.timings["prepare"],
+              "grade the submission": result.timings["grade"],
+              "write grades.csv, feedback pages, summary": result.timings["outputs"]}
+    inside = dict(sandbox["timings"])
+    inside["sandbox: everything else (scratch copy, encoding, teardown)"] = sandbox["seconds"] - sum(inside.values())
 
     text = io.StringIO()
     pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(10)
@@ -320,7 +236,7 @@ def _profile_child(submitted, out, report):
     top = [line.rstrip().replace(str(REPO / ".venv"), ".venv") for line in table[header:] if line.strip()]
     Path(report).write_text(json.dumps({
         "python_start": python_start, "imports": imports, "total": total, "phases": phases, "sandbox": inside,
-        "restarts": len(runs), "score": result.students[0].score, "max_score": result.students[0].max_score,
+        "restarts": sandbox["restarts"], "score": result.students[0].score, "max_score": result.students[0].max_score,
         "top": top[:11],
     }), encoding="utf-8")
 
@@ -509,7 +425,7 @@ def _markdown(sizes, measured, skipped, kinds, profile):
 def _profile_markdown(profile):
     lines = [
         f"### Where grade's time goes: one correct submission, --jobs 1 ({profile['wall']:.1f} s wall, "
-        f"score {profile['score']:g}/{profile['max_score']:g}, {profile['restarts']} sandbox run(s))",
+        f"score {profile['score']:g}/{profile['max_score']:g}, {profile['restarts']} sandbox restart(s))",
         "",
         "| phase | seconds |",
         "|---|---|",
@@ -517,7 +433,7 @@ def _profile_markdown(profile):
     ]
     lines += [f"| import {label} | {seconds:.2f} |" for label, seconds in profile["imports"].items()]
     phases = dict(profile["phases"])
-    sandbox = phases.pop("sandbox", 0.0)
+    sandbox = sum(profile["sandbox"].values())
     for label, seconds in sorted(phases.items(), key=lambda item: -item[1]):
         lines.append(f"| {label} | {seconds:.2f} |")
     lines.append(f"| sandbox, in all | {sandbox:.2f} |")

@@ -103,7 +103,17 @@ def grader_folder(destination):
     return destination
 
 
-def bwrap_command(package_parent, grader_dir, limits, python=sys.executable, run_as=None):
+def sandbox_python():
+    """This interpreter, by a path that exists inside the sandbox.
+
+    Its folder is resolved (the sandbox binds real paths: a ``.venv`` reached through a symbolic link would
+    not be found), not the interpreter itself, which in a virtual environment is a link whose location
+    tells Python which environment it belongs to.
+    """
+    return os.path.join(os.path.realpath(os.path.dirname(sys.executable)), os.path.basename(sys.executable))
+
+
+def bwrap_command(package_parent, grader_dir, limits, python=None, run_as=None):
     """The bubblewrap command line that runs the host on ``package_parent``; the host's fds are appended.
 
     ``run_as``: None for a grader that is not root (a user namespace maps it to uid 65534 inside); for a root
@@ -143,7 +153,7 @@ def bwrap_command(package_parent, grader_dir, limits, python=sys.executable, run
                 "--chdir", SUBMISSION_MOUNT, "--clearenv"]
     for name, value in ENVIRONMENT.items():
         command += ["--setenv", name, value]
-    return command + ["--", python, "-s", "-B", f"{GRADER_MOUNT}/worker.py"]
+    return command + ["--", python or sandbox_python(), "-s", "-B", f"{GRADER_MOUNT}/worker.py"]
 
 
 def direct_command(grader_dir, python=sys.executable):

@@ -89,7 +89,8 @@ class SandboxRun:
     seconds: float = 0.0
     #: What the budget or the restart cap cut, in words ("" when nothing was cut).
     cut: str = ""
-    notes: list = field(default_factory=list)
+    #: Seconds by phase: ``startup``, ``imports``, and ``calls: <module>`` for each module.
+    timings: dict = field(default_factory=dict)
 
 
 class SessionFailed(RuntimeError):
@@ -107,6 +108,8 @@ class Session:
         self.limits, self.mode, self.package = limits, mode, package
         self.package_parent, self.grader_dir, self.num_calls = Path(package_parent), Path(grader_dir), num_calls
         self.output = b""
+        #: How much of ``output`` the run has taken already.
+        self.kept = b""
         self.output_bytes = 0
         self.process = None
         self._stack = ExitStack()
@@ -275,79 +278,114 @@ class Sandbox:
 
         ``serve(key, request)`` answers the loss requests of call ``key`` (see ``calls.runners.LossService``).
         """
-        limits = self.limits
-        run = SandboxRun(reports={})
-        started = time.monotonic()
-        budget_end = started + limits.budget if limits.budget else float("inf")
-        failed_modules, hung_targets = {}, set()
-        session = None
         with tempfile.TemporaryDirectory(prefix="autograder-session-") as workdir:
-            grader_dir = grader_folder(Path(workdir) / "grader")
+            submission = _Submission(self, calls, package_parent, serve, package, grader_folder(Path(workdir) / "grader"))
             try:
                 for call in calls:
-                    key, module = call["key"], f"{package}.{call['module']}"
-                    failure = failed_modules.get(package) or failed_modules.get(module)
-                    if failure:
-                        run.reports[key] = failure
-                        continue
-                    if (call["module"], call["target"]) in hung_targets:
-                        run.reports[key] = CallReport("skipped", message=f"not run: {call['target']} already "
-                                                      f"exceeded the time limit of {limits.timeout:g} s in an "
-                                                      "earlier test")
-                        continue
-                    if run.cut:
-                        run.reports[key] = CallReport("skipped", message=f"not run: {run.cut}")
-                        continue
-                    if session is None:
-                        if run.restarts > limits.restarts:
-                            run.cut = (f"the sandbox was restarted {limits.restarts} times, the most allowed for one "
-                                       "submission")
-                            run.reports[key] = CallReport("skipped", message=f"not run: {run.cut}")
-                            continue
-                        session, problem = self._start(limits, package_parent, grader_dir, package, len(calls))
-                        run.restarts += 1
-                        if problem:
-                            for rest in calls[calls.index(call):]:
-                                run.reports.setdefault(rest["key"], CallReport("crashed", message=problem))
-                            break
-                    deadline = min(time.monotonic() + limits.import_timeout + limits.timeout + GRACE, budget_end)
-                    try:
-                        event = session.call(call, serve, deadline)
-                        run.reports[key] = self._report(event, call, module, failed_modules, hung_targets)
-                    except SessionFailed as lost:
-                        session.close()
-                        session = None
-                        if lost.kind == "timeout" and time.monotonic() >= budget_end:
-                            spent = time.monotonic() - started
-                            run.cut = (f"the submission used up its time budget of {limits.budget:g} s (imports, calls "
-                                       f"and restarts together; {spent:.0f} s used)")
-                            run.reports[key] = CallReport("timeout", message=f"stopped: {run.cut}")
-                        else:
-                            run.reports[key] = CallReport("crashed", message=f"the grading sandbox {lost}")
-                    finally:
-                        if session is not None:
-                            run.output, run.output_dropped = session.output, max(
-                                0, session.output_bytes - len(session.output))
+                    submission.run(call)
             finally:
-                if session is not None:
-                    run.output = session.output
-                    session.close()
-        run.restarts = max(0, run.restarts - 1)
-        run.seconds = time.monotonic() - started
-        return run
+                submission.close()
+        return submission.result
 
-    def _start(self, limits, package_parent, grader_dir, package, num_calls):
-        """A started session, or (None, why it could not start)."""
-        session = Session(limits, self.mode, package_parent, grader_dir, package, num_calls)
+
+class _Submission:
+    """The state of one submission's run: its session, what failed, what is left of its budget."""
+
+    def __init__(self, sandbox, calls, package_parent, serve, package, grader_dir):
+        self.sandbox, self.limits, self.calls = sandbox, sandbox.limits, calls
+        self.package_parent, self.serve, self.package, self.grader_dir = package_parent, serve, package, grader_dir
+        self.result = SandboxRun(reports={})
+        self.started = time.monotonic()
+        self.budget_end = self.started + self.limits.budget if self.limits.budget else float("inf")
+        self.failed_modules, self.hung_targets = {}, set()
+        self.session = None
+        self.starts = 0
+
+    def run(self, call):
+        key, module = call["key"], f"{self.package}.{call['module']}"
+        skipped = self.skip_reason(call, module)
+        if skipped is not None:
+            self.result.reports[key] = skipped
+            return
+        if self.session is None and not self.start(call):
+            return
+        deadline = min(time.monotonic() + self.limits.import_timeout + self.limits.timeout + GRACE, self.budget_end)
+        began = time.monotonic()
+        try:
+            event = self.session.call(call, self.serve, deadline)
+        except SessionFailed as lost:
+            self.lose(key, lost)
+            return
+        finally:
+            self.keep_output()
+        timings = self.result.timings
+        timings["imports"] = timings.get("imports", 0.0) + float(event.get("import_seconds") or 0.0)
+        label = f"calls: {call['module']}"
+        timings[label] = timings.get(label, 0.0) + time.monotonic() - began - float(event.get("import_seconds") or 0)
+        self.result.reports[key] = self.sandbox_report(event, call, module)
+
+    def skip_reason(self, call, module):
+        """The report of a call that is not run (its module failed, its function hung, a limit was reached)."""
+        failure = self.failed_modules.get(self.package) or self.failed_modules.get(module)
+        if failure:
+            return failure
+        if (call["module"], call["target"]) in self.hung_targets:
+            return CallReport("skipped", message=f"not run: {call['target']} already exceeded the time limit of "
+                                                 f"{self.limits.timeout:g} s in an earlier test")
+        if not self.result.cut and self.session is None and self.starts > self.limits.restarts:
+            self.result.cut = (f"the sandbox was restarted {self.limits.restarts} times, the most allowed for one "
+                               "submission")
+        if self.result.cut:
+            return CallReport("skipped", message=f"not run: {self.result.cut}")
+        return None
+
+    def start(self, call):
+        """Start a session; False (with every remaining call reported) when the sandbox cannot start."""
+        began = time.monotonic()
+        self.starts += 1
+        self.result.restarts = self.starts - 1
+        session = Session(self.limits, self.sandbox.mode, self.package_parent, self.grader_dir, self.package,
+                          len(self.calls))
         try:
             session.__enter__()
             session.start()
         except SessionFailed as error:
             session.close()
-            return None, str(error)
-        return session, ""
+            for rest in self.calls[self.calls.index(call):]:
+                self.result.reports.setdefault(rest["key"], CallReport("crashed", message=str(error)))
+            self.result.cut = self.result.cut or str(error)
+            return False
+        self.session = session
+        self.result.timings["startup"] = self.result.timings.get("startup", 0.0) + time.monotonic() - began
+        return True
 
-    def _report(self, event, call, module, failed_modules, hung_targets):
+    def lose(self, key, lost):
+        """The host was lost during call ``key``: report it and close the session (the next call restarts it)."""
+        self.keep_output()
+        self.session.close()
+        self.session = None
+        if lost.kind == "timeout" and time.monotonic() >= self.budget_end:
+            spent = time.monotonic() - self.started
+            self.result.cut = (f"the submission used up its time budget of {self.limits.budget:g} s (imports, calls "
+                               f"and restarts together; {spent:.0f} s used)")
+            self.result.reports[key] = CallReport("timeout", message=f"stopped: {self.result.cut}")
+        else:
+            self.result.reports[key] = CallReport("crashed", message=f"the grading sandbox {lost}")
+
+    def keep_output(self):
+        if self.session is not None:
+            kept = self.result.output
+            self.result.output = (kept + self.session.output[len(self.session.kept):])[:self.limits.output_keep]
+            self.session.kept = self.session.output
+            self.result.output_dropped = max(0, self.session.output_bytes - len(self.session.output))
+
+    def close(self):
+        if self.session is not None:
+            self.keep_output()
+            self.session.close()
+        self.result.seconds = time.monotonic() - self.started
+
+    def sandbox_report(self, event, call, module):
         """The CallReport of a host's result event; remember modules that cannot import and targets that hung."""
         status, message, limits = event.get("status"), str(event.get("message") or ""), self.limits
         if status == "ok":
@@ -355,17 +393,17 @@ class Sandbox:
         if status == "import_error":
             error = event.get("error") or {}
             where = f" ({error.get('where')})" if error.get("where") else ""
-            failed_modules[module] = CallReport("import_error", message=f"{module} does not import: {error.get('type')}: "
-                                                f"{error.get('message')}{where}")
-            return failed_modules[module]
+            self.failed_modules[module] = CallReport(
+                "import_error", message=f"{module} does not import: {error.get('type')}: {error.get('message')}{where}")
+            return self.failed_modules[module]
         if status == "timeout" and event.get("phase") == "import":
-            failed_modules[module] = CallReport(
+            self.failed_modules[module] = CallReport(
                 "timeout", message=f"importing {module} did not finish within {limits.import_timeout:g} s (the import "
                                    "time limit): is there an endless loop or a long computation at module level? "
                                    "Move it into a function.")
-            return failed_modules[module]
+            return self.failed_modules[module]
         if status == "timeout":
-            hung_targets.add((call["module"], call["target"]))
+            self.hung_targets.add((call["module"], call["target"]))
             return CallReport("timeout", message=f"did not finish within {limits.timeout:g} s (time limit): an "
                                                  "endless loop, or far slower than needed?")
         if status == "flood":
@@ -375,8 +413,8 @@ class Sandbox:
             return CallReport("protocol", message=f"the process running this test {message}: the grader's channel "
                                                   "carries only the function's results")
         if event.get("phase") == "import":
-            failed_modules[module] = CallReport("crashed", message=f"importing {module} {message}")
-            return failed_modules[module]
+            self.failed_modules[module] = CallReport("crashed", message=f"importing {module} {message}")
+            return self.failed_modules[module]
         return CallReport("crashed", message=f"the process running this test {message}")
 
 

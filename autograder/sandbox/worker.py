@@ -25,7 +25,8 @@ Host to grader (``EVENTS_FD``)::
 
     {"event": "ready"}
     {"event": "service", "call": KEY, "request": {...}}                   (a model's loss, see LossService)
-    {"event": "result", "call": KEY, "status": STATUS, "result": {...}, "message": TEXT, "output_bytes": N}
+    {"event": "result", "call": KEY, "status": STATUS, "result": {...}, "message": TEXT, "output_bytes": N,
+     "import_seconds": S}
 
 where STATUS is ``ok`` (``result`` holds ``outputs`` or the student's ``error``), ``import_error``,
 ``timeout`` (with ``"phase": "import" | "call"``), ``crashed``, ``flood`` or ``protocol``. What call
@@ -145,6 +146,7 @@ class Host:
         self.pending = []
         self.processes = {}
         self.output_bytes = 0
+        self.import_seconds = 0.0
         self.is_init = os.getpid() == 1
 
     # -- the grader's side --------------------------------------------------------------
@@ -179,8 +181,10 @@ class Host:
             if request["op"] == "end":
                 break
             if request["op"] == "call":
+                self.import_seconds = 0.0
+                outcome = self.run(request["call"])
                 self.send(event="result", call=request["call"]["key"], output_bytes=self.output_bytes,
-                          **self.run(request["call"]))
+                          import_seconds=self.import_seconds, **outcome)
         self.stop_all()
 
     # -- call processes -----------------------------------------------------------------
@@ -302,10 +306,12 @@ class Host:
             self.sweep()
 
     def wait_for_import(self, process):
+        started = time.monotonic()
         timeout = float(self.limits["import_timeout"])
-        message = self.next_message(process, time.monotonic() + timeout, "import", SMALL_MESSAGE)
+        message = self.next_message(process, started + timeout, "import", SMALL_MESSAGE)
         if message.get("event") == "imported":
             process.imported = True
+            self.import_seconds = time.monotonic() - started
             return
         if message.get("event") == "import_failed":
             raise Outcome("import_error", "", error=_clean_error(message.get("error")))

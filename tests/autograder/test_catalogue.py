@@ -10,7 +10,7 @@ import pytest
 from autograder import catalogue, execution
 from autograder.calls import runners
 from autograder.points import group_points, load_points
-from autograder.reference import Reference, load_reference
+from autograder.packages import Reference, load_reference
 from support.submissions import make_submission
 
 

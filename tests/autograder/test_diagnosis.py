@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from autograder import catalogue
-from autograder.reference import load_reference
+from autograder.packages import load_reference
 
 ROWS = np.arange(4)
 

@@ -11,8 +11,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder import catalogue
-from autograder.grade import BatchResult, Row, StudentResult
-from autograder.gradebook import apply_gradebook, default_autograded_folder, default_gradebook_url
+from autograder.results import BatchResult, Row, StudentResult
+from autograder.nbgrader_hooks.gradebook import apply_gradebook, default_autograded_folder, default_gradebook_url
 from autograder.points import PointsError, group_points, load_points, sync_notebook_points
 
 
@@ -59,7 +59,7 @@ def batch_result(tmp_path, scores):
             status = "passed" if group in passed_groups else "failed"
             rows.append(Row(catalogue.Verdict(name, group, False, "", status), worth * (status == "passed"), worth))
         students.append(StudentResult(student_id, 0, rows))
-    return BatchResult(students, tmp_path / "out", "bubblewrap", "", 0, False)
+    return BatchResult(students, tmp_path / "out", "bubblewrap", "", 0, False, timeout=20.0, import_timeout=10.0)
 
 
 @pytest.fixture(scope="module")

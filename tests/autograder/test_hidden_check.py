@@ -1,4 +1,4 @@
-"""``autograder.notebook.hidden_check``: the notebooks' hidden tests, run in the kernel's process."""
+"""``autograder.nbgrader_hooks.hidden_check``: the notebooks' hidden tests, run in the kernel's process."""
 
 import subprocess
 import textwrap
@@ -10,7 +10,7 @@ from support.submissions import PYTHON, make_submission
 
 SCRIPT = textwrap.dedent("""
     import sys
-    from autograder.notebook import hidden_check
+    from autograder.nbgrader_hooks import hidden_check
     failures = 0
     for group in sys.argv[1:]:
         try:

@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from autograder import submissions
+from autograder.grading import submissions
 from support.submissions import make_submission
 
 

@@ -25,7 +25,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder import catalogue, course
-from autograder.gradebook import default_gradebook_url
+from autograder.nbgrader_hooks.gradebook import default_gradebook_url
 from support.submissions import PYTHON, REPO, make_submission
 
 COURSE_FILES = ("nbgrader_config.py", "solutions", "data")

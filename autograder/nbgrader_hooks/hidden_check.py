@@ -3,7 +3,7 @@
 A notebook's autograded test cell ends with::
 
     ### BEGIN HIDDEN TESTS
-    from autograder.notebook import hidden_check
+    from autograder.nbgrader_hooks import hidden_check
     hidden_check("losses.svm_loss_naive")
     ### END HIDDEN TESTS
 
@@ -21,12 +21,12 @@ import warnings
 
 import numpy as np
 
-from . import course
-from .catalogue import Judge, build_plan
-from .execution import run_in_process
-from .course import GROUPS
-from .grade import student_seed
-from .reference import load_reference
+from .. import course
+from ..catalogue import Judge, build_plan
+from ..course import GROUPS
+from ..execution import run_in_process
+from ..packages import load_reference
+from ..seeds import student_seed
 
 
 def hidden_check(group):

@@ -25,8 +25,8 @@ are never printed nor written to the summary.
 import json
 from pathlib import Path
 
-from . import course
-from .course import GROUPS, grade_id
+from .. import course
+from ..course import GROUPS, grade_id
 
 #: Scores closer than this are equal.
 EPSILON = 1e-9

@@ -1,0 +1,68 @@
+"""What every page shares: the templates, the rendering of values, and the words for each status."""
+
+from functools import lru_cache
+
+import jinja2
+import numpy as np
+
+#: How each status reads on a page.
+STATUS_TEXT = {
+    "passed": "passed", "failed": "wrong result", "error": "raised an error", "not_implemented": "not implemented",
+    "timeout": "time limit", "crashed": "crashed", "protocol": "broke the grader's protocol",
+    "import_error": "does not import", "missing": "missing", "skipped": "not run",
+}
+
+
+def number(value):
+    """A score as people write it: 2, 0.5, 88."""
+    return f"{value:g}"
+
+
+@lru_cache(maxsize=None)
+def environment():
+    """The Jinja2 environment of the output templates (HTML escaped everywhere)."""
+    env = jinja2.Environment(loader=jinja2.PackageLoader("autograder.outputs", "templates"),
+                             autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["number"] = number
+    env.globals.update(status_text=lambda status: STATUS_TEXT.get(status, status), describe=describe_row)
+    return env
+
+
+def render(template, **context):
+    return environment().get_template(template).render(**context)
+
+
+def show(value):
+    """A short, readable rendering of an input, expected or returned value."""
+    if isinstance(value, np.ndarray):
+        with np.printoptions(precision=6, threshold=40, edgeitems=3, suppress=True, linewidth=100):
+            return f"array of shape {value.shape}: {np.array2string(value, prefix='  ')}"
+    if isinstance(value, float):
+        return f"{value:.8g}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {show(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            return "; ".join(show(item) for item in value)
+        return "[" + ", ".join(show(item) for item in value) + "]"
+    return repr(value)
+
+
+def describe_row(row):
+    """The text a student sees for one test: a visible test's failure shows inputs, expected and returned values."""
+    verdict = row.verdict
+    if verdict.passed:
+        return f"✓ {verdict.what}"
+    lines = [f"✗ {verdict.what}", verdict.message]
+    if verdict.details and not verdict.hidden:
+        inputs = verdict.details.get("inputs") or {}
+        if inputs:
+            lines.append("inputs:")
+            lines += [f"  {name} = {show(value)}" for name, value in inputs.items()]
+        if verdict.details.get("expected") is not None:
+            lines.append(f"expected: {show(verdict.details['expected'])}")
+        if verdict.details.get("got") is not None:
+            lines.append(f"got:      {show(verdict.details['got'])}")
+    return "\n".join(lines)
