@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := bubblewrap chromium postgresql slurmctld slurmd slurm-client munge
 
-.PHONY: setup system-packages test test-fast test-browser release check-release lab bench clean
+.PHONY: setup system-packages test test-fast test-browser test-slurm release check-release lab bench clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -38,6 +38,10 @@ test-fast: setup
 
 test-browser: setup
 	$(PY) -m pytest tests/browser
+
+# The Slurm job array of autograder/deploy/ on a throw-away single-node cluster (needs root, like slurmd).
+test-slurm: setup
+	$(PY) -m pytest tests/end_to_end/test_slurm.py
 
 release: setup
 	$(PY) -m autograder release

@@ -79,11 +79,12 @@ def course(tmp_path_factory):
 @pytest.fixture(scope="module")
 def runs(cluster, course):
     """The documented workflow on the cluster, and one single-machine grade of the class at the same time."""
-    cluster.env.update(AUTOGRADER_SECRET=SECRET, PYTHON=str(PYTHON))
+    cluster.env.update(AUTOGRADER_SECRET=SECRET, PYTHON=str(PYTHON))  # sbatch passes its environment to the jobs
     whole = course.parent / "whole"
     single = subprocess.Popen([str(PYTHON), "-m", "autograder", "grade", "submitted", "--out", str(whole),
                                "--jobs", "2", "--seed", "0", "--quiet"], cwd=course, env=cluster.env, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
     def sbatch(*arguments):
         return job_id(cluster.run("sbatch", "--parsable", *arguments, cwd=course))
 
@@ -109,7 +110,9 @@ def kill_grader(cluster, array, task):
         for process in psutil.process_iter(["cmdline"]):
             with contextlib.suppress(psutil.Error):
                 environment = process.environ()
-                if (environment.get("SLURM_ARRAY_JOB_ID") == array
+                # SLURM_CONF tells this cluster's jobs from another test cluster's, whose ids also start at 1.
+                if (environment.get("SLURM_CONF") == str(cluster.conf)
+                        and environment.get("SLURM_ARRAY_JOB_ID") == array
                         and environment.get("SLURM_ARRAY_TASK_ID") == str(task)
                         and "autograder" in (process.info["cmdline"] or [])):
                     process.kill()
