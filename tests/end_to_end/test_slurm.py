@@ -157,7 +157,7 @@ def test_the_merge_after_a_failed_task_refuses_and_names_the_shard_to_rerun(runs
 
 def test_the_documented_rerun_of_the_failed_task_grades_its_shard_and_the_merge_succeeds(runs):
     (rerun,) = runs["second"]["tasks"].values()
-    assert (rerun["JobState"], rerun["ExitCode"]) == ("COMPLETED", "0:0")
+    assert (rerun["JobState"], rerun["ExitCode"]) == ("COMPLETED", "0:0"), job_output(rerun)
     assert f"shard {FAILED_TASK}/{TASKS} of a batch of 4" in job_output(rerun)
     merge = runs["second"]["merge"]
     assert (merge["JobState"], merge["ExitCode"]) == ("COMPLETED", "0:0"), job_output(merge)
