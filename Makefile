@@ -2,14 +2,15 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := bubblewrap chromium postgresql
+APT_PACKAGES := bubblewrap chromium postgresql slurmctld slurmd slurm-client munge
 
-.PHONY: setup system-packages test test-fast test-browser release check-release lab bench clean
+.PHONY: setup system-packages test test-fast test-browser test-slurm release check-release lab bench clean
 
 setup: system-packages $(VENV)/.installed
 
 # System packages, installed when missing: bubblewrap (the grading sandbox), chromium (browser tests),
-# postgresql (the multi-grader gradebook test).
+# postgresql (the multi-grader gradebook test), slurmctld, slurmd, slurm-client and munge (the Slurm job array test,
+# which starts its own single-node cluster).
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -37,6 +38,10 @@ test-fast: setup
 
 test-browser: setup
 	$(PY) -m pytest tests/browser
+
+# The Slurm job array of autograder/deploy/ on a throw-away single-node cluster (needs root, like slurmd).
+test-slurm: setup
+	$(PY) -m pytest tests/end_to_end/test_slurm.py
 
 release: setup
 	$(PY) -m autograder release
