@@ -177,7 +177,7 @@ def test_the_merged_batch_equals_one_run_on_one_machine(runs):
     whole_lines = (whole / "summary.html").read_text().splitlines()
     merged_lines = (merged / "summary.html").read_text().splitlines()
     extra = [line for line in merged_lines if line not in whole_lines]
-    assert extra == [f"<p class='note'>Merged from {TASKS} shards of a batch of 4 submissions "
+    assert extra == [f'<p class="note">Merged from {TASKS} shards of a batch of 4 submissions '
                      "(python -m autograder merge).</p>"]
     assert [line for line in merged_lines if line not in extra] == whole_lines
     assert "Sandbox: bubblewrap." in (merged / "summary.html").read_text()
