@@ -47,24 +47,49 @@ SANDBOX_UIDS = range(61000, 61000 + 1000)
 UID_LOCKS = Path(tempfile.gettempdir()) / "autograder-sandbox-uids"
 
 
+#: Where a virtual environment of the grader's appears inside the sandbox (a neutral path, not the host's).
+VENV_MOUNT = "/opt/venv"
+
+
 def python_mounts():
-    """Directories the sandboxed Python needs, read-only: its installation and numpy's."""
+    """``[(host folder, folder in the sandbox)]`` the sandboxed Python needs, read-only.
+
+    A virtual environment appears at :data:`VENV_MOUNT`, so that nothing inside (``/proc/1/cmdline``,
+    ``sys.prefix``) names the grader's folders; the base installation, which the environment's interpreter
+    links to by its absolute path, stays where it is.
+    """
     import numpy
 
-    wanted = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.dirname(numpy.__file__)),
+    venv = Path(sys.prefix).resolve() if sys.prefix != sys.base_prefix else None
+    wanted = {sys.base_prefix, os.path.dirname(os.path.dirname(numpy.__file__)),
               os.path.dirname(os.path.realpath(sys.executable))}
-    mounts = []
+    folders = []
     for folder in sorted(Path(p).resolve() for p in wanted):
-        if any(folder == m or m in folder.parents for m in mounts):
+        if venv is not None and (folder == venv or venv in folder.parents):
             continue
-        mounts = [m for m in mounts if folder not in m.parents] + [folder]
+        if any(folder == m or m in folder.parents for m in folders):
+            continue
+        folders = [m for m in folders if folder not in m.parents] + [folder]
     forbidden = course.COURSE_ROOT.resolve()
-    for folder in mounts:
+    for folder in folders + ([venv] if venv else []):
         if folder == forbidden or folder in forbidden.parents:
             raise RuntimeError(f"The Python installation {folder} contains the course folder {forbidden}: "
                                "the sandbox would expose solutions/. Use a virtual environment outside the "
                                "course, or at .venv inside it.")
-    return [str(m) for m in mounts]
+    return [(str(m), str(m)) for m in folders] + ([(str(venv), VENV_MOUNT)] if venv else [])
+
+
+def sandbox_python():
+    """This interpreter, by its path inside the sandbox.
+
+    In a virtual environment, the environment's own ``bin/`` under :data:`VENV_MOUNT` (the interpreter there
+    is a link whose location tells Python which environment it belongs to); otherwise the interpreter's
+    real folder (the sandbox binds real paths: one reached through a symbolic link would not be found).
+    """
+    name = os.path.basename(sys.executable)
+    if sys.prefix != sys.base_prefix:
+        return f"{VENV_MOUNT}/bin/{name}"
+    return os.path.join(os.path.realpath(os.path.dirname(sys.executable)), name)
 
 
 @contextmanager
@@ -103,16 +128,6 @@ def grader_folder(destination):
     return destination
 
 
-def sandbox_python():
-    """This interpreter, by a path that exists inside the sandbox.
-
-    Its folder is resolved (the sandbox binds real paths: a ``.venv`` reached through a symbolic link would
-    not be found), not the interpreter itself, which in a virtual environment is a link whose location
-    tells Python which environment it belongs to.
-    """
-    return os.path.join(os.path.realpath(os.path.dirname(sys.executable)), os.path.basename(sys.executable))
-
-
 def bwrap_command(package_parent, grader_dir, limits, python=None, run_as=None):
     """The bubblewrap command line that runs the host on ``package_parent``; the host's fds are appended.
 
@@ -120,7 +135,7 @@ def bwrap_command(package_parent, grader_dir, limits, python=None, run_as=None):
     grader, the uid the host switches to (the start message says which), the one capability it keeps for that.
     """
     if run_as is None:
-        command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--as-pid-1",
+        command = ["bwrap", "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--as-pid-1",
                    "--cap-drop", "ALL", "--uid", "65534", "--gid", "65534", "--disable-userns"]
     else:
         # No user namespace: in one, the sandbox's users all map to root outside, whom no process limit binds.
@@ -140,15 +155,15 @@ def bwrap_command(package_parent, grader_dir, limits, python=None, run_as=None):
     command += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.tmp_mb * 2 ** 20),
                 "--tmpfs", "/tmp"]
     made = set()
-    for folder in python_mounts():
-        if not folder.startswith(("/usr/", "/bin/", "/lib")):
+    for source, destination in python_mounts():
+        if not destination.startswith(("/usr/", "/bin/", "/lib")):
             # bubblewrap would make the folders leading to a mount private (0700) to root; the host may
             # not be root, so make them traversable first.
-            for parent in reversed(Path(folder).parents[:-1]):
+            for parent in reversed(Path(destination).parents[:-1]):
                 if str(parent) not in made and str(parent) != "/tmp":
                     command += ["--perms", "0755", "--dir", str(parent)]
                     made.add(str(parent))
-            command += ["--ro-bind", folder, folder]
+            command += ["--ro-bind", source, destination]
     command += ["--ro-bind", str(package_parent), SUBMISSION_MOUNT, "--ro-bind", str(grader_dir), GRADER_MOUNT,
                 "--chdir", SUBMISSION_MOUNT, "--clearenv"]
     for name, value in ENVIRONMENT.items():

@@ -1,0 +1,95 @@
+"""A normal user to run the grader as, for the tests of what a grader started by a normal user does.
+
+CI runs as root, and a root grader isolates sandboxes differently (no user namespace, a uid of its own per
+sandbox) from a normal user's grader (a user namespace). To test the second mode, a test run by root
+creates the user :data:`NAME` and runs commands as it (:func:`as_user`). That user must reach this
+interpreter and the files the command reads: folders on the way that others cannot traverse (``/root``
+holds pyenv's Python; pytest's temporary folders are private) are opened for traversal only (``o+x``,
+never read), recorded in :data:`GRANTS`, and closed again when the test session ends
+(:func:`restore_traversal`, called by ``tests/conftest.py``).
+"""
+
+import fcntl
+import json
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+NAME = "autograder-test"
+#: Folders opened for traversal by this test session, with their original modes.
+GRANTS = Path(tempfile.gettempdir()) / "autograder-test-traversal-grants.json"
+
+
+@contextmanager
+def _locked():
+    with open(f"{GRANTS}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def ensure_user():
+    """The uid and gid of :data:`NAME`, created (a system user without a home or a shell) when missing."""
+    with _locked():
+        try:
+            entry = pwd.getpwnam(NAME)
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                            "--shell", "/usr/sbin/nologin", NAME], check=True, capture_output=True)
+            entry = pwd.getpwnam(NAME)
+    return entry.pw_uid, entry.pw_gid
+
+
+def open_traversal(*paths):
+    """Let others traverse every folder leading to ``paths`` (and this interpreter); remember what changed."""
+    targets = [Path(sys.executable).resolve(), Path(sys.prefix).resolve(), *(Path(p).resolve() for p in paths)]
+    with _locked():
+        grants = json.loads(GRANTS.read_text()) if GRANTS.exists() else {}
+        for target in targets:
+            for folder in [target, *target.parents] if target.is_dir() else list(target.parents):
+                mode = folder.stat().st_mode
+                if not mode & stat.S_IXOTH:
+                    grants.setdefault(str(folder), stat.S_IMODE(mode))
+                    folder.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
+        GRANTS.write_text(json.dumps(grants))
+
+
+def restore_traversal():
+    """Close again every folder :func:`open_traversal` opened."""
+    with _locked():
+        if not GRANTS.exists():
+            return
+        for folder, mode in json.loads(GRANTS.read_text()).items():
+            try:
+                os.chmod(folder, mode)
+            except OSError:
+                pass
+        GRANTS.unlink()
+
+
+def user_home(uid, gid, parent):
+    """A writable HOME for the user under ``parent`` (matplotlib and pip write their caches there)."""
+    home = Path(parent) / f"home-{NAME}"
+    home.mkdir(exist_ok=True)
+    os.chown(home, uid, gid)
+    return home
+
+
+def give(path, uid, gid):
+    """Make ``path`` (a folder, recursively) the user's, as an output folder must be."""
+    path = Path(path)
+    for item in [path, *path.rglob("*")]:
+        os.chown(item, uid, gid, follow_symlinks=False)
+
+
+def as_user(command, uid, gid, home, env=None, **kwargs):
+    """Run ``command`` as the user (``setpriv``, no supplementary groups); a CompletedProcess."""
+    environment = dict(env if env is not None else os.environ)
+    environment.update(HOME=str(home), USER=NAME, LOGNAME=NAME)
+    return subprocess.run([shutil.which("setpriv"), f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--",
+                           *map(str, command)], env=environment, **kwargs)
