@@ -531,6 +531,12 @@ def check_inputs_unmodified(*names):
         if hints:
             changed = [name for name in names if not np.array_equal(before[name], after[name])]
             return Failure(f"the input {', '.join(changed)} was modified", hints)
+        if got.get("wrote_read_only"):
+            # The grader passes inputs read-only: the write failed, and the call's values come from a rerun.
+            return Failure(f"the function writes into its input{'s' if len(names) > 1 else ''} "
+                           f"{', '.join(names)} in place",
+                           ["numpy refused a write to an input (the grader passes them read-only): work on a copy, "
+                            "e.g. scores = scores - max instead of scores -= max on a view of an input"])
         return None
 
     return check

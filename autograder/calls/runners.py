@@ -53,11 +53,23 @@ OBSERVED_INPUTS = {
 }
 #: What the loss service records for each runner whose function trains with it.
 SERVICE_RECORDS = {"train": ("batch_sizes", "regs")}
-#: Everything a call reports, by runner: its own outputs, the observed inputs and the service's records.
+#: Inputs a function must never write, passed read-only: numpy refuses any write, so that no code run
+#: after the function (in its own process) can hide one by putting the values back. A call that fails on
+#: such a write is run again on writable inputs, so that its values are still judged, and reports
+#: ``wrote_read_only``. (``x`` of the gradient functions is written and put back by design.)
+READ_ONLY_INPUTS = {"loss": ("W", "X", "y"), "grad_check": ("analytic_grad",), "penalty": ("W",),
+                    "train": ("X", "y"), "predict": ("X",)}
+def reported_outputs(runner):
+    """What the process running a call reports itself: the runner's own outputs and the read-only flag."""
+    return {**OWN_OUTPUTS[runner], **({"wrote_read_only": "bool"} if runner in READ_ONLY_INPUTS else {})}
+
+
+#: Everything a call reports, by runner: its own outputs, whether it wrote a read-only input, the observed
+#: inputs and the service's records.
 OUTPUTS = {
-    runner: {**own, **{name: "array" for name in OBSERVED_INPUTS[runner]},
+    runner: {**reported_outputs(runner), **{name: "array" for name in OBSERVED_INPUTS[runner]},
              **{name: "array" for name in SERVICE_RECORDS.get(runner, ())}}
-    for runner, own in OWN_OUTPUTS.items()
+    for runner in OWN_OUTPUTS
 }
 
 
@@ -180,6 +192,10 @@ class LossService:
         self.max_rows = max_rows
         self.batch_sizes = []
         self.regs = []
+
+    def restart(self):
+        """Forget what was recorded: the call runs again (see READ_ONLY_INPUTS)."""
+        self.batch_sizes, self.regs = [], []
 
     def loss(self, W, X_batch, y_batch, reg):
         W, X_batch, y_batch, reg = check_loss_request(W, X_batch, y_batch, reg, self.max_rows)
@@ -340,25 +356,46 @@ def describe_exception(error, package_root=None):
     return {"type": type(error).__name__, "message": message, "where": where, "kind": kind}
 
 
-def run_call(call, target, package_root=None, services=None, args=None, observe_inputs=True):
+def read_only(array):
+    """A copy of ``array`` that no one can write, nor make writable again (its buffer is read-only bytes)."""
+    return np.frombuffer(array.tobytes(), dtype=array.dtype).reshape(array.shape)
+
+
+def _is_read_only_write(error):
+    return isinstance(error, ValueError) and "read-only" in str(error)
+
+
+def run_call(call, target, package_root=None, services=None, args=None, observe_inputs=True, frozen=None):
     """Run one call on ``target``; return ``{"outputs": ...}`` (plain data) or ``{"error": ...}``.
 
     ``call`` holds the runner's name, the seed and the encoded arguments (``args``, when given, are those
-    arguments already decoded). With ``observe_inputs``, the outputs include the observed inputs as the call
-    left them; in the sandbox the host reads those itself.
+    arguments already decoded). The inputs of :data:`READ_ONLY_INPUTS` are passed read-only (``frozen``,
+    when given, maps their names to read-only versions; by default :func:`read_only` copies); a call that
+    fails on writing one runs again on ``args`` themselves. With ``observe_inputs``, the outputs include the
+    observed inputs as the call left them; in the sandbox the host reads those itself.
     """
     args = wire.decode(call["args"]) if args is None else args
-    seed = call.get("seed", 0)
-    # Students who draw from the global generators still get reproducible runs.
-    np.random.seed(seed % 2 ** 32)
-    random.seed(seed)
-    try:
-        with np.errstate(all="ignore"):
-            outputs = RUNNERS[call["runner"]](target, args, services)
+    runner = call["runner"]
+    protected = READ_ONLY_INPUTS.get(runner, ())
+    frozen = frozen if frozen is not None else {name: read_only(args[name]) for name in protected}
+    attempts = [({**args, **frozen}, False)] + ([(args, True)] if protected else [])
+    for attempt, (arguments, wrote) in enumerate(attempts):
+        # Students who draw from the global generators still get reproducible runs.
+        np.random.seed(call.get("seed", 0) % 2 ** 32)
+        random.seed(call.get("seed", 0))
+        if services is not None and attempt:
+            services.restart()
+        try:
+            with np.errstate(all="ignore"):
+                outputs = RUNNERS[runner](target, arguments, services)
+        except BaseException as error:  # noqa: BLE001 (student code may raise anything, even SystemExit)
+            restore_builtins()
+            if attempt == 0 and protected and _is_read_only_write(error):
+                continue
+            return {"error": describe_exception(error, package_root)}
         restore_builtins()
+        if protected:
+            outputs["wrote_read_only"] = wrote
         if observe_inputs:
-            outputs.update({name: args[name] for name in OBSERVED_INPUTS[call["runner"]]})
+            outputs.update({name: args[name] for name in OBSERVED_INPUTS[runner]})
         return {"outputs": wire.encode(outputs)}
-    except BaseException as error:  # noqa: BLE001 (student code may raise anything, even SystemExit)
-        restore_builtins()
-        return {"error": describe_exception(error, package_root)}

@@ -364,7 +364,7 @@ class Host:
             outputs = wire.decode(message.get("outputs"), max_entries=entries)
         except wire.ProtocolError as error:
             raise Outcome("protocol", f"sent a malformed result ({error})") from None
-        schema = runners.OWN_OUTPUTS[runner]
+        schema = runners.reported_outputs(runner)
         if not isinstance(outputs, dict) or set(outputs) != set(schema):
             raise Outcome("protocol", "sent an incomplete result")
         for name, kind in schema.items():
@@ -464,6 +464,10 @@ class _ServiceClient:
     def __init__(self, channel, max_rows):
         self.channel, self.max_rows = channel, max_rows
 
+    def restart(self):
+        self.channel.send(event="service", request={"restart": True})
+        self.channel.receive()
+
     def loss(self, W, X_batch, y_batch, reg):
         W, X_batch, y_batch, reg = runners.check_loss_request(W, X_batch, y_batch, reg, self.max_rows)
         self.channel.send(event="service", request=wire.encode({"W": W, "X_batch": X_batch, "y_batch": y_batch,
@@ -494,6 +498,8 @@ def _child_main(package, module_name, package_parent, region, requests, events):
         request = channel.receive()
         args = wire.decode(request["args"])
         args.update(_views(region, request["layout"]))
+        frozen = _views(memoryview(region).toreadonly(), {name: place for name, place in request["layout"].items()
+                                                         if name in runners.READ_ONLY_INPUTS.get(request["runner"], ())})
         target = getattr(module, request["target"], None)
         if target is None:
             result = {"error": {"type": "AttributeError", "kind": "missing", "where": None,
@@ -501,7 +507,8 @@ def _child_main(package, module_name, package_parent, region, requests, events):
         else:
             # A model's minibatch may hold the training set twice over (sampling with replacement), no more.
             services = _ServiceClient(channel, max_rows=2 * len(args["X"]) if "X" in args else 0)
-            result = runners.run_call(request, target, package_root, services, args=args, observe_inputs=False)
+            result = runners.run_call(request, target, package_root, services, args=args, observe_inputs=False,
+                                      frozen=frozen)
         channel.send(event="result", **result)
 
 
