@@ -25,6 +25,8 @@ from ..calls import wire
 from .isolation import (ENVIRONMENT, SUBMISSION_MOUNT, bwrap_command, direct_command, grader_folder, sandbox_uid,
                         start_message)
 
+#: Statuses after which a module's remaining calls run last.
+DEFERRING = ("timeout", "crashed", "protocol")
 #: Seconds the grader waits beyond a call's own deadlines before it gives the host up for lost.
 GRACE = 5.0
 #: Longest message the host may send (its results are already bounded by each call's expected size).
@@ -280,9 +282,16 @@ class Sandbox:
         """
         with tempfile.TemporaryDirectory(prefix="autograder-session-") as workdir:
             submission = _Submission(self, calls, package_parent, serve, package, grader_folder(Path(workdir) / "grader"))
+            pending = list(calls)
             try:
-                for call in calls:
+                while pending:
+                    call = pending.pop(0)
                     submission.run(call)
+                    if submission.result.reports[call["key"]].status in DEFERRING:
+                        # The module misbehaved: its other calls wait until every other module's have run, so
+                        # that what the budget may cut is this module's, not the well-behaved ones'.
+                        pending = ([c for c in pending if c["module"] != call["module"]]
+                                   + [c for c in pending if c["module"] == call["module"]])
             finally:
                 submission.close()
         return submission.result
@@ -300,6 +309,8 @@ class _Submission:
         self.failed_modules, self.hung_targets = {}, set()
         self.session = None
         self.starts = 0
+        #: Set when the sandbox cannot start at all: every call gets this report.
+        self.broken = None
 
     def run(self, call):
         key, module = call["key"], f"{self.package}.{call['module']}"
@@ -326,7 +337,7 @@ class _Submission:
 
     def skip_reason(self, call, module):
         """The report of a call that is not run (its module failed, its function hung, a limit was reached)."""
-        failure = self.failed_modules.get(self.package) or self.failed_modules.get(module)
+        failure = self.broken or self.failed_modules.get(self.package) or self.failed_modules.get(module)
         if failure:
             return failure
         if (call["module"], call["target"]) in self.hung_targets:
@@ -351,9 +362,8 @@ class _Submission:
             session.start()
         except SessionFailed as error:
             session.close()
-            for rest in self.calls[self.calls.index(call):]:
-                self.result.reports.setdefault(rest["key"], CallReport("crashed", message=str(error)))
-            self.result.cut = self.result.cut or str(error)
+            self.broken = CallReport("crashed", message=str(error))
+            self.result.reports[call["key"]] = self.broken
             return False
         self.session = session
         self.result.timings["startup"] = self.result.timings.get("startup", 0.0) + time.monotonic() - began

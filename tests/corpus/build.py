@@ -219,7 +219,9 @@ def apply_case(case, folder, context):
         elif path.is_dir():
             shutil.rmtree(path)
         if "text" in extra:
-            path.write_text(_substitute(extra["text"], context), encoding="utf-8")
+            # head + text * repeat + tail: a large file of a regular shape without storing it.
+            text = _substitute(extra["text"], context) * int(extra.get("repeat", 1))
+            path.write_text(extra.get("head", "") + text + extra.get("tail", ""), encoding="utf-8")
         elif "copy" in extra:
             shutil.copyfile(case.folder / extra["copy"], path)
         elif "sparse_bytes" in extra:
@@ -295,17 +297,32 @@ def tree_digest(root):
 # Grading and judging
 # ---------------------------------------------------------------------------------------------
 
-def grade(submitted, out, jobs=2, timeout=None, seed=0):
-    """Run ``python -m autograder grade`` on ``submitted``; return the CompletedProcess."""
+def grade(submitted, out, jobs=2, timeout=None, seed=0, secrets=None, user=False):
+    """Run ``python -m autograder grade`` on ``submitted``; return the CompletedProcess.
+
+    ``secrets`` are added to the grader's environment (the course secret, a database password). With
+    ``user``, the grader runs as a normal user the tests create (``tests/support/users.py``), as a grader
+    started by a normal user does: its sandboxes are user namespaces.
+    """
     # Cheats must never run outside bubblewrap: without it the grader refuses (exit 2) instead of
     # falling back to resource limits, under which a cheat could overwrite the reference solution.
     command = [str(PYTHON), "-m", "autograder", "grade", str(submitted), "--out", str(out), "--jobs", str(jobs),
                "--seed", str(seed), "--sandbox", "bwrap"]
     if timeout is not None:
         command += ["--timeout", str(timeout)]
-    env = dict(os.environ)
+    env = dict(os.environ, **(secrets or {}))
     env["PATH"] = f"{PYTHON.parent}{os.pathsep}{env.get('PATH', '')}"
-    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, errors="replace")
+    if not user:
+        return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, errors="replace")
+    from support import users
+
+    uid, gid = users.ensure_user()
+    users.open_traversal(submitted, REPO)
+    users.share(submitted)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    users.give(out, uid, gid)
+    return users.as_user(command, uid, gid, users.user_home(uid, gid, Path(out).parent), env=env, cwd=REPO,
+                         capture_output=True, text=True, errors="replace")
 
 
 def read_grades(out):
@@ -427,7 +444,7 @@ def escape_markers(token, submitted, out):
     return sorted(str(path) for path in found)
 
 
-def run_batch(cases, folder, token, jobs=2, timeout=None, seed=0):
+def run_batch(cases, folder, token, jobs=2, timeout=None, seed=0, user=False):
     """Build ``cases`` into ``folder/submitted``, grade them into ``folder/out`` and watch what escapes.
 
     Returns a JSON-ready record: the grader's exit status, output and duration, the grades, and what a
@@ -438,14 +455,20 @@ def run_batch(cases, folder, token, jobs=2, timeout=None, seed=0):
     import signal
     import time
 
+    if user:
+        from support import users
+
+        folder = users.shared_folder(Path(folder).name)
     folder = Path(folder)
     submitted, out = folder / "submitted", folder / "out"
+    # What the grader's environment holds and no output may show: a course secret, a database password.
+    grader_secrets = {"AUTOGRADER_SECRET": f"course-secret-{token}", "PGPASSWORD": f"db-password-{token}"}
     listener = _Listener()
     try:
         build_submissions(cases, submitted, out, token, port=listener.port)
         before = tree_digest(submitted)
         started = time.monotonic()
-        completed = grade(submitted, out, jobs=jobs, timeout=timeout, seed=seed)
+        completed = grade(submitted, out, jobs=jobs, timeout=timeout, seed=seed, secrets=grader_secrets, user=user)
         duration = time.monotonic() - started
         survivors = processes_marked(token)
         submitted_changed = tree_digest(submitted) != before
@@ -469,6 +492,7 @@ def run_batch(cases, folder, token, jobs=2, timeout=None, seed=0):
         "duration": duration, "submitted": str(submitted), "out": str(out), "grades": grades,
         "grades_error": grades_error, "survivors": survivors, "escapes": escapes,
         "network": listener.received, "submitted_changed": submitted_changed,
+        "secrets": sorted(grader_secrets.values()), "as_user": user,
     }
 
 
@@ -489,12 +513,12 @@ def batch_cases(name):
     raise KeyError(name)
 
 
-def _graded_batch(name):
+def _graded_batch(name, user=False):
     def compute(folder):
         import secrets
 
         return run_batch(batch_cases(name), folder, f"{name}{secrets.token_hex(6)}", jobs=2,
-                         timeout=BATCH_TIMEOUT, seed=0)
+                         timeout=BATCH_TIMEOUT, seed=0, user=user)
     return compute
 
 
@@ -508,6 +532,8 @@ def _nbgrader_cycle(folder):
 RECORDS = {
     "corpus-bugs": ({"test_corpus_bugs"}, _graded_batch("bugs")),
     "corpus-mixed": ({"test_corpus_alternatives", "test_corpus_cheats_and_faults"}, _graded_batch("mixed")),
+    # The same batch graded by a normal user's grader (user namespaces), when the tests run as root.
+    "corpus-mixed-as-user": ({"test_corpus_cheats_and_faults"}, _graded_batch("mixed", user=True)),
     "nbgrader-cycle": ({"test_nbgrader_cycle"}, _nbgrader_cycle),
 }
 #: Seconds a worker waits for another one's record before giving up.

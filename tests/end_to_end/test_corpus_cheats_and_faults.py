@@ -1,12 +1,16 @@
-"""Cheating and faulty submissions, graded in one batch with alternative correct ones.
+"""Cheating and faulty submissions, graded in one batch with alternative correct ones, in both sandbox modes.
 
 Each cheat gains nothing, each fault costs only the tests it affects (with a status and message that
 say what happened), and nothing a submission does reaches the grader, the other students, the disk
-outside its sandbox, the network, or outlives grading.
+outside its sandbox, the network, or outlives grading; no secret of the grader's environment and no
+control character reaches an output. The batch is graded by a root grader (a uid per sandbox) and by a
+normal user's (user namespaces), a user the tests create: CI runs as root.
 """
 
 import html
 import json
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -22,9 +26,14 @@ FAULTS = load_cases(CORPUS_DIR, kinds=("fault",))
 SECRET_MIN_LENGTH = 20
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["root grader", "normal-user grader"])
 def batch(request, tmp_path_factory):
-    return shared_record("corpus-mixed", request, tmp_path_factory)
+    if os.geteuid() != 0:
+        if request.param == "root grader":
+            pytest.skip("the root grader's mode needs the tests to run as root (CI does)")
+        return shared_record("corpus-mixed", request, tmp_path_factory)
+    return shared_record("corpus-mixed" if request.param == "root grader" else "corpus-mixed-as-user", request,
+                         tmp_path_factory)
 
 
 def test_grading_the_mixed_batch_exits_0_and_writes_grades(batch):
@@ -101,3 +110,38 @@ def test_feedback_shows_no_line_of_the_reference_solution_the_student_did_not_wr
                              for path in (out / student).rglob("*") if path.is_file())
         leaks += [f"{student}: {line}" for line in sorted(secrets - own) if line in feedback]
     assert leaks == []
+
+
+def _output_files(batch):
+    return [path for path in Path(batch["out"]).rglob("*") if path.is_file()]
+
+
+def test_no_secret_of_the_graders_environment_reaches_any_output(batch):
+    leaks = [f"{path}: {secret}" for path in _output_files(batch) for secret in batch["secrets"]
+             if secret.encode() in path.read_bytes()]
+    assert leaks == []
+
+
+#: What may not reach a table, a log or a page: control characters but tab and newline, and bidi overrides.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def test_no_control_character_reaches_a_table_a_log_or_a_page(batch):
+    found = []
+    for path in _output_files(batch):
+        if path.suffix in (".csv", ".txt", ".html", ".json", ".jsonl"):
+            match = CONTROL.search(path.read_text(encoding="utf-8", errors="replace"))
+            if match:
+                found.append(f"{path}: {match.group()!r}")
+    assert found == []
+
+
+def test_a_notebook_too_large_to_read_is_named_in_the_students_notes(batch):
+    results = json.loads((Path(batch["out"]) / "notebook_of_150000_empty_cells" / "results.json").read_text())
+    assert "01_loss_functions.ipynb has more than" in results["output"]
+
+
+def test_a_submission_that_sleeps_under_every_limit_is_cut_by_its_budget_and_the_summary_says_so(batch):
+    summary = html.unescape((Path(batch["out"]) / "summary.html").read_text(encoding="utf-8"))
+    assert "Submissions cut short" in summary
+    assert re.search(r"sleeps_just_under_each_limit: the submission used up its time budget of \d+ s", summary)

@@ -4,9 +4,10 @@ CI runs as root, and a root grader isolates sandboxes differently (no user names
 sandbox) from a normal user's grader (a user namespace). To test the second mode, a test run by root
 creates the user :data:`NAME` and runs commands as it (:func:`as_user`). That user must reach this
 interpreter and the files the command reads: folders on the way that others cannot traverse (``/root``
-holds pyenv's Python; pytest's temporary folders are private) are opened for traversal only (``o+x``,
-never read), recorded in :data:`GRANTS`, and closed again when the test session ends
-(:func:`restore_traversal`, called by ``tests/conftest.py``).
+holds pyenv's Python) are opened for traversal only (``o+x``, never read), recorded in :data:`GRANTS`,
+and closed again when the test session ends (:func:`restore_traversal`, called by ``tests/conftest.py``).
+pytest keeps its temporary folders private, and closes them again whenever a test asks for one, so files
+the user must read live in a folder of :func:`shared_folder` instead, removed at the same time.
 """
 
 import fcntl
@@ -59,17 +60,44 @@ def open_traversal(*paths):
         GRANTS.write_text(json.dumps(grants))
 
 
+def shared_folder(prefix):
+    """A new folder others may traverse, outside pytest's private ones; removed when the session ends."""
+    folder = Path(tempfile.mkdtemp(prefix=f"autograder-test-{prefix}-"))
+    folder.chmod(0o711)
+    with _locked():
+        grants = json.loads(GRANTS.read_text()) if GRANTS.exists() else {}
+        grants.setdefault("__remove__", []).append(str(folder))
+        GRANTS.write_text(json.dumps(grants))
+    return folder
+
+
 def restore_traversal():
-    """Close again every folder :func:`open_traversal` opened."""
+    """Close again every folder :func:`open_traversal` opened; remove every :func:`shared_folder`."""
     with _locked():
         if not GRANTS.exists():
             return
-        for folder, mode in json.loads(GRANTS.read_text()).items():
+        grants = json.loads(GRANTS.read_text())
+        for folder in grants.pop("__remove__", []):
+            shutil.rmtree(folder, ignore_errors=True)
+        for folder, mode in grants.items():
             try:
                 os.chmod(folder, mode)
             except OSError:
                 pass
         GRANTS.unlink()
+
+
+def share(folder):
+    """Let others read everything under ``folder`` (a test's own files; links are left alone)."""
+    for root, folders, files in os.walk(folder):
+        for name in folders:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, stat.S_IMODE(os.lstat(path).st_mode) | 0o005)
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, stat.S_IMODE(os.lstat(path).st_mode) | 0o004)
 
 
 def user_home(uid, gid, parent):
