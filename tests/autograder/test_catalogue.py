@@ -2,12 +2,14 @@
 formulations, nothing for the release stubs, a diagnosis for common mistakes, and no expected value
 in what a hidden test says."""
 
+import importlib
 import re
+import textwrap
 
 import numpy as np
 import pytest
 
-from autograder import catalogue, execution, worker
+from autograder import catalogue, course, execution, worker
 from autograder.points import group_points, load_points
 from autograder.reference import Reference, load_reference
 from support.submissions import make_submission
@@ -280,3 +282,107 @@ def test_results_of_the_wrong_shape_fail_only_their_test():
     failed = sorted(n for n, v in verdicts.items() if not v.passed)
     assert failed and all(n.startswith("losses.svm_loss_naive.") for n in failed)
     assert "losses.svm_loss_naive.inputs_unmodified" not in failed
+
+
+#: A mistake planted in one function: (module, code defining the function, the notebook check that runs it,
+#: the grader's test that fails on it, the id of the mistake both must name).
+PLANTED = {
+    "L2 penalty halved": ("regularization", """
+        def l2_penalty(W):
+            return float(0.5 * np.sum(W * W)), 2.0 * W
+        """, "check_l2_penalty", "regularization.l2_penalty.value", "l2_half"),
+    "elastic net with beta on the L1 part": ("regularization", """
+        def elastic_net_penalty(W, beta=0.5):
+            return float(np.sum(W * W + beta * np.abs(W))), 2.0 * beta * W + np.sign(W)
+        """, "check_elastic_net_penalty", "regularization.elastic_net_penalty.value", "elastic_beta_on_l1"),
+    "sgd stepping uphill": ("optim", """
+        def sgd(w, dw, config=None):
+            config = {} if config is None else config
+            config.setdefault("learning_rate", 1e-2)
+            return w + config["learning_rate"] * dw, config
+        """, "check_sgd", "optim.sgd.one_step", "step_uphill"),
+    "momentum that never reads its velocity back": ("optim", """
+        def sgd_momentum(w, dw, config=None):
+            config = {} if config is None else config
+            config.setdefault("learning_rate", 1e-2)
+            config.setdefault("momentum", 0.9)
+            config["velocity"] = -config["learning_rate"] * dw
+            return w + config["velocity"], config
+        """, "check_sgd_momentum", "optim.sgd_momentum.steps", "velocity_not_stored"),
+    "step decay without the floor": ("optim", """
+        def step_decay(learning_rate, t, decay_rate=0.5, decay_every=100):
+            return learning_rate * decay_rate ** (t / decay_every)
+        """, "check_step_decay", "optim.step_decay.values", "step_decay_smooth"),
+    "cosine decay in degrees": ("optim", """
+        def cosine_decay(learning_rate, t, T):
+            return 0.5 * learning_rate * (1 + np.cos(180 * t / T))
+        """, "check_cosine_decay", "optim.cosine_decay.values", "cosine_degrees"),
+    "forward differences": ("gradients", """
+        def eval_numerical_gradient(f, x, verbose=False, h=1e-5):
+            grad = np.zeros(x.shape)
+            base = f(x)
+            for ix in np.ndindex(x.shape):
+                old = x[ix]
+                x[ix] = old + h
+                grad[ix] = (f(x) - base) / h
+                x[ix] = old
+            return grad
+        """, "check_eval_numerical_gradient", "gradients.eval_numerical_gradient.values", "forward_difference"),
+    "gradient check errors not divided": ("gradients", """
+        def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None, verbose=False):
+            rng = np.random.default_rng(seed)
+            errors = np.zeros(num_checks)
+            for k in range(num_checks):
+                ix = tuple(int(rng.integers(n)) for n in x.shape)
+                old = x[ix]
+                x[ix] = old + h
+                plus = f(x)
+                x[ix] = old - h
+                minus = f(x)
+                x[ix] = old
+                errors[k] = abs((plus - minus) / (2 * h) - analytic_grad[ix])
+            return errors
+        """, "check_grad_check_sparse", "gradients.grad_check_sparse.errors", "errors_not_divided"),
+    "SVM counting the correct class": ("losses", """
+        def svm_loss_naive(W, X, y, reg):
+            dW = np.zeros(W.shape)
+            loss = 0.0
+            for i in range(X.shape[0]):
+                scores = X[i].dot(W)
+                for j in range(W.shape[1]):
+                    margin = scores[j] - scores[y[i]] + 1
+                    if margin > 0:
+                        loss += margin
+                        dW[:, j] += X[i]
+                        dW[:, y[i]] -= X[i]
+            return loss / X.shape[0] + reg * np.sum(W * W), dW / X.shape[0] + 2 * reg * W
+        """, "check_svm_loss_naive", "losses.svm_loss_naive.loss", "svm_correct_class_counted"),
+    "softmax without the max shift": ("losses", """
+        def softmax_loss_vectorized(W, X, y, reg):
+            scores = X @ W
+            probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+            loss = -np.log(probs[np.arange(len(y)), y]).mean() + reg * np.sum(W * W)
+            probs[np.arange(len(y)), y] -= 1
+            return loss, X.T @ probs / len(y) + 2 * reg * W
+        """, "check_softmax_loss_vectorized", "losses.softmax_loss_vectorized.loss.large_scores", "exp_overflow"),
+}
+
+
+@pytest.mark.parametrize("title", PLANTED)
+def test_the_notebook_check_and_the_grader_name_a_planted_mistake_with_the_same_sentence(
+        tmp_path, reference_as_notebooks_import_it, title):
+    module_name, code, check_name, test, mistake = PLANTED[title]
+    package = reference_as_notebooks_import_it
+    module = getattr(package, module_name)
+    namespace = dict(vars(module))
+    exec(textwrap.dedent(code), namespace)
+    function = namespace[re.search(r"def (\w+)", code).group(1)]
+    check = getattr(importlib.import_module(f"{course.PACKAGE}.checks.{module_name}"), check_name)
+    with np.errstate(all="ignore"), pytest.raises(package.checks.report.CheckFailed) as failure:
+        check(function)
+    in_notebook = {getattr(h, "mistake", None): str(h) for h in failure.value.hints}
+
+    verdict = grade_in_process(package_with(tmp_path, **{module_name: code}), groups=[course.group_of(test)])[test]
+    sentence = load_reference().module("checks.mistakes").MISTAKES[mistake]
+    assert mistake in in_notebook and mistake in verdict.mistakes, (in_notebook, verdict.message)
+    assert in_notebook[mistake] == sentence and sentence in verdict.message

@@ -1,10 +1,13 @@
-"""Diagnoses of the SVM gradient's correct-class column and of softmax's probs[:, y]: each recognises its
-mistake from parts of the correct answer, stays silent for other results, and reaches the grader's message."""
+"""Diagnoses: each recognises its mistake from parts of the correct answer, stays silent for other results, and
+reaches the grader's message; every sentence a student reads is defined once, in checks/mistakes.py."""
+
+import ast
+import re
 
 import numpy as np
 import pytest
 
-from autograder import catalogue
+from autograder import catalogue, course
 from autograder.reference import load_reference
 
 ROWS = np.arange(4)
@@ -110,9 +113,9 @@ def softmax_with_colon(W, X, y, reg):
 
 
 @pytest.mark.parametrize("group, mistake, check, hint", [
-    ("losses.svm_loss_naive", svm_missing_correct_column, catalogue.check_loss_gradient, "column y[i]"),
-    ("losses.svm_loss_vectorized", svm_counts_over_the_batch, catalogue.check_loss_gradient, "axis=1"),
-    ("losses.softmax_loss_vectorized", softmax_with_colon, catalogue.check_loss_value, "np.arange(N), y"),
+    ("losses.svm_loss_naive", svm_missing_correct_column, catalogue.losses.check_loss_gradient, "column y[i]"),
+    ("losses.svm_loss_vectorized", svm_counts_over_the_batch, catalogue.losses.check_loss_gradient, "axis=1"),
+    ("losses.softmax_loss_vectorized", softmax_with_colon, catalogue.losses.check_loss_value, "np.arange(N), y"),
 ], ids=["svm never subtracts X[i]", "svm counts over the batch", "softmax probs[:, y]"])
 def test_the_grader_diagnoses_the_mistake_on_every_input_set_it_fails(group, mistake, check, hint):
     plan = catalogue.build_plan(4, [group])
@@ -133,9 +136,68 @@ def test_the_svm_gradient_parts_add_up_to_the_reference_data_gradient():
     plan = catalogue.build_plan(4, ["losses.svm_loss_naive"])
     judge = catalogue.Judge(plan, load_reference())
     for case in plan.cases.values():
-        wrong_class, correct_class, violations = catalogue._svm_gradient_parts(judge, case)
-        _, data_grad, _, _ = catalogue._loss_parts(judge, case)
+        wrong_class, correct_class, violations = catalogue.losses._svm_gradient_parts(judge, case)
+        _, data_grad, _, _ = catalogue.losses._loss_parts(judge, case)
         np.testing.assert_allclose(wrong_class + correct_class, data_grad, rtol=1e-10, atol=1e-12)
         # Each example violates a whole number of margins, at most one per wrong class.
         np.testing.assert_allclose(violations, np.round(violations), atol=1e-9)
         assert np.all((violations > -0.5) & (violations < case.args["W"].shape[1] - 0.5))
+
+
+# --- the one list of mistakes ---------------------------------------------------------------------------------------
+
+#: Where a sentence a student reads may be defined: the grader and the instructor's sources (assignments/ is
+#: generated from solutions/, tests/ only quote).
+SEARCHED = ("autograder", "solutions")
+
+
+def _sentence_pattern(template):
+    """A regex matching the sentence ``template``: its literal parts in order, any text (or the field) between."""
+    parts = re.split(r"(\{[^}]*\})", template)
+    return re.compile("".join(r"(?:\{\w*\}|.+?)" if part.startswith("{") else re.escape(part) for part in parts))
+
+
+@pytest.fixture(scope="module")
+def texts_by_file():
+    """Every string a source file defines (adjacent literals joined, as Python joins them), or a file's text."""
+    texts = {}
+    for folder in SEARCHED:
+        for path in sorted((course.COURSE_ROOT / folder).rglob("*")):
+            if path.suffix == ".py":
+                tree = ast.parse(path.read_text(encoding="utf-8"))
+                texts[path] = [node.value for node in ast.walk(tree)
+                               if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+            elif path.suffix in (".ipynb", ".md", ".toml"):
+                texts[path] = [path.read_text(encoding="utf-8")]
+    return texts
+
+
+def test_every_diagnosis_sentence_is_defined_once_in_the_list_of_mistakes(diagnosis, texts_by_file):
+    mistakes = load_reference().module("checks.mistakes")
+    for mistake, template in mistakes.MISTAKES.items():
+        pattern = _sentence_pattern(template)
+        found = [(path.relative_to(course.COURSE_ROOT).as_posix(), count)
+                 for path, texts in texts_by_file.items()
+                 if (count := sum(len(pattern.findall(text)) for text in texts))]
+        assert found == [(f"solutions/{course.ASSIGNMENT}/{course.PACKAGE}/checks/mistakes.py", 1)], (mistake, found)
+
+
+def test_every_mistake_in_the_list_is_named_by_a_check_and_every_name_is_in_the_list(texts_by_file):
+    mistakes = load_reference().module("checks.mistakes")
+    named = set()
+    for path in texts_by_file:
+        if path.suffix != ".py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "hint"
+                    and node.args and isinstance(node.args[0], ast.Constant)):
+                named.add(node.args[0].value)
+    assert sorted(named - set(mistakes.MISTAKES)) == []
+    assert sorted(set(mistakes.MISTAKES) - named) == []
+
+
+def test_a_hint_carries_the_id_of_its_mistake_and_reads_as_its_sentence():
+    mistakes = load_reference().module("checks.mistakes")
+    said = mistakes.hint("dW_shape", W=(3, 4), got=(4, 4))
+    assert said == "dW must have W's shape (3, 4), but it has shape (4, 4)" and said.mistake == "dW_shape"
+    assert mistakes.mistakes_of([said, "a plain sentence"]) == ["dW_shape"]

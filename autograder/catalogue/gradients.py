@@ -1,0 +1,154 @@
+"""The gradient functions' tests: numerical gradients and sparse gradient checks.
+
+The functions handed to student code are polynomials the trusted grader
+knows everywhere (:func:`autograder.worker.make_function`); finite
+differences, error tables and "is this error the error at some entry" come
+from the reference's ``checks/numerics.py``, shared with the notebooks.
+"""
+
+import numpy as np
+
+from .. import worker
+from .model import Failure, seeded_rng
+from .shared import check_inputs_unmodified, check_x_restored
+
+#: name, label, shape, h
+NUMERICAL_GRADIENT_SETS = (
+    ("basic", "x of shape (3, 4)", (3, 4), None),
+    ("vector", "a 1-D x of shape (7,)", (7,), None),
+    ("tensor", "a 3-D x of shape (2, 3, 2)", (2, 3, 2), None),
+    ("single", "x with a single entry", (1,), None),
+    ("wide_step", "a larger step h = 1e-3", (4, 3), 1e-3),
+)
+
+
+def numerical_gradient_inputs(seed, name):
+    """x and a cubic f whose forward differences differ clearly from centered ones."""
+    _, _, shape, h = next(s for s in NUMERICAL_GRADIENT_SETS if s[0] == name)
+    rng = seeded_rng(seed, "numgrad:" + name)
+    x = rng.uniform(0.05, 0.5, shape) * rng.choice([-1.0, 1.0], shape)
+    function = {"a": rng.uniform(-1, 1, shape), "b": rng.uniform(2, 5, shape) * rng.choice([-1.0, 1.0], shape),
+                "c": rng.uniform(-1, 1, shape)}
+    return {"x": x, "h": h, "function": function}
+
+
+#: name, label, shape, num_checks, h, zero entries
+GRAD_CHECK_SETS = (
+    ("basic", "x of shape (5, 4), 10 checks", (5, 4), 10, None, False),
+    ("wide_step", "a larger step h = 1e-3", (6,), 8, 1e-3, False),
+    ("tensor", "a 3-D x, 15 checks", (2, 3, 4), 15, None, False),
+    ("zero_entries", "entries where the numerical and analytic gradients are both 0", (4, 4), 12, None, True),
+    ("many_checks", "60 checks on 9 entries", (3, 3), 60, None, False),
+)
+#: analytic = factor * true gradient: relative errors 0, 1/5, 1/3, 1, 1/2, 1/21, 1/19, 1 whichever entry is checked.
+GRAD_CHECK_FACTORS = (1.0, 1.5, 0.5, -1.0, 3.0, 1.1, 0.9, -0.25)
+
+
+def grad_check_inputs(seed, name):
+    """A quadratic f (centered differences are exact), x, and an analytic gradient with known errors."""
+    _, _, shape, num_checks, h, zero_entries = next(s for s in GRAD_CHECK_SETS if s[0] == name)
+    rng = seeded_rng(seed, "gradcheck:" + name)
+    x = rng.uniform(-1, 1, shape)
+    b = rng.uniform(1, 4, shape) * rng.choice([-1.0, 1.0], shape)
+    c = rng.uniform(-1, 1, shape)
+    gradient = 2 * b * x + c
+    # Keep gradients away from 0, where rounding would make relative errors meaningless.
+    small = np.abs(gradient) < 0.2
+    c[small] += np.where(gradient[small] >= 0, 0.5, -0.5)
+    gradient = 2 * b * x + c
+    factors = rng.choice(GRAD_CHECK_FACTORS, shape)
+    factors.flat[: len(GRAD_CHECK_FACTORS)] = GRAD_CHECK_FACTORS[: factors.size]
+    analytic = factors * gradient
+    if zero_entries:
+        # Entries f does not depend on: both gradients are exactly 0, the error is 0 by convention.
+        unused = rng.random(shape) < 0.5
+        b[unused] = c[unused] = analytic[unused] = 0.0
+    function = {"a": np.zeros(shape), "b": b, "c": c}
+    return {"x": x, "analytic_grad": analytic, "function": function, "num_checks": num_checks, "h": h,
+            "seed": int(rng.integers(2 ** 31)), "repeat": 2}
+
+
+def _step(args, judge):
+    return args["h"] if args.get("h") is not None else judge.numerics.DEFAULT_STEP
+
+
+# -- checks -------------------------------------------------------------------------------------------------------
+
+
+def check_numerical_gradient(judge, case, got):
+    expected = judge.expected(case)["grad"]
+    grad = got["grad"]
+    if grad.shape == expected.shape and judge.close(grad, expected):
+        return None
+    f, x = worker.make_function(case.args["function"]), case.args["x"]
+    hints = judge.diagnosis.diagnose_numerical_gradient(
+        grad, centered=expected, forward=judge.numerics.forward_difference(f, x, _step(case.args, judge)),
+        modified_input=not judge.numerics.restored(x, got["x"]))
+    return Failure("the numerical gradient is wrong", hints, expected, grad)
+
+
+def _error_tables(judge, case):
+    """Relative errors at every entry of x: right, and as common mistakes would compute them."""
+    def compute():
+        args = case.args
+        f = worker.make_function(args["function"])
+        return judge.numerics.error_tables(f, args["x"], args["analytic_grad"], _step(args, judge))
+
+    return judge.cached(("grad-check-tables",) + case.reference, compute)
+
+
+def check_grad_check_errors(judge, case, got):
+    errors, num_checks = got["errors"], case.args["num_checks"]
+    tables = _error_tables(judge, case)
+    per_entry = tables["per_entry"].reshape(-1)
+    shown = np.unique(np.round(per_entry, 6))
+    if errors.shape == (num_checks,) and judge.numerics.explained(errors, per_entry):
+        distinct = len(np.unique(np.round(errors, 6)))
+        if num_checks >= 30 and distinct == 1 and len(shown) > 1:
+            return Failure("every check reports the same entry", [judge.mistakes.hint("errors_same_entries")],
+                           shown, errors)
+        return None
+    hints = judge.diagnosis.diagnose_gradient_check(errors, num_checks=num_checks, **tables)
+    return Failure("the reported relative errors are not the errors at any entries of x", hints, shown, errors)
+
+
+def check_grad_check_seed(judge, case, got):
+    if got["errors"].shape == got["repeated"].shape and np.array_equal(got["errors"], got["repeated"]):
+        return None
+    return Failure("two calls with the same seed reported different errors", [judge.mistakes.hint("seed_ignored")])
+
+
+def check_grad_check_inputs(judge, case, got):
+    if not judge.numerics.restored(case.args["x"], got["x"]):
+        return Failure("x was not restored", [judge.mistakes.hint("x_not_restored")])
+    return check_inputs_unmodified("analytic_grad")(judge, case, got)
+
+
+# -- the plan -------------------------------------------------------------------------------------------------------
+
+
+def add_numerical_gradient_tests(plan, group):
+    keys = {name: plan.case(group, name, "numerical_gradient", label, numerical_gradient_inputs(plan.seed, name))
+            for name, label, _, _ in NUMERICAL_GRADIENT_SETS}
+    plan.test(group, "values", False, "centered differences on an x of shape (3, 4)", [keys["basic"]],
+              check_numerical_gradient)
+    plan.test(group, "any_shape", True, "1-D, 3-D and single-entry x, and a larger h",
+              [keys[n] for n in ("vector", "tensor", "single", "wide_step")], check_numerical_gradient)
+    plan.test(group, "restores_x", True, "x holds its original values afterwards", list(keys.values()),
+              check_x_restored, returned_only=True)
+
+
+def add_grad_check_tests(plan, group):
+    keys = {name: plan.case(group, name, "grad_check", label, grad_check_inputs(plan.seed, name))
+            for name, label, *_ in GRAD_CHECK_SETS}
+    plan.test(group, "errors", False, "each reported error is the relative error at some entry of x",
+              [keys["basic"]], check_grad_check_errors)
+    plan.test(group, "edge_cases", True, "a larger h, a 3-D x, entries where both gradients are 0, many checks",
+              [keys[n] for n in ("wide_step", "tensor", "zero_entries", "many_checks")], check_grad_check_errors)
+    plan.test(group, "seed", True, "the same seed gives the same errors", list(keys.values()), check_grad_check_seed)
+    plan.test(group, "inputs_unmodified", True, "x is restored and analytic_grad unchanged", list(keys.values()),
+              check_grad_check_inputs, returned_only=True)
+
+
+GROUPS = {"gradients.eval_numerical_gradient": add_numerical_gradient_tests,
+          "gradients.grad_check_sparse": add_grad_check_tests}

@@ -1,0 +1,123 @@
+"""The judge: a student's outcomes against the reference run on the same inputs, as verdicts.
+
+Every expected value comes from the reference solution run by the same
+runner on the same inputs, in the trusted grader; diagnoses, numerics and
+tolerances come from the reference package's ``checks``. Visible tests may
+show their inputs, expected and returned values; hidden tests show only
+their name and diagnosis.
+"""
+
+from functools import cached_property
+
+from .. import worker
+from ..reference import load_reference
+from .model import Failure, GradingError, Verdict
+
+
+class Judge:
+    """Judges a student's outcomes against the reference run on the same inputs.
+
+    Reference runs are made lazily and at most once per (reference function, input set).
+    """
+
+    def __init__(self, plan, reference=None):
+        self.plan = plan
+        self.reference = reference or load_reference()
+        self._expected = {}
+        self._cache = {}
+
+    @cached_property
+    def tolerances(self):
+        return self.reference.tolerances
+
+    @cached_property
+    def diagnosis(self):
+        return self.reference.diagnosis
+
+    @cached_property
+    def numerics(self):
+        return self.reference.module("checks.numerics")
+
+    @cached_property
+    def mistakes(self):
+        return self.reference.module("checks.mistakes")
+
+    def close(self, got, expected, **kwargs):
+        return self.reference.report.close(got, expected, **kwargs)
+
+    def expected(self, case):
+        """The reference outputs for ``case`` (plain data, exactly as a student's would come back)."""
+        key = case.reference
+        if key not in self._expected:
+            module, target = key[0].split(".")
+            result = worker.run_call(case.call(), self.reference.target(module, target))
+            if "error" in result:
+                error = result["error"]
+                raise GradingError(f"the reference {key[0]} failed on input set {key[1]!r}: "
+                                   f"{error['type']}: {error['message']}")
+            self._expected[key] = worker.decode(result["outputs"])
+        return self._expected[key]
+
+    def cached(self, key, compute):
+        """``compute()``, computed once per judge for ``key`` (reference parts a check shares)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def verdict(self, test, outcomes):
+        """Judge one test from the outcomes of its cases."""
+        first_problem = None
+        judged = 0
+        for key in test.cases:
+            case, outcome = self.plan.cases[key], outcomes[key]
+            if outcome.status != "ok":
+                if test.returned_only:
+                    first_problem = first_problem or (case, outcome)
+                    continue
+                return self._unrun(test, case, outcome)
+            judged += 1
+            failure = self._check(test, case, outcome)
+            if failure is not None:
+                return self._failed(test, case, failure)
+        if judged == 0 and first_problem is not None:
+            return self._unrun(test, *first_problem)
+        return Verdict(test.name, test.group, test.hidden, test.what, "passed")
+
+    def _check(self, test, case, outcome):
+        try:
+            return test.check(self, case, outcome.outputs)
+        except GradingError:
+            raise
+        except Exception as error:  # noqa: BLE001 (a result no check foresaw must not stop the batch)
+            return Failure(f"the result could not be judged ({type(error).__name__}: {error})")
+
+    def _failed(self, test, case, failure):
+        message = f"{case.label}: {failure.problem}"
+        if failure.hints:
+            message += "; likely cause: " + "; ".join(failure.hints)
+        details = None
+        if not test.hidden:
+            details = {"inputs": {k: v for k, v in case.args.items() if k != "function"},
+                       "expected": failure.expected, "got": failure.got}
+        return Verdict(test.name, test.group, test.hidden, test.what, "failed", message, details,
+                       mistakes=tuple(getattr(h, "mistake") for h in failure.hints if hasattr(h, "mistake")))
+
+    def _unrun(self, test, case, outcome):
+        status, message = outcome.status, outcome.message
+        if outcome.status == "error":
+            error = outcome.error
+            where = f" ({error['where']})" if error.get("where") else ""
+            status = {"not_implemented": "not_implemented", "bad_result": "failed", "missing": "missing"}.get(
+                error.get("kind"), "error")
+            if error.get("kind") == "bad_result":
+                message = error["message"]
+            elif error.get("kind") == "memory":
+                message = f"ran out of memory (MemoryError{where}): the grader limits memory; avoid huge arrays"
+            elif error.get("kind") == "interrupt":
+                message = f"raised KeyboardInterrupt{where}: a graded function must return its result"
+            elif error.get("kind") == "exit":
+                message = (f"called exit() or sys.exit() (SystemExit{where}): a graded function must return "
+                           "its result, not end the program")
+            else:
+                message = f"{error['type']}: {error['message']}{where}"
+        return Verdict(test.name, test.group, test.hidden, test.what, status, f"{case.label}: {message}")
