@@ -171,7 +171,7 @@ def grade_submission(submission, *, seed, secret, sandbox, points, notebooks, re
     for test in plan.tests:
         verdict = judge.verdict(test, outcomes)
         worth = points[test.name]
-        result.rows.append(Row(verdict, worth if verdict.passed else 0.0, worth))
+        result.rows.append(Row(verdict, worth * verdict.credit, worth))
     return result
 
 

@@ -2,9 +2,12 @@
 
 Each of the four losses is called on every input set of :data:`LOSS_SETS`;
 its loss and its gradient are judged on a small batch (visible), on odd
-shapes and on edge values (hidden), and the inputs must come back unchanged.
-A wrong result is explained from the reference's parts of the right answer
-(per-example losses, the data gradient, the SVM's column parts).
+shapes (more classes than a data set has, so that a hard-coded class count
+shows), on edge values and on scores whose rows lie thousands apart
+(hidden), and the inputs must come back unchanged. A wrong result is
+explained from the reference's parts of the right answer (per-example
+losses, the data gradient, the SVM's column parts); an exception from the
+student's code, from its message.
 """
 
 import numpy as np
@@ -23,18 +26,28 @@ LOSS_SETS = (
     ("seven_classes", "seven classes (C = 7)", 12, 3, 7, 0.01, None),
     ("one_feature", "a single feature (D = 1)", 9, 1, 5, 0.1, None),
     ("many_features", "many features (D = 300)", 15, 300, 10, 1e-3, None),
+    ("twelve_classes", "more classes than examples (C = 12, N = 9)", 9, 6, 12, 0.05, None),
+    ("twenty_classes", "twenty classes (C = 20)", 25, 3, 20, 0.02, None),
     ("zero_weights", "all-zero weights (W = 0)", 6, 4, 5, 0.5, "zeros"),
     ("some_zero_weights", "weights with exact zeros", 10, 6, 4, 0.3, "some_zeros"),
     ("large_reg", "strong regularization (reg = 1000)", 7, 5, 3, 1e3, None),
     ("no_reg", "no regularization (reg = 0)", 7, 5, 3, 0.0, None),
     ("large_scores", "large scores (hundreds, like the lecture's [123, 456, 789])", 6, 4, 5, 1e-3, "large"),
+    ("rows_far_apart", "rows whose maximum scores lie over a thousand apart, all within exp()'s range",
+     8, 5, 6, 1e-3, "far_apart"),
+    ("rows_thousands_apart", "rows whose maximum scores lie thousands apart", 8, 5, 6, 1e-3, "thousands_apart"),
 )
+#: The offsets of the rows of those two sets span these ranges: within +-650 every score stays below exp()'s
+#: overflow at 709 while the rows' maxima lie 1300 apart, beyond the 745 below which exp() underflows to 0.
+ROW_OFFSETS = {"far_apart": 650.0, "thousands_apart": 3000.0}
 #: The input sets of each aspect of the hidden tests: name, what it is about, input sets.
-SHAPES = ("shapes", "for N = 1, C = 2, C = 7, D = 1 and D = 300",
-          ("one_example", "two_classes", "seven_classes", "one_feature", "many_features"))
+SHAPES = ("shapes", "for N = 1, C = 2, 7, 12 and 20, D = 1 and D = 300",
+          ("one_example", "two_classes", "seven_classes", "twelve_classes", "twenty_classes", "one_feature",
+           "many_features"))
 EDGES = ("edge_values", "with zero weights, reg = 0 and a large reg",
          ("zero_weights", "some_zero_weights", "large_reg", "no_reg"))
-LARGE = ("large_scores", "for scores in the hundreds (finite and correct)", ("large_scores",))
+LARGE = ("large_scores", "for scores in the hundreds and rows thousands apart (finite and correct)",
+         ("large_scores", "rows_far_apart", "rows_thousands_apart"))
 
 
 def loss_inputs(seed, name):
@@ -54,6 +67,13 @@ def loss_inputs(seed, name):
         X[:, -1] = 1.0
         W = 40.0 * rng.standard_normal((D, C))
         W[-1, :] += rng.choice([-1.0, 1.0]) * 1000.0
+    elif special in ROW_OFFSETS:
+        # The last feature times a weight row of ones gives each row an offset of its own; the other features
+        # spread the classes by a few units within a row. Only a shift by each row's own maximum keeps every
+        # row's exponentials finite and non-zero.
+        span = ROW_OFFSETS[special]
+        X[:, -1] = rng.permutation(np.linspace(-span, span, N))
+        W[-1, :] = 1.0
     return {"W": W, "X": X, "y": y, "reg": float(reg)}
 
 
@@ -134,7 +154,7 @@ def check_loss_value(judge, case, got):
         per_example, _, squared, _ = _loss_parts(judge, case)
         reg_term = case.args["reg"] * float(np.sum(W * W))
         hints = judge.diagnosis.diagnose_loss(float(loss), kind=_kind(case), data_losses=per_example,
-                                              reg_term=reg_term, reg=case.args["reg"], squared_hinge=squared)
+                                              reg_term=reg_term, penalty=float(np.sum(W * W)), squared_hinge=squared)
         if not hints and _kind(case) == "softmax":
             hints = judge.diagnosis.diagnose_softmax_loss(float(loss), class_losses=_class_losses(judge, case),
                                                           y=case.args["y"], reg_term=reg_term)
@@ -172,6 +192,12 @@ def check_loss_gradient(judge, case, got):
     return Failure("the gradient dW is wrong", hints, expected, dW)
 
 
+def explain_error(judge, case, error):
+    """Hints for an exception the student's loss raised (W used as (C, D), a fixed number of classes)."""
+    return judge.diagnosis.diagnose_error(error.get("type", ""), error.get("message", ""),
+                                          W_shape=case.args["W"].shape, X_shape=case.args["X"].shape)
+
+
 # -- the plan -------------------------------------------------------------------------------------------------------
 
 
@@ -182,16 +208,21 @@ def add_tests(plan, group):
     reference = f"losses.{kind}_loss_vectorized"
     keys = {name: plan.case(group, name, "loss", label, loss_inputs(plan.seed, name), reference)
             for name, label, *_ in LOSS_SETS}
-    edges = EDGES if kind == "softmax" else (EDGES[0], EDGES[1], EDGES[2] + LARGE[2])
+    edges = EDGES if kind == "softmax" else (EDGES[0], "with zero weights, reg = 0, a large reg and large scores",
+                                             EDGES[2] + LARGE[2])
     aspects = [SHAPES, edges] + ([LARGE] if kind == "softmax" else [])
-    plan.test(group, "loss", False, "the loss on a small batch", [keys["basic"]], check_loss_value)
+    plan.test(group, "loss", False, "the loss on a small batch", [keys["basic"]], check_loss_value,
+              explain_error=explain_error)
     for aspect, what, names in aspects:
-        plan.test(group, f"loss.{aspect}", True, f"the loss {what}", [keys[n] for n in names], check_loss_value)
-    plan.test(group, "gradient", False, "the gradient dW on a small batch", [keys["basic"]], check_loss_gradient)
+        plan.test(group, f"loss.{aspect}", True, f"the loss {what}", [keys[n] for n in names], check_loss_value,
+                  explain_error=explain_error)
+    plan.test(group, "gradient", False, "the gradient dW on a small batch", [keys["basic"]], check_loss_gradient,
+              explain_error=explain_error)
     for aspect, what, names in aspects:
-        plan.test(group, f"gradient.{aspect}", True, f"dW {what}", [keys[n] for n in names], check_loss_gradient)
+        plan.test(group, f"gradient.{aspect}", True, f"dW {what}", [keys[n] for n in names], check_loss_gradient,
+                  explain_error=explain_error)
     plan.test(group, "inputs_unmodified", True, "W, X and y are unchanged after every call", list(keys.values()),
-              check_inputs_unmodified("W", "X", "y"), returned_only=True)
+              check_inputs_unmodified("W", "X", "y"), returned_only=True, requires=(f"{group}.loss", f"{group}.gradient"))
 
 
 GROUPS = {f"losses.{function}": add_tests for function in FUNCTIONS}

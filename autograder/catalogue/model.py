@@ -54,8 +54,8 @@ class GradingTest:
     check: object
     #: Judge only the cases that returned (e.g. "inputs unmodified"); fail only if none did.
     returned_only: bool = False
-    #: Tests that must earn points for this one to pay: a side property (inputs left alone, x restored)
-    #: is only worth something in a function that computes its main value.
+    #: Tests of which one must earn points for this one to pay: a side property (inputs left alone, x
+    #: restored) is only worth something in a function that computes its main values.
     requires: tuple = ()
     #: ``explain_error(judge, case, error)`` returns hints for an exception the student's call raised.
     explain_error: object = None

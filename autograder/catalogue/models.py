@@ -157,7 +157,7 @@ def add_tests(plan, group):
     plan.test(group, "reg", True, "self.loss gets the requested reg", [train], check_reg)
     plan.test(group, "accuracy", True, f"validation accuracy of at least {MODEL_ACCURACY}", [train], check_accuracy)
     plan.test(group, "inputs_unmodified", True, "X and y are unchanged by train", [train],
-              check_inputs_unmodified("X", "y"), returned_only=True)
+              check_inputs_unmodified("X", "y"), returned_only=True, requires=(f"{group}.train", f"{group}.accuracy"))
 
 
 GROUPS = {f"models.{model}": add_tests for model in LOSSES}

@@ -84,7 +84,7 @@ def add_tests(plan, group):
     plan.test(group, "gradient.edge_cases", True, "the (sub)gradient for zeros, 1-D and 3-D W and large weights",
               edge_keys, check_penalty_gradient)
     plan.test(group, "inputs_unmodified", True, "W is unchanged", list(keys.values()), check_inputs_unmodified("W"),
-              returned_only=True)
+              returned_only=True, requires=(f"{group}.value", f"{group}.gradient"))
 
 
 GROUPS = {f"regularization.{function}": add_tests for function in KINDS}

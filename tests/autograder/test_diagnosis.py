@@ -201,3 +201,76 @@ def test_a_hint_carries_the_id_of_its_mistake_and_reads_as_its_sentence():
     said = mistakes.hint("dW_shape", W=(3, 4), got=(4, 4))
     assert said == "dW must have W's shape (3, 4), but it has shape (4, 4)" and said.mistake == "dW_shape"
     assert mistakes.mistakes_of([said, "a plain sentence"]) == ["dW_shape"]
+
+
+# --- softmax overflow, exceptions, and the regularization strength ----------------------------------------------------
+
+@pytest.mark.parametrize("scores, mistake", [
+    ([[123.0, 456.0, 789.0], [120.0, 450.0, 780.0]], "exp_overflow"),
+    ([[600.0, 601.0, 598.0], [-300.0, -302.0, -299.0]], "global_max_shift"),
+    ([[3000.0, 2999.0, 2998.0], [-3000.0, -2999.0, -3001.0]], "exp_overflow"),
+], ids=["no shift overflows", "only a shift for the whole batch fails", "either fails"])
+def test_a_non_finite_softmax_is_blamed_on_the_shift_its_scores_break(diagnosis, scores, mistake):
+    hints = diagnosis.diagnose_result_type(float("nan"), None, np.zeros((2, 3)), np.array(scores))
+    assert [h.mistake for h in hints] == [mistake]
+    assert "each row's" in hints[0]
+
+
+@pytest.mark.parametrize("error_type, message, mistake", [
+    ("ValueError", "shapes (5,4) and (8,) not aligned: 4 (dim 1) != 8 (dim 0)", "cs231n_2015_layout"),
+    ("ValueError", "shapes (5,4) and (8,5) not aligned: 4 (dim 1) != 8 (dim 0)", "cs231n_2015_layout"),
+    ("IndexError", "index 4 is out of bounds for axis 0 with size 4", "hard_coded_classes"),
+    ("ValueError", "shapes (8,5) and (4,5) not aligned: 5 (dim 1) != 4 (dim 0)", None),
+    ("IndexError", "index 40 is out of bounds for axis 0 with size 40", None),
+    ("TypeError", "shapes (5,4) and (8,) not aligned", None),
+])
+def test_an_exception_of_a_loss_is_explained_only_when_its_message_names_w_first_or_the_class_count(
+        diagnosis, error_type, message, mistake):
+    hints = diagnosis.diagnose_error(error_type, message, W_shape=(5, 4), X_shape=(8, 5))
+    assert [h.mistake for h in hints] == ([mistake] if mistake else [])
+
+
+def test_an_index_error_at_size_c_is_not_blamed_on_the_class_count_when_n_is_also_c(diagnosis):
+    message = "index 3 is out of bounds for axis 0 with size 3"
+    assert diagnosis.diagnose_error("IndexError", message, W_shape=(4, 3), X_shape=(3, 4)) == []
+
+
+@pytest.mark.parametrize("reg", [0.0, 0.1, 10.0])
+def test_sum_of_squares_added_without_reg_is_recognised_whatever_reg_is(diagnosis, reg):
+    data_losses, penalty = np.array([1.0, 2.0, 0.5]), 7.5
+    hints = diagnosis.diagnose_loss(data_losses.mean() + penalty, kind="svm", data_losses=data_losses,
+                                    reg_term=reg * penalty, penalty=penalty)
+    assert [h.mistake for h in hints] == ["reg_strength_missing"]
+
+
+def test_a_gradient_with_the_regularization_divided_by_n_is_recognised(diagnosis):
+    rng = np.random.default_rng(5)
+    W, data_grad, reg = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), 0.3
+    hints = diagnosis.diagnose_gradient(data_grad + 2 * reg * W / 6, data_grad=data_grad, W=W, reg=reg,
+                                        num_examples=6)
+    assert [h.mistake for h in hints] == ["reg_grad_before_mean"]
+
+
+def test_the_half_reg_gradient_is_a_convention_only_next_to_a_halved_loss(diagnosis):
+    rng = np.random.default_rng(6)
+    W, data_grad, reg = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), 0.3
+    kwargs = dict(data_grad=data_grad, W=W, reg=reg, num_examples=6)
+    assert [h.mistake for h in diagnosis.diagnose_gradient(data_grad + reg * W, **kwargs)] == ["reg_grad_not_doubled"]
+    assert [h.mistake for h in diagnosis.diagnose_gradient(data_grad + reg * W, half_reg_loss=True, **kwargs)] == [
+        "half_reg"]
+
+
+def test_the_svm_mask_that_counts_the_correct_class_is_recognised(diagnosis, svm_example):
+    parts = svm_example[0]
+    dW = svm_dW_with_correct_column(svm_example, -(parts["violations"] + 1))
+    assert [h.mistake for h in diagnosis.diagnose_svm_gradient(dW, **parts)] == ["svm_mask_counts_correct_class"]
+
+
+@pytest.mark.parametrize("errors, mistake", [
+    (np.zeros(40), "errors_same_entries"),
+    (np.full(40, 0.2), None),
+], ids=["zeros, which only two entries have", "a value no entry has"])
+def test_gradient_check_errors_that_only_a_few_entries_could_give_are_not_random_draws(diagnosis, errors, mistake):
+    per_entry = np.concatenate([[0.0, 0.0], np.geomspace(1e-4, 0.5, 14)])
+    hints = diagnosis.diagnose_gradient_check(errors, num_checks=40, per_entry=per_entry)
+    assert [h.mistake for h in hints] == ([mistake] if mistake else [])

@@ -85,12 +85,14 @@ def diagnose_error(error_type, message, *, W_shape, X_shape):
     hints = []
     if error_type == "ValueError" and re.search(rf"shapes \({D}, ?{C}\) and", message):
         hints.append(hint("cs231n_2015_layout", W=tuple(W_shape), X=tuple(X_shape)))
-    if error_type == "IndexError" and re.search(rf"index {C} is out of bounds for axis \d+ with size {C}\b", message):
+    # Only where C is neither N nor D is an axis of size C surely the classes' axis.
+    if (error_type == "IndexError" and C not in X_shape
+            and re.search(rf"index {C} is out of bounds for axis \d+ with size {C}\b", message)):
         hints.append(hint("hard_coded_classes", C=C))
     return hints
 
 
-def diagnose_loss(got, *, kind, data_losses, reg_term, reg=None, squared_hinge=None, scores=None):
+def diagnose_loss(got, *, kind, data_losses, reg_term, penalty=None, squared_hinge=None, scores=None):
     """Hints for a wrong loss value.
 
     Parameters
@@ -102,8 +104,8 @@ def diagnose_loss(got, *, kind, data_losses, reg_term, reg=None, squared_hinge=N
         The correct per-example losses L_i.
     reg_term : float
         The correct regularization term ``reg * sum(W**2)``.
-    reg : float or None
-        The regularization strength, to recognise ``sum(W**2)`` added without it.
+    penalty : float or None
+        ``sum(W**2)``, to recognise it added without the strength ``reg``.
     squared_hinge : float or None
         The mean of the per-example squared-hinge losses, when the caller has it.
     scores : ndarray or None
@@ -122,7 +124,7 @@ def diagnose_loss(got, *, kind, data_losses, reg_term, reg=None, squared_hinge=N
         (mean if regularized else None, hint("reg_missing")),
         (mean + 0.5 * reg_term if regularized else None, hint("half_reg")),
         (mean + 2.0 * reg_term if regularized else None, hint("reg_doubled")),
-        (mean + reg_term / reg if regularized and reg not in (None, 0.0, 1.0) else None,
+        (mean + penalty if penalty is not None and not close(penalty, reg_term) else None,
          hint("reg_strength_missing")),
         (squared_hinge + reg_term if squared_hinge is not None else None, hint("squared_hinge")),
         (-mean + reg_term if kind == "softmax" else None, hint("softmax_sign_flipped")),

@@ -125,9 +125,9 @@ def _call(loss_function, name, W, X, y, reg):
     return float(loss), np.asarray(dW, dtype=float)
 
 
-def _expect_loss(got, expected, what, kind, data_losses, reg_term, squared_hinge=None, reg=None, scores=None):
+def _expect_loss(got, expected, what, kind, data_losses, reg_term, squared_hinge=None, penalty=None, scores=None):
     if not close(got, expected):
-        hints = diagnose_loss(got, kind=kind, data_losses=data_losses, reg_term=reg_term, reg=reg,
+        hints = diagnose_loss(got, kind=kind, data_losses=data_losses, reg_term=reg_term, penalty=penalty,
                               squared_hinge=squared_hinge, scores=scores)
         raise CheckFailed(what, expected=float(expected), got=got, hints=hints)
 
@@ -153,8 +153,10 @@ def _check_loss(loss_function, name, kind, naive=None, naive_name=None):
     squared = LECTURE_SQUARED_HINGE_LOSSES if kind == "svm" else None
     W, X, y = lecture_problem()
     with quiet_numerics():
-        _call(loss_function, name, W, X, y, 0.0)
-        passed(f"{name} returns (loss, dW) with dW of W's shape {W.shape}")
+        # N, D and C all differ, so that a function written for another layout fails here, recognisably.
+        W_form, X_form, y_form = random_problem(0, 5, 7, 3)
+        _call(loss_function, name, W_form, X_form, y_form, 0.0)
+        passed(f"{name} returns (loss, dW) with dW of W's shape (D, C) = {W_form.shape}")
 
         _check_one_image_at_a_time(loss_function, name, kind)
 
@@ -169,7 +171,8 @@ def _check_loss(loss_function, name, kind, naive=None, naive_name=None):
         loss, _ = _call(loss_function, name, W, X, y, reg)
         _expect_loss(loss, expected + reg_term,
                      f"{name} on the lecture's images with reg = {reg}: mean loss + reg * sum(W**2)",
-                     kind, facts["lecture_losses"], reg_term, None if squared is None else squared.mean(), reg=reg)
+                     kind, facts["lecture_losses"], reg_term, None if squared is None else squared.mean(),
+                     penalty=np.sum(W * W))
         passed(f"{name}: reg = {reg} adds reg * sum(W**2) = {reg_term:.4g}")
 
         for num_classes in (2, 10):
@@ -215,6 +218,7 @@ def _check_one_image_at_a_time(loss_function, name, kind):
             f"{name} on image {i} alone (N = 1) of the lecture's example, scores {LECTURE_SCORES[i]}, "
             f"correct class {i}, reg = 0",
             kind, facts["lecture_losses"][i:i + 1], 0.0, None if squared is None else squared[i],
+            penalty=np.sum(W * W),
         )
     passed(f"{name}: one image at a time (N = 1), the lecture's {facts['name']} losses {facts['lecture_text']}")
 

@@ -26,6 +26,6 @@ RESTORED_ABSOLUTE = 1e-15
 #: A gradient check's errors must look like errors at randomly drawn entries: if uniform draws would land
 #: on no entries but the few the reported errors could come from with a probability below this, the
 #: entries were not drawn at random (or the errors were made up).
-RANDOM_ENTRIES_CHANCE = 1e-9
+RANDOM_ENTRIES_CHANCE = 1e-12
 #: ``train`` passed ``reg`` on unchanged when every value ``self.loss`` saw is within this (relative).
 REG_PASSED_RELATIVE = 1e-12
