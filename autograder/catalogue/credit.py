@@ -10,6 +10,8 @@ the file and takes its path from here, so that the catalogue never imports it.
 import tomllib
 from pathlib import Path
 
+from ..reference import load_reference
+
 #: The points file, beside the grader's modules.
 POINTS_FILE = Path(__file__).resolve().parent.parent / "points.toml"
 #: The table of points.toml that holds the partial credit rules.
@@ -30,8 +32,6 @@ def load_partial_credit(path=POINTS_FILE, known=None):
         The mistake ids that exist; the reference's list by default.
     """
     if known is None:
-        from ..reference import load_reference
-
         known = tuple(load_reference().module("checks.mistakes").MISTAKES)
     try:
         table = tomllib.loads(Path(path).read_text(encoding="utf-8")).get(TABLE, {})
