@@ -11,6 +11,7 @@ import numpy as np
 
 from .calls import runners, wire
 from .catalogue import Outcome
+from .packages import load_reference
 
 #: Largest array accepted from a student's run, in entries.
 MAX_OUTPUT_ENTRIES = 10 ** 6
@@ -60,11 +61,13 @@ def run_call(case, target, reference, package_root=None):
     return outcome_from_result(case, result, services.records() if services else None)
 
 
-def run_in_process(plan, keys, resolve, reference):
+def run_in_process(plan, keys, resolve, reference=None):
     """Run cases in this process on the modules ``resolve(module_name)`` returns (notebook kernels, self-tests).
 
-    ``resolve`` raises to say a module cannot be imported; that becomes an import_error outcome.
+    ``resolve`` raises to say a module cannot be imported; that becomes an import_error outcome. The models
+    train with the losses of ``reference`` (the course's reference package by default).
     """
+    reference = reference or load_reference()
     outcomes = {}
     modules = {}
     for key in keys:

@@ -1,6 +1,8 @@
 """Points per test (``autograder/points.toml``) and their copy in the notebooks' test cells.
 
-``points.toml`` is the one place where points are set. :func:`sync_notebook_points`
+``points.toml`` is the one place where points are set, and where partial credit
+for recognised mistakes is granted (its ``[partial_credit]`` table, read by the
+judge through :mod:`autograder.catalogue.credit`). :func:`sync_notebook_points`
 writes each group's total into the nbgrader metadata of that group's test cell
 (grade_id ``test_<module>_<function>``) in the instructor's source notebooks, so
 that ``nbgrader autograde`` and the gradebook use the same totals.
@@ -11,9 +13,8 @@ from pathlib import Path
 
 from . import course
 from .catalogue import all_test_names
+from .catalogue.credit import POINTS_FILE, TABLE, PartialCreditError, load_partial_credit
 from .course import GROUPS, grade_id, group_of
-
-POINTS_FILE = Path(__file__).resolve().parent / "points.toml"
 
 
 class PointsError(ValueError):
@@ -21,11 +22,19 @@ class PointsError(ValueError):
 
 
 def load_points(path=POINTS_FILE):
-    """Points of every test, ``{test name: points}``, checked against the catalogue."""
+    """Points of every test, ``{test name: points}``, checked against the catalogue.
+
+    The ``[partial_credit]`` table is checked too (known mistakes, fractions in (0, 1]).
+    """
     try:
         table = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise PointsError(f"Cannot read the points file {path}: {error}") from None
+    try:
+        load_partial_credit(path)
+    except PartialCreditError as error:
+        raise PointsError(str(error)) from None
+    table.pop(TABLE, None)
     points = {}
 
     def flatten(prefix, value):

@@ -144,6 +144,13 @@ def check_loss_request(W, X_batch, y_batch, reg, max_rows):
     and where the loss is computed (which trusts nothing it receives).
     """
     call = "self.loss(X_batch, y_batch, reg)"
+    for name, value in (("X_batch", X_batch), ("y_batch", y_batch), ("reg", reg)):
+        if value is None:
+            raise ValueError(f"{call} got {name} = None: pass the minibatch X[indices], its labels y[indices] "
+                             "and the reg argument of train")
+    if W is None:
+        raise ValueError(f"{call} was called while self.W is None: train must set self.W to an array of shape "
+                         "(D, C) before the first step")
     try:
         W = _array(W, dtype=_float64)
         X_batch = _array(X_batch, dtype=_float64)

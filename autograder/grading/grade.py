@@ -109,7 +109,7 @@ class Grader:
         for test in plan.tests:
             verdict = judge.verdict(test, outcomes)
             worth = self.points[test.name]
-            result.rows.append(Row(verdict, worth if verdict.passed else 0.0, worth))
+            result.rows.append(Row(verdict, worth * verdict.credit, worth))
         return self._sanitized(result)
 
     def _run(self, plan, keys, scratch, result):

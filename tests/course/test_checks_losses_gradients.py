@@ -22,7 +22,8 @@ def package(reference_as_notebooks_import_it):
 # --- deliberately wrong loss functions ---------------------------------------------------------------
 
 def svm_loss(W, X, y, reg, *, count_correct_class=False, mean=True, reg_in_loss=1.0, reg_in_grad=2.0,
-             squared=False, skip_correct_column=False, transposed=False, reuse_W_as_dW=False):
+             squared=False, skip_correct_column=False, transposed=False, reuse_W_as_dW=False, reg_strength=True,
+             reg_grad_before_mean=False):
     """A vectorized SVM loss; with the default flags it is correct, each flag adds one mistake."""
     rows = np.arange(X.shape[0])
     scores = X @ W
@@ -34,8 +35,11 @@ def svm_loss(W, X, y, reg, *, count_correct_class=False, mean=True, reg_in_loss=
     if not skip_correct_column:
         coefficients[rows, y] -= active.sum(axis=1)
     divisor = X.shape[0] if mean else 1
-    loss = (margins ** 2 if squared else margins).sum() / divisor + reg_in_loss * reg * np.sum(W * W)
+    strength = reg if reg_strength else 1.0
+    loss = (margins ** 2 if squared else margins).sum() / divisor + reg_in_loss * strength * np.sum(W * W)
     data_grad = X.T @ coefficients / divisor
+    if reg_grad_before_mean:
+        return loss, (X.T @ coefficients + reg_in_grad * reg * W) / divisor
     if reuse_W_as_dW:
         dW = W
         dW *= reg_in_grad * reg
@@ -49,13 +53,31 @@ def softmax_loss(W, X, y, reg, *, subtract_max=True, sign=1.0, mean=True, reg_in
     """A vectorized softmax loss; with the default flags it is correct, each flag adds one mistake."""
     rows = np.arange(X.shape[0])
     scores = X @ W
-    if subtract_max:
+    if subtract_max == "global":
+        scores = scores - scores.max()
+    elif subtract_max:
         scores = scores - scores.max(axis=1, keepdims=True)
     probabilities = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
     divisor = X.shape[0] if mean else 1
     loss = sign * -np.log(probabilities[rows, y]).sum() / divisor + reg * np.sum(W * W)
     probabilities[rows, y] -= 1.0
     return loss, X.T @ probabilities / divisor + reg_in_grad * reg * W
+
+
+def svm_loss_2015_layout(W, X, y, reg):
+    """CS231n's 2015 svm_loss_naive, written for W of shape (C, D) and X of shape (D, N)."""
+    dW = np.zeros(W.shape)
+    num_classes, num_train = W.shape[0], X.shape[1]
+    loss = 0.0
+    for i in range(num_train):
+        scores = W.dot(X[:, i])
+        for j in range(num_classes):
+            margin = scores[j] - scores[y[i]] + 1
+            if j != y[i] and margin > 0:
+                loss += margin
+                dW[j, :] += X[:, i]
+                dW[y[i], :] -= X[:, i]
+    return loss / num_train + reg * np.sum(W * W), dW / num_train + 2 * reg * W
 
 
 def loss_only(W, X, y, reg):
@@ -72,7 +94,8 @@ WRONG_LOSSES = {
     "sum instead of mean": ("check_svm_loss_vectorized", functools.partial(svm_loss, mean=False),
                             "N times too large"),
     "squared hinge": ("check_svm_loss_naive", functools.partial(svm_loss, squared=True), "squared hinge"),
-    "halved regularization": ("check_svm_loss_naive", functools.partial(svm_loss, reg_in_loss=0.5), "halved"),
+    "halved regularization": ("check_svm_loss_naive", functools.partial(svm_loss, reg_in_loss=0.5),
+                              "0.5 * reg * sum(W**2) convention"),
     "missing 2*reg*W": ("check_svm_loss_naive", functools.partial(svm_loss, reg_in_grad=0.0),
                         "2 * reg * W is missing"),
     "reg*W instead of 2*reg*W": ("check_svm_loss_vectorized", functools.partial(svm_loss, reg_in_grad=1.0),
@@ -91,6 +114,15 @@ WRONG_LOSSES = {
                                     "N times too large"),
     "softmax missing 2*reg*W": ("check_softmax_loss_vectorized",
                                 functools.partial(softmax_loss, reg_in_grad=0.0), "2 * reg * W is missing"),
+    "shift by the batch's maximum": ("check_softmax_loss_vectorized",
+                                     functools.partial(softmax_loss, subtract_max="global"),
+                                     "one maximum for the whole batch"),
+    "sum(W**2) without reg": ("check_svm_loss_naive", functools.partial(svm_loss, reg_strength=False),
+                              "without its strength reg"),
+    "reg gradient before dividing by N": ("check_svm_loss_vectorized",
+                                          functools.partial(svm_loss, reg_grad_before_mean=True),
+                                          "divided by N along with the data gradient"),
+    "2015 layout": ("check_svm_loss_naive", svm_loss_2015_layout, "layout of CS231n's 2015 assignment"),
 }
 
 

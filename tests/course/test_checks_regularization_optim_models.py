@@ -103,7 +103,7 @@ def test_l1_check_accepts_any_subgradient_in_minus_one_to_one_at_zero(lc, subgra
     (lambda W: (float(np.sum(W ** 2)), np.sign(W)), "this is the L2 penalty"),
     (lambda W: (float(np.abs(W).sum()), W.copy()), "the slope of |w| is sign(w)"),
     (lambda W: (float(np.abs(W).sum()), 2 * W), "this is the L2 gradient"),
-    (lambda W: (float(np.abs(W).sum()), W / np.abs(W)), "subgradient in [-1, 1]"),
+    (lambda W: (float(np.abs(W).sum()), W / np.abs(W)), "W / |W| divides by zero"),
     (lambda W: (float(np.abs(W).sum()), np.where(W == 0, 2.0, np.sign(W))), "subgradient in [-1, 1]"),
 ], ids=["no-abs", "squares", "grad-W", "grad-2W", "nan-at-zero", "two-at-zero"])
 def test_l1_check_names_the_mistake(lc, capfd, implementation, hint):
@@ -219,7 +219,7 @@ def test_momentum_check_reports_a_momentum_fixed_at_its_default(lc):
 
 @pytest.mark.parametrize("update, hint", [
     (lambda w, dw, v, lr, rho: (w + (-rho * v - lr * dw), -rho * v - lr * dw), "wrong sign"),
-    (lambda w, dw, v, lr, rho: (w + v, rho * v - lr * dw), "w did not move at the first step"),
+    (lambda w, dw, v, lr, rho: (w + v, rho * v - lr * dw), "did not move at the first step"),
     (lambda w, dw, v, lr, rho: (w + (rho * v + lr * dw), rho * v + lr * dw), "uphill"),
     (lambda w, dw, v, lr, rho: (w - (rho * v + dw), rho * v + dw), "learning rate is missing"),
 ], ids=["rho-sign", "old-velocity", "uphill", "no-lr"])
@@ -323,12 +323,12 @@ def test_model_checks_accept_minibatches_without_replacement_and_epochs_in_order
 
 @pytest.mark.parametrize("name", ["LinearSVM", "Softmax"])
 @pytest.mark.parametrize("variant, hint", [
-    (dict(draw_batch=lambda rng, X, y, size, it: (X, y)), "the whole training set was passed to loss"),
+    (dict(draw_batch=lambda rng, X, y, size, it: (X, y)), "the whole training set was passed to self.loss"),
     (dict(draw_batch=lambda rng, X, y, size, it: (X[:size], y[:size])), "same minibatch"),
     (dict(draw_batch=lambda rng, X, y, size, it: (X[rng.choice(len(X), size)], y[rng.choice(len(X), size)])),
      "labels of the rows in X_batch"),
     (dict(draw_batch=lambda rng, X, y, size, it: _rows(X, y, np.random.choice(len(X), size))), "not from np.random"),
-    (dict(reg_passed=lambda reg: 0.0), "pass the reg argument"),
+    (dict(reg_passed=lambda reg: 0.0), "instead of its own argument reg"),
     (dict(step=lambda W, dW, lr: W + lr * dW), "uphill"),
     (dict(step=lambda W, dW, lr: W - dW), "learning rate is missing"),
 ], ids=["full-batch", "same-batch", "mismatched-labels", "global-random", "reg-dropped", "uphill", "no-lr"])

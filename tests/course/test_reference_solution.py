@@ -1,6 +1,7 @@
 """The reference solution reproduces the lecture's worked examples and honours the student API contract."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -230,3 +231,50 @@ def test_a_classifier_refuses_to_predict_before_training(reference):
 def test_training_rejects_bad_data_with_a_clear_message(reference, X, y, message):
     with pytest.raises(ValueError, match=message):
         reference.models.Softmax().train(X, y, num_iters=1)
+
+
+def test_a_loss_given_none_by_code_of_the_package_names_that_call(reference):
+    model = reference.models.LinearSVM()
+    model.W = np.zeros((3, 2))
+    with pytest.raises(ValueError) as error:
+        model.loss(None, np.array([0, 1]), 0.1)
+    message = str(error.value)
+    assert message.startswith("X must be a 2-D array of shape (N, D); got None")
+    assert re.search(r"svm_loss_vectorized was called by LinearSVM\.loss in models\.py line \d+", message), message
+
+
+def test_a_loss_called_directly_from_outside_the_package_names_no_call(reference):
+    with pytest.raises(ValueError) as error:
+        reference.losses.softmax_loss_naive(np.zeros((3, 2)), [[1.0, 2.0, 3.0]] * 2, np.array([0, 3]), 0.1)
+    assert "called by" not in str(error.value) and "labels must be in [0, 2)" in str(error.value)
+
+
+# --- CS231n's call forms --------------------------------------------------------------------------------------------
+
+def test_eval_numerical_gradient_takes_cs231ns_verbose_argument_and_prints_each_index_only_when_asked(reference,
+                                                                                                      capsys):
+    x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    f = lambda v: float(np.sum(v ** 2))  # noqa: E731
+    quiet = reference.gradients.eval_numerical_gradient(f, x.copy())
+    assert capsys.readouterr().out == ""
+    loud = reference.gradients.eval_numerical_gradient(f, x.copy(), True, 1e-5)
+    lines = capsys.readouterr().out.splitlines()
+    np.testing.assert_array_equal(quiet, loud)
+    assert lines == [f"{ix} {loud[ix]}" for ix in np.ndindex(x.shape)]
+    np.testing.assert_allclose(reference.gradients.eval_numerical_gradient(f, x.copy(), verbose=False, h=1e-3),
+                               2 * x, rtol=1e-9)
+
+
+def test_grad_check_sparse_takes_cs231ns_positional_call_and_prints_its_line_per_check_when_asked(reference, capsys):
+    x = np.random.default_rng(3).standard_normal((4, 3))
+    f = lambda v: float(np.sum(np.sin(v)))  # noqa: E731
+    errors = reference.gradients.grad_check_sparse(f, x, np.cos(x), 5, 1e-5)
+    assert errors.shape == (5,) and capsys.readouterr().out == ""
+    errors = reference.gradients.grad_check_sparse(f, x, 2 * np.cos(x), 5, 1e-5, seed=4, verbose=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 5
+    for line, error in zip(lines, errors):
+        match = re.fullmatch(r"numerical: (-?\d+\.\d{6}) analytic: (-?\d+\.\d{6}), relative error: (\S+)", line)
+        assert match, line
+        numerical, analytic = float(match.group(1)), float(match.group(2))
+        assert analytic == pytest.approx(2 * numerical, abs=2e-6) and float(match.group(3)) == pytest.approx(error)

@@ -11,7 +11,7 @@ Each function returns ``(loss, dW)``, where
 
 - ``loss`` is the mean of the per-example losses plus ``reg * np.sum(W * W)``,
 - ``dW`` is the gradient of ``loss`` with respect to ``W``, with W's shape,
-  including the regularization term ``2 * reg * W``.
+  the regularization term's part included.
 
 No function modifies ``W``, ``X`` or ``y``.
 """

@@ -68,12 +68,18 @@ def sgd_momentum(w, dw, config=None):
 
 
 def step_decay(learning_rate, t, decay_rate=0.5, decay_every=100):
-    """Step decay: multiply the rate by ``decay_rate`` every ``decay_every`` steps.
+    """Step decay: the rate drops by the factor ``decay_rate`` after every ``decay_every`` steps.
 
-    Returns ``learning_rate * decay_rate ** (t // decay_every)`` for step ``t >= 0``.
+    At step ``t >= 0`` the rate is ``learning_rate`` while ``t < decay_every``,
+    ``learning_rate * decay_rate`` from ``t = decay_every`` on, ``learning_rate * decay_rate**2``
+    from ``t = 2 * decay_every`` on, and so on.
+
+    Returns
+    -------
+    rate : float
     """
-    # TODO: Step decay: multiply the rate by ``decay_rate`` every ``decay_every`` steps.
-    raise NotImplementedError('step_decay in linear_classifier/optim.py is not implemented yet: Step decay: multiply the rate by ``decay_rate`` every ``decay_every`` steps. Replace this line with your code (the docstring above says what to return).')
+    # TODO: Step decay: the rate drops by the factor ``decay_rate`` after every ``decay_every`` steps.
+    raise NotImplementedError('step_decay in linear_classifier/optim.py is not implemented yet: Step decay: the rate drops by the factor ``decay_rate`` after every ``decay_every`` steps. Replace this line with your code (the docstring above says what to return).')
 
 
 def cosine_decay(learning_rate, t, T):

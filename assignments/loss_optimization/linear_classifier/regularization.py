@@ -18,7 +18,7 @@ def l2_penalty(W):
     -------
     value : float
     gradient : ndarray of W's shape
-        ``2 * W``.
+        dR/dW, entry by entry.
     """
     # TODO: L2 penalty ``R(W) = sum(W**2)``, which prefers many small weights.
     raise NotImplementedError('l2_penalty in linear_classifier/regularization.py is not implemented yet: L2 penalty ``R(W) = sum(W**2)``, which prefers many small weights. Replace this line with your code (the docstring above says what to return).')
@@ -28,7 +28,7 @@ def l1_penalty(W):
     """L1 penalty ``R(W) = sum(|W|)``, which prefers sparse weights.
 
     ``|w|`` has no derivative at 0; any value in [-1, 1] is a valid subgradient
-    there (``np.sign`` gives 0).
+    there.
 
     Parameters
     ----------
@@ -38,7 +38,7 @@ def l1_penalty(W):
     -------
     value : float
     gradient : ndarray of W's shape
-        A subgradient: ``sign(W)`` away from 0.
+        A subgradient of R at W: the slope of R away from 0, a value in [-1, 1] where ``w == 0``.
     """
     # TODO: L1 penalty ``R(W) = sum(|W|)``, which prefers sparse weights.
     raise NotImplementedError('l1_penalty in linear_classifier/regularization.py is not implemented yet: L1 penalty ``R(W) = sum(|W|)``, which prefers sparse weights. Replace this line with your code (the docstring above says what to return).')
@@ -57,7 +57,7 @@ def elastic_net_penalty(W, beta=0.5):
     -------
     value : float
     gradient : ndarray of W's shape
-        ``2 * beta * W + sign(W)`` (any value in [-1, 1] for the L1 part at 0).
+        A subgradient of R at W (the L1 part may take any value in [-1, 1] where ``w == 0``).
     """
     # TODO: Elastic-net penalty ``R(W) = sum(beta * W**2 + |W|)``.
     raise NotImplementedError('elastic_net_penalty in linear_classifier/regularization.py is not implemented yet: Elastic-net penalty ``R(W) = sum(beta * W**2 + |W|)``. Replace this line with your code (the docstring above says what to return).')

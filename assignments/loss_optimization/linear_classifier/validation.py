@@ -2,10 +2,57 @@
 
 Each check raises ``ValueError`` with a message that names the argument, says
 what was wrong and what to do, so a shape mistake surfaces where it was made
-rather than as a broadcasting error three calls later.
+rather than as a broadcasting error three calls later. When the bad value
+came from code in this package (``train`` passing a minibatch to a loss,
+say), the message also names that call, file and line: the error is raised
+here, but the mistake is there.
 """
 
+import os
+import sys
+
 import numpy as np
+
+#: Frames of files in a folder of this name (this package, or another copy of it: the grader may run the
+#: reference's loss from a student's train) are the calls a message names.
+_PACKAGE_NAME = os.path.basename(os.path.dirname(os.path.abspath(__file__)))
+#: How many calls a message names at most, innermost first.
+_CALLS_NAMED = 3
+
+
+def _calls_that_passed_it():
+    """Where the function that called a check was itself called from, inside this package (or a copy of it).
+
+    Returns text such as ``" (svm_loss_vectorized was called by LinearSVM.loss in models.py line 108, called
+    by LinearClassifier.train in models.py line 63)"``, or ``""`` when no code of the package called it (a
+    notebook cell did).
+    """
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename) == os.path.abspath(__file__):
+        frame = frame.f_back
+    if frame is None:
+        return ""
+    checked = frame.f_code.co_qualname
+    calls = []
+    frame = frame.f_back
+    while frame is not None and len(calls) < _CALLS_NAMED:
+        # Calls from elsewhere in between (a wrapper of the grader's, say) are passed over, not named.
+        folder, file = os.path.split(os.path.abspath(frame.f_code.co_filename))
+        if os.path.basename(folder) == _PACKAGE_NAME:
+            calls.append(f"{frame.f_code.co_qualname} in {file} line {frame.f_lineno}")
+        frame = frame.f_back
+    if not calls:
+        return ""
+    return f" ({checked} was called by " + ", called by ".join(calls) + ")"
+
+
+def _shape_of(value):
+    """A value's shape for a message, or what it is when it is not an array (``None``, a list)."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"shape {value.shape}"
+    return f"a {type(value).__name__} of shape {np.shape(value)}"
 
 
 def check_features(X, name="X", num_features=None):
@@ -19,12 +66,12 @@ def check_features(X, name="X", num_features=None):
     num_features : int or None
         When given, the required number of columns D.
     """
-    X = np.asarray(X)
-    if X.ndim != 2:
+    if X is None or np.ndim(X) != 2:
         raise ValueError(
-            f"{name} must be a 2-D array of shape (N, D), one example per row; got shape {X.shape}. "
-            f"Reshape a single example with {name}.reshape(1, -1)."
+            f"{name} must be a 2-D array of shape (N, D), one example per row; got {_shape_of(X)}"
+            f"{_calls_that_passed_it()}. Reshape a single example with {name}.reshape(1, -1)."
         )
+    X = np.asarray(X)
     if X.shape[0] < 1:
         raise ValueError(f"{name} has no rows: at least one example is needed.")
     if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
@@ -55,9 +102,10 @@ def check_labels(y, name="y", num_examples=None, num_classes=None):
     num_classes : int or None
         When given, labels must be smaller than it.
     """
+    if y is None or np.ndim(y) != 1:
+        raise ValueError(f"{name} must be a 1-D array of N integer labels; got {_shape_of(y)}"
+                         f"{_calls_that_passed_it()}.")
     y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array of N integer labels; got shape {y.shape}.")
     if y.size and not np.issubdtype(y.dtype, np.integer):
         if np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
             y = y.astype(np.int64)
@@ -65,7 +113,8 @@ def check_labels(y, name="y", num_examples=None, num_classes=None):
             raise ValueError(f"{name} must hold integer class labels; got dtype {y.dtype}.")
     if num_examples is not None and y.shape[0] != num_examples:
         raise ValueError(
-            f"{name} has {y.shape[0]} labels but X has {num_examples} rows: they must have the same length."
+            f"{name} has {y.shape[0]} labels but X has {num_examples} rows{_calls_that_passed_it()}: they must "
+            "have the same length."
         )
     if y.size and y.min() < 0:
         raise ValueError(f"{name} contains the negative label {int(y.min())}: labels must be in [0, C).")
@@ -83,19 +132,20 @@ def check_loss_inputs(W, X, y):
     Cheap checks only (shapes and label range); the data themselves are checked
     once, when they are loaded or passed to ``train``.
     """
+    if W is None or np.ndim(W) != 2:
+        raise ValueError(f"W must be a 2-D array of shape (D, C); got {_shape_of(W)}{_calls_that_passed_it()}.")
+    if X is None or np.ndim(X) != 2:
+        raise ValueError(f"X must be a 2-D array of shape (N, D); got {_shape_of(X)}{_calls_that_passed_it()}.")
     W = np.asarray(W)
     X = np.asarray(X)
-    if W.ndim != 2:
-        raise ValueError(f"W must be a 2-D array of shape (D, C); got shape {W.shape}.")
-    if X.ndim != 2:
-        raise ValueError(f"X must be a 2-D array of shape (N, D); got shape {X.shape}.")
     if W.shape[0] != X.shape[1]:
         if W.shape[1] == X.shape[1]:
             raise ValueError(
-                f"W has shape {W.shape} but X has {X.shape[1]} features: W looks transposed. "
-                "This assignment uses W of shape (D, C) and scores X @ W; pass W.T."
+                f"W has shape {W.shape} but X has {X.shape[1]} features{_calls_that_passed_it()}: W looks "
+                "transposed. This assignment uses W of shape (D, C) and scores X @ W; pass W.T."
             )
         raise ValueError(
-            f"W has {W.shape[0]} rows but X has {X.shape[1]} columns: W must have shape (D, C) with D = X.shape[1]."
+            f"W has {W.shape[0]} rows but X has {X.shape[1]} columns{_calls_that_passed_it()}: W must have shape "
+            "(D, C) with D = X.shape[1]."
         )
     check_labels(y, "y", num_examples=X.shape[0], num_classes=W.shape[1])

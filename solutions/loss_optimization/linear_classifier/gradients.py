@@ -19,7 +19,7 @@ def rel_error(a, b):
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
 
 
-def eval_numerical_gradient(f, x, h=1e-5):
+def eval_numerical_gradient(f, x, verbose=False, h=1e-5):
     """Gradient of ``f`` at ``x`` by centered differences.
 
     For every entry ``x[ix]``, estimate ``df/dx[ix] = (f(x + h e) - f(x - h e)) / (2 h)``
@@ -27,12 +27,18 @@ def eval_numerical_gradient(f, x, h=1e-5):
     ``f`` and put each entry back afterwards: when the function returns, ``x``
     holds exactly the values it had on entry.
 
+    The signature is CS231n's, so ``eval_numerical_gradient(f, x, verbose=False, h=1e-5)``
+    works as there; CS231n prints by default, this version only when asked, so
+    that the notebooks stay quiet.
+
     Parameters
     ----------
     f : callable
         Takes an array of ``x``'s shape and returns a float.
     x : ndarray of any shape, float dtype
         The point at which to evaluate the gradient.
+    verbose : bool, default False
+        Print each index and its gradient (done for you after your loop).
     h : float, default 1e-5
         Half the width of the difference.
 
@@ -55,17 +61,28 @@ def eval_numerical_gradient(f, x, h=1e-5):
         grad[ix] = (f_plus - f_minus) / (2 * h)
         iterator.iternext()
     ### END SOLUTION
+    if verbose:
+        for ix in np.ndindex(grad.shape):
+            print(ix, grad[ix])
     return grad
 
 
-def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
+def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None, verbose=False):
     """Compare an analytic gradient with centered differences at random entries.
 
-    Pick ``num_checks`` entries of ``x`` at random (with a generator seeded by
-    ``seed``). At each entry ``ix`` compute the centered difference ``num`` as in
-    :func:`eval_numerical_gradient`, take ``ana = analytic_grad[ix]``, and record
-    the relative error ``|num - ana| / (|num| + |ana|)`` (0 when both are 0).
-    Restore ``x`` after each evaluation.
+    Pick ``num_checks`` entries of ``x`` at random, a new one for each check,
+    with a generator seeded by ``seed`` (``np.random.default_rng(seed)``). At
+    each entry ``ix`` compute the centered difference ``num`` as in
+    :func:`eval_numerical_gradient`, take ``ana = analytic_grad[ix]``, and
+    record ``numeric[k] = num``, ``analytic[k] = ana`` and the relative error
+    ``errors[k] = |num - ana| / (|num| + |ana|)`` (0 when both are 0) of check
+    ``k``. Restore ``x`` after each evaluation.
+
+    CS231n's ``grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5)``
+    call works unchanged. This version extends it: it returns the errors, takes
+    a ``seed``, and prints CS231n's line per check,
+    ``numerical: ... analytic: ..., relative error: ...``, only when
+    ``verbose`` (CS231n always prints).
 
     Parameters
     ----------
@@ -80,12 +97,16 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
     h : float, default 1e-5
     seed : int or None
         Seed of the random choice of entries.
+    verbose : bool, default False
+        Print one line per check (done for you from ``numeric``, ``analytic`` and ``errors``).
 
     Returns
     -------
     errors : ndarray of shape (num_checks,)
         The relative error at each checked entry.
     """
+    numeric = np.zeros(num_checks)
+    analytic = np.zeros(num_checks)
     errors = np.zeros(num_checks)
     ### BEGIN SOLUTION
     generator = np.random.default_rng(seed)
@@ -97,9 +118,12 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
         x[ix] = old_value - h
         f_minus = f(x)
         x[ix] = old_value
-        numeric = (f_plus - f_minus) / (2 * h)
-        analytic = analytic_grad[ix]
-        denominator = abs(numeric) + abs(analytic)
-        errors[k] = abs(numeric - analytic) / denominator if denominator > 0 else 0.0
+        numeric[k] = (f_plus - f_minus) / (2 * h)
+        analytic[k] = analytic_grad[ix]
+        denominator = abs(numeric[k]) + abs(analytic[k])
+        errors[k] = abs(numeric[k] - analytic[k]) / denominator if denominator > 0 else 0.0
     ### END SOLUTION
+    if verbose:
+        for num, ana, error in zip(numeric, analytic, errors):
+            print(f"numerical: {num:f} analytic: {ana:f}, relative error: {error:e}")
     return errors

@@ -18,7 +18,7 @@ def l2_penalty(W):
     -------
     value : float
     gradient : ndarray of W's shape
-        ``2 * W``.
+        dR/dW, entry by entry.
     """
     ### BEGIN SOLUTION
     return float(np.sum(W * W)), 2.0 * W
@@ -29,7 +29,7 @@ def l1_penalty(W):
     """L1 penalty ``R(W) = sum(|W|)``, which prefers sparse weights.
 
     ``|w|`` has no derivative at 0; any value in [-1, 1] is a valid subgradient
-    there (``np.sign`` gives 0).
+    there.
 
     Parameters
     ----------
@@ -39,7 +39,7 @@ def l1_penalty(W):
     -------
     value : float
     gradient : ndarray of W's shape
-        A subgradient: ``sign(W)`` away from 0.
+        A subgradient of R at W: the slope of R away from 0, a value in [-1, 1] where ``w == 0``.
     """
     ### BEGIN SOLUTION
     return float(np.sum(np.abs(W))), np.sign(W)
@@ -59,7 +59,7 @@ def elastic_net_penalty(W, beta=0.5):
     -------
     value : float
     gradient : ndarray of W's shape
-        ``2 * beta * W + sign(W)`` (any value in [-1, 1] for the L1 part at 0).
+        A subgradient of R at W (the L1 part may take any value in [-1, 1] where ``w == 0``).
     """
     ### BEGIN SOLUTION
     return float(np.sum(beta * W * W + np.abs(W))), 2.0 * beta * W + np.sign(W)

@@ -4,7 +4,8 @@ Expected values come from three places, none of them a loss implementation:
 
 - the lecture's worked examples (the cat/car/frog scores, the huge scores
   ``[123, 456, 789]``), put into a linear classifier whose scores ``X @ W`` are
-  exactly the lecture's table;
+  exactly the lecture's table, and two rows of scores hundreds apart whose
+  losses are the same small worked example;
 - the values every loss has at ``W = 0`` (``C - 1`` for the SVM, ``log C`` for softmax);
 - centered differences of the student's own loss (for ``dW``), and agreement
   between the naive and vectorized versions.
@@ -17,8 +18,9 @@ import math
 import numpy as np
 
 from . import tolerances
-from .diagnosis import diagnose_gradient, diagnose_loss, diagnose_modified_inputs, diagnose_result_type
-from .gradients import centered_difference
+from .diagnosis import diagnose_error, diagnose_gradient, diagnose_loss, diagnose_modified_inputs, diagnose_result_type
+from .mistakes import hint
+from .numerics import centered_difference
 from .report import CheckFailed, close, passed, quiet_numerics
 
 #: The lecture's class scores: row i holds the scores of the classes (cat, car, frog) for
@@ -36,6 +38,13 @@ HUGE_SCORES = np.array([123.0, 456.0, 789.0])
 _HUGE_SCORES_TEXT = "[123, 456, 789]"
 #: The softmax loss of HUGE_SCORES for each correct class: about max(s) - s_y (e^-333 is negligible).
 HUGE_SCORE_LOSSES = np.array([666.0, 333.0, 0.0])
+#: Two rows of scores whose maxima lie 900 apart, each within exp()'s range: shifting both by the batch's
+#: maximum sends the second row to exp() = 0. Each row is [0, -1, -3] (in some order) plus its maximum, with
+#: the correct class scoring 1 below the maximum.
+ROWS_APART_SCORES = np.array([[599.0, 600.0, 597.0], [-300.0, -303.0, -301.0]])
+ROWS_APART_LABELS = np.array([0, 2])
+#: The softmax loss of each of those rows: -log(e^-1 / (e^0 + e^-1 + e^-3)).
+ROWS_APART_LOSS = 1.0 + math.log(1.0 + math.exp(-1.0) + math.exp(-3.0))
 
 _KINDS = {
     "svm": {"name": "SVM", "lecture_losses": LECTURE_SVM_LOSSES,
@@ -89,7 +98,13 @@ def _call(loss_function, name, W, X, y, reg):
     input in place or returned something of the wrong form.
     """
     before = {"W": W.copy(), "X": X.copy(), "y": y.copy()}
-    result = loss_function(W, X, y, reg)
+    try:
+        result = loss_function(W, X, y, reg)
+    except (ValueError, IndexError) as error:
+        hints = diagnose_error(type(error).__name__, str(error), W_shape=W.shape, X_shape=X.shape)
+        if not hints:
+            raise
+        raise CheckFailed(f"{name} raised {type(error).__name__}: {error}", hints=hints) from error
     hints = diagnose_modified_inputs(before, {"W": W, "X": X, "y": y})
     if hints:
         raise CheckFailed(f"{name} must leave W, X and y unchanged", hints=hints)
@@ -97,7 +112,7 @@ def _call(loss_function, name, W, X, y, reg):
         raise CheckFailed(
             f"{name} must return the pair (loss, dW)",
             expected="a tuple (loss, dW)", got=f"{type(result).__name__}",
-            hints=["end the function with return loss, dW"],
+            hints=[hint("not_a_pair", names="loss, dW")],
         )
     loss, dW = result
     hints = diagnose_result_type(loss, dW, W)
@@ -110,10 +125,10 @@ def _call(loss_function, name, W, X, y, reg):
     return float(loss), np.asarray(dW, dtype=float)
 
 
-def _expect_loss(got, expected, what, kind, data_losses, reg_term, squared_hinge=None):
+def _expect_loss(got, expected, what, kind, data_losses, reg_term, squared_hinge=None, penalty=None, scores=None):
     if not close(got, expected):
-        hints = diagnose_loss(got, kind=kind, data_losses=data_losses, reg_term=reg_term,
-                              squared_hinge=squared_hinge)
+        hints = diagnose_loss(got, kind=kind, data_losses=data_losses, reg_term=reg_term, penalty=penalty,
+                              squared_hinge=squared_hinge, scores=scores)
         raise CheckFailed(what, expected=float(expected), got=got, hints=hints)
 
 
@@ -124,11 +139,11 @@ def _expect_gradient(loss_function, name, W, X, y, reg, what):
     if close(dW, numeric, relative=tolerances.NUMERICAL_GRADIENT_RELATIVE,
              absolute=tolerances.NUMERICAL_GRADIENT_ABSOLUTE):
         return
-    hints = diagnose_gradient(dW, data_grad=numeric - 2 * reg * W, W=W, reg=reg, num_examples=X.shape[0])
+    hints = diagnose_gradient(dW, data_grad=numeric - 2 * reg * W, W=W, reg=reg, num_examples=X.shape[0],
+                              scores=X @ W)
     if not hints and np.all(np.isfinite(dW)):
         row, column = np.unravel_index(np.argmax(np.abs(dW - numeric)), W.shape)
-        hints.append(f"the largest difference is at dW[{row}, {column}], the weight of feature {row} for "
-                     f"class {column}: recheck how example i contributes to column {column}")
+        hints.append(hint("largest_gradient_difference", row=row, column=column))
     raise CheckFailed(what, expected=numeric, got=dW, hints=hints)
 
 
@@ -138,18 +153,12 @@ def _check_loss(loss_function, name, kind, naive=None, naive_name=None):
     squared = LECTURE_SQUARED_HINGE_LOSSES if kind == "svm" else None
     W, X, y = lecture_problem()
     with quiet_numerics():
-        _call(loss_function, name, W, X, y, 0.0)
-        passed(f"{name} returns (loss, dW) with dW of W's shape {W.shape}")
+        # N, D and C all differ, so that a function written for another layout fails here, recognisably.
+        W_form, X_form, y_form = random_problem(0, 5, 7, 3)
+        _call(loss_function, name, W_form, X_form, y_form, 0.0)
+        passed(f"{name} returns (loss, dW) with dW of W's shape (D, C) = {W_form.shape}")
 
-        for i in range(3):
-            loss, _ = _call(loss_function, name, W, X[i:i + 1], y[i:i + 1], 0.0)
-            _expect_loss(
-                loss, facts["lecture_losses"][i],
-                f"{name} on image {i} alone (N = 1) of the lecture's example, scores {LECTURE_SCORES[i]}, "
-                f"correct class {i}, reg = 0",
-                kind, facts["lecture_losses"][i:i + 1], 0.0, None if squared is None else squared[i],
-            )
-        passed(f"{name}: one image at a time (N = 1), the lecture's {facts['name']} losses {facts['lecture_text']}")
+        _check_one_image_at_a_time(loss_function, name, kind)
 
         expected = facts["lecture_losses"].mean()
         loss, _ = _call(loss_function, name, W, X, y, 0.0)
@@ -162,7 +171,8 @@ def _check_loss(loss_function, name, kind, naive=None, naive_name=None):
         loss, _ = _call(loss_function, name, W, X, y, reg)
         _expect_loss(loss, expected + reg_term,
                      f"{name} on the lecture's images with reg = {reg}: mean loss + reg * sum(W**2)",
-                     kind, facts["lecture_losses"], reg_term, None if squared is None else squared.mean())
+                     kind, facts["lecture_losses"], reg_term, None if squared is None else squared.mean(),
+                     penalty=np.sum(W * W))
         passed(f"{name}: reg = {reg} adds reg * sum(W**2) = {reg_term:.4g}")
 
         for num_classes in (2, 10):
@@ -187,21 +197,57 @@ def _check_loss(loss_function, name, kind, naive=None, naive_name=None):
         passed(f"{name}: dW matches the centered difference of the loss (lecture example; random data, C = 2 and 5)")
 
         if kind == "softmax":
-            W_huge, X_ones = HUGE_SCORES[np.newaxis, :].copy(), np.ones((3, 1))
-            loss, dW = _call(loss_function, name, W_huge, X_ones, np.arange(3), 0.0)
-            what = (f"{name} with the lecture's huge scores {_HUGE_SCORES_TEXT} for correct classes 0, 1 and 2: "
-                    "losses about 666, 333 and 0, mean 333")
-            _expect_loss(loss, HUGE_SCORE_LOSSES.mean(), what, kind, HUGE_SCORE_LOSSES, 0.0)
-            if not np.all(np.isfinite(dW)):
-                raise CheckFailed(what, expected="a finite dW", got=dW, hints=diagnose_result_type(loss, dW, W_huge))
-            _expect_gradient(loss_function, name, W_huge, X_ones, np.arange(3), 0.0,
-                             f"{name}: dW for the huge scores {_HUGE_SCORES_TEXT} must match the centered difference")
-            passed(f"{name}: the huge scores {_HUGE_SCORES_TEXT} give a finite loss and gradient")
+            _check_huge_scores(loss_function, name)
+            _check_rows_apart(loss_function, name)
 
         passed(f"{name} leaves W, X and y unchanged (in every call above)")
 
         if naive is not None:
             _check_agreement(loss_function, name, naive, naive_name, kind)
+
+
+def _check_one_image_at_a_time(loss_function, name, kind):
+    """Each of the lecture's images alone (N = 1) has the lecture's loss."""
+    facts = _KINDS[kind]
+    squared = LECTURE_SQUARED_HINGE_LOSSES if kind == "svm" else None
+    W, X, y = lecture_problem()
+    for i in range(3):
+        loss, _ = _call(loss_function, name, W, X[i:i + 1], y[i:i + 1], 0.0)
+        _expect_loss(
+            loss, facts["lecture_losses"][i],
+            f"{name} on image {i} alone (N = 1) of the lecture's example, scores {LECTURE_SCORES[i]}, "
+            f"correct class {i}, reg = 0",
+            kind, facts["lecture_losses"][i:i + 1], 0.0, None if squared is None else squared[i],
+            penalty=np.sum(W * W),
+        )
+    passed(f"{name}: one image at a time (N = 1), the lecture's {facts['name']} losses {facts['lecture_text']}")
+
+
+def _check_huge_scores(loss_function, name):
+    """The lecture's huge scores: without a shift exp() overflows."""
+    W_huge, X_ones = HUGE_SCORES[np.newaxis, :].copy(), np.ones((3, 1))
+    loss, dW = _call(loss_function, name, W_huge, X_ones, np.arange(3), 0.0)
+    what = (f"{name} with the lecture's huge scores {_HUGE_SCORES_TEXT} for correct classes 0, 1 and 2: "
+            "losses about 666, 333 and 0, mean 333")
+    _expect_loss(loss, HUGE_SCORE_LOSSES.mean(), what, "softmax", HUGE_SCORE_LOSSES, 0.0, scores=X_ones @ W_huge)
+    if not np.all(np.isfinite(dW)):
+        raise CheckFailed(what, expected="a finite dW", got=dW,
+                          hints=diagnose_result_type(loss, dW, W_huge, X_ones @ W_huge))
+    _expect_gradient(loss_function, name, W_huge, X_ones, np.arange(3), 0.0,
+                     f"{name}: dW for the huge scores {_HUGE_SCORES_TEXT} must match the centered difference")
+    passed(f"{name}: the huge scores {_HUGE_SCORES_TEXT} give a finite loss and gradient")
+
+
+def _check_rows_apart(loss_function, name):
+    """Rows whose maxima lie far apart: only a shift by each row's own maximum keeps both finite."""
+    W, X = ROWS_APART_SCORES.copy(), np.eye(2)
+    loss, dW = _call(loss_function, name, W, X, ROWS_APART_LABELS.copy(), 0.0)
+    what = (f"{name} with two rows of scores {ROWS_APART_SCORES.tolist()}, correct classes "
+            f"{ROWS_APART_LABELS.tolist()}: each row's loss is -log(e^-1 / (1 + e^-1 + e^-3)) = {ROWS_APART_LOSS:.4f}")
+    _expect_loss(loss, ROWS_APART_LOSS, what, "softmax", np.full(2, ROWS_APART_LOSS), 0.0, scores=X @ W)
+    if not np.all(np.isfinite(dW)):
+        raise CheckFailed(what, expected="a finite dW", got=dW, hints=diagnose_result_type(loss, dW, W, X @ W))
+    passed(f"{name}: rows whose maximum scores lie 900 apart give a finite loss")
 
 
 def _check_agreement(vectorized, name, naive, naive_name, kind):
@@ -226,10 +272,10 @@ def _check_agreement(vectorized, name, naive, naive_name, kind):
     where = "on random data (N = 50, D = 65, C = 10, reg = 0.5)"
     if not close(loss, naive_loss):
         raise CheckFailed(f"{name} must give the same loss as {naive_name} {where}", expected=naive_loss, got=loss,
-                          hints=[f"if check_{naive_name}() passes, the difference is in {name}"])
+                          hints=[hint("naive_disagrees", naive=naive_name, name=name)])
     if not close(dW, naive_dW):
         raise CheckFailed(f"{name} must give the same dW as {naive_name} {where}", expected=naive_dW, got=dW,
-                          hints=[f"if check_{naive_name}() passes, the difference is in {name}"])
+                          hints=[hint("naive_disagrees", naive=naive_name, name=name)])
     passed(f"{name} gives the same loss and dW as {naive_name} {where}")
 
 

@@ -15,6 +15,8 @@ import math
 import numpy as np
 
 from .. import optim
+from .diagnosis import diagnose_schedule, diagnose_update_rule
+from .mistakes import hint
 from .report import CheckFailed, close, passed, quiet_numerics
 
 #: Curvatures a and starting points w[0] of the quadratic used for momentum (one per entry of w).
@@ -39,8 +41,7 @@ def check_sgd(function=None):
         if not close(got, [0.95, -2.05, 3.1]):
             raise CheckFailed(
                 "sgd(w, dw, {'learning_rate': 0.1}) with w = [1, -2, 3], dw = [0.5, 0.5, -1]",
-                expected=np.array([0.95, -2.05, 3.1]), got=got,
-                hints=_sgd_hints(got, w, dw, 0.1, expected=[0.95, -2.05, 3.1]),
+                expected=np.array([0.95, -2.05, 3.1]), got=got, hints=_step_hints("sgd", got, w, dw, 0.1),
             )
         passed("sgd takes one step w - learning_rate * dw")
 
@@ -51,7 +52,7 @@ def check_sgd(function=None):
         if not close(got, [[0.99, 2.01]]):
             raise CheckFailed(
                 "sgd(w, dw) with no config on w = [[1, 2]], dw = [[1, -1]]",
-                expected=np.array([[0.99, 2.01]]), got=got, hints=_sgd_hints(got, w, dw, 1e-2, expected=[[0.99, 2.01]]),
+                expected=np.array([[0.99, 2.01]]), got=got, hints=_step_hints("sgd", got, w, dw, 1e-2),
             )
         passed("sgd uses the default learning rate 1e-2 when config is None")
 
@@ -75,21 +76,16 @@ def check_sgd_momentum(function=None):
         dw = np.array([1.0, -1.0])
         got, config = _step(function, "sgd_momentum", w, dw, None)
         if not close(got, [0.99, 2.01]):
-            hints = _sgd_hints(got, w, dw, 1e-2, expected=[0.99, 2.01])
-            if close(got, w):
-                hints.append("w did not move at the first step: update the velocity first, "
-                             "then add the new velocity to w")
             raise CheckFailed(
                 "sgd_momentum(w, dw) with no config: the velocity starts at zero, so the first step is w - 0.01 * dw",
-                expected=np.array([0.99, 2.01]), got=got, hints=hints,
+                expected=np.array([0.99, 2.01]), got=got, hints=_step_hints("sgd_momentum", got, w, dw, 1e-2),
             )
         missing = [key for key in ("learning_rate", "momentum", "velocity") if key not in config]
         if missing:
             raise CheckFailed(
                 "sgd_momentum must return its config with learning_rate, momentum and velocity",
                 expected=["learning_rate", "momentum", "velocity"], got=sorted(config),
-                hints=[f"config lacks {missing}: store the new velocity in config['velocity'] "
-                       "so the next call continues from it"],
+                hints=[hint("config_incomplete", missing=missing)],
             )
         passed("sgd_momentum: the first step from zero velocity is an SGD step, and config holds the velocity")
 
@@ -100,7 +96,9 @@ def check_sgd_momentum(function=None):
                 raise CheckFailed(
                     f"sgd_momentum on f(w) = a * w**2 / 2 with a = {CURVATURES.tolist()}, w[0] = {START.tolist()}, "
                     f"learning_rate 0.1, momentum {rho}: the weights after each of 8 steps",
-                    expected=expected, got=got, hints=_momentum_hints(got, rho),
+                    expected=expected, got=got,
+                    hints=diagnose_update_rule(got, rule="sgd_momentum", w=START, dws=lambda w: CURVATURES * w,
+                                               learning_rate=0.1, momentum=rho, num_steps=len(got)),
                 )
             passed(f"sgd_momentum follows the heavy-ball path with momentum {rho} (8 steps)")
 
@@ -129,7 +127,7 @@ def check_step_decay(function=None):
             if np.ndim(got) != 0 or not close(got, expected):
                 raise CheckFailed(
                     f"step_decay{_signature(args, kwargs)}", expected=expected, got=got,
-                    hints=_step_decay_hints(got, expected, *args, **kwargs),
+                    hints=diagnose_schedule(got, kind="step", learning_rate=args[0], t=args[1], **kwargs),
                 )
         passed("step_decay multiplies the rate by decay_rate after every decay_every steps")
 
@@ -158,7 +156,7 @@ def check_cosine_decay(function=None):
             if np.ndim(got) != 0 or not close(got, expected):
                 raise CheckFailed(
                     f"cosine_decay{_signature(args, {})}", expected=expected, got=got,
-                    hints=_cosine_decay_hints(got, expected, *args),
+                    hints=diagnose_schedule(got, kind="cosine", learning_rate=args[0], t=args[1], T=args[2]),
                 )
         passed("cosine_decay falls from learning_rate at t = 0 through half of it at T/2 to 0 at t = T")
 
@@ -183,7 +181,7 @@ def _step(function, name, w, dw, config):
     result = function(np.array(w, dtype=float), np.array(dw, dtype=float), None if config is None else dict(config))
     if not isinstance(result, tuple) or len(result) != 2:
         raise CheckFailed(f"{name} must return a pair (next_w, config)", got=result,
-                          hints=["end the function with: return next_w, config"])
+                          hints=[hint("not_a_pair", names="next_w, config")])
     next_w, config = result
     next_w = np.array(next_w, dtype=float)
     if next_w.shape != np.shape(w):
@@ -204,68 +202,9 @@ def _momentum_path(function, start, curvatures, config, num_steps):
     return np.array(path)
 
 
-def _sgd_hints(got, w, dw, learning_rate, expected):
-    variants = [
-        (w + learning_rate * dw, "the step goes uphill: subtract learning_rate * dw from w"),
-        (w - dw, "the learning rate is missing: the step is learning_rate * dw"),
-        (w, "w is returned unchanged: compute next_w = w - learning_rate * dw and return it"),
-        (-learning_rate * dw, "only the step was returned: next_w is w plus the step"),
-        (w - 1e-2 * dw, "the learning rate was not read from config: use config['learning_rate']"),
-    ]
-    return [hint for value, hint in variants if close(got, value) and not close(value, expected)]
-
-
-def _momentum_hints(got, rho):
-    """Compare a wrong momentum path with the paths of common mistakes."""
-    plain = heavy_ball_path(START, CURVATURES, 0.1, 0.0, num_steps=len(got))
-    variants = [
-        (plain, "the weights follow plain SGD: the velocity is not stored in config (or not read back), so it "
-                "restarts at zero every call; save it as config['velocity']"),
-        (heavy_ball_path(START, CURVATURES, 0.1, 0.9, num_steps=len(got)) if rho != 0.9 else None,
-         "the momentum is fixed at 0.9: read it from config['momentum']"),
-        (heavy_ball_path(START, CURVATURES, 0.1, -rho, num_steps=len(got)),
-         "the old velocity enters with the wrong sign: velocity = momentum * velocity - learning_rate * dw"),
-    ]
-    hints = [hint for value, hint in variants if value is not None and close(got, value)]
-    if not hints and not np.all(np.isfinite(got)):
-        hints.append("the weights blew up: check that w moves against the gradient (w + velocity with "
-                     "velocity = momentum * velocity - learning_rate * dw)")
-    return hints
-
-
-def _step_decay_hints(got, expected, learning_rate, t, decay_rate=0.5, decay_every=100):
-    if np.ndim(got) != 0:
-        return [f"return a single number, not an array of shape {np.shape(got)}"]
-    variants = [
-        (learning_rate * decay_rate ** (t / decay_every),
-         "the decay uses t / decay_every without a floor, so the rate shrinks smoothly: use t // decay_every"),
-        (learning_rate * decay_rate ** (t // decay_every + 1),
-         "the rate is decayed one period too early (already at t = 0): the exponent is t // decay_every"),
-        (learning_rate * decay_rate * (t // decay_every),
-         "decay_rate is multiplied by the number of periods: raise it to that power, decay_rate ** (t // decay_every)"),
-        (learning_rate * decay_rate ** t, "the rate decays at every step: count periods, t // decay_every"),
-        (learning_rate * 0.5 ** (t // 100),
-         "the decay_rate and decay_every arguments are ignored: use the ones passed in"),
-    ]
-    return [hint for value, hint in variants if close(got, value) and not close(value, expected)]
-
-
-def _cosine_decay_hints(got, expected, learning_rate, t, T):
-    if np.ndim(got) != 0:
-        return [f"return a single number, not an array of shape {np.shape(got)}"]
-    variants = [
-        (learning_rate * (1 + math.cos(math.pi * t / T)),
-         "the factor 1/2 is missing: at t = 0 the rate must be learning_rate, not twice it"),
-        (0.5 * learning_rate * (1 + math.cos(t / T)),
-         "the cosine's argument lacks pi: use cos(pi * t / T) so the rate reaches 0 at t = T"),
-        (0.5 * learning_rate * (1 - math.cos(math.pi * t / T)),
-         "the schedule runs backwards: use 1 + cos(...), which starts at learning_rate and ends at 0"),
-        (0.5 * (1 + math.cos(math.pi * t / T)), "the result is not multiplied by learning_rate"),
-        (0.5 * learning_rate * (1 + math.cos(180 * t / T)),
-         "the cosine's argument is in degrees: math.cos and np.cos take radians, pi * t / T"),
-    ]
-    return [hint for value, hint in variants
-            if value is not None and close(got, value) and not close(value, expected)]
+def _step_hints(rule, got, w, dw, learning_rate):
+    """Hints for a wrong first step of ``rule`` from ``w`` with gradient ``dw``."""
+    return diagnose_update_rule(got[np.newaxis], rule=rule, w=w, dws=[dw], learning_rate=learning_rate)
 
 
 def _signature(args, kwargs):

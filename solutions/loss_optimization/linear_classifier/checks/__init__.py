@@ -6,8 +6,10 @@ the result with values that can be derived without the reference solution
 prints one line per passed check, and raises :class:`CheckFailed` with what
 was expected, what came back and the likely cause when something is wrong.
 
-The tolerances every check (and the autograder) uses are defined in
-:mod:`linear_classifier.checks.tolerances`.
+The autograder judges with the same parts: every likely cause is a sentence
+of :mod:`.mistakes` (the one list of known mistakes), recognised by
+:mod:`.diagnosis`; finite differences and gradient-check errors come from
+:mod:`.numerics`; every tolerance and threshold from :mod:`.tolerances`.
 """
 
 from .report import CheckFailed, passed

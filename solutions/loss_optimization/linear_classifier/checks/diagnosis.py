@@ -1,45 +1,98 @@
-"""Recognise the common mistakes behind a wrong loss or gradient.
+"""Recognise the common mistakes behind a wrong result.
 
 Each function compares a wrong result with the results that well-known
 mistakes would produce, built from the parts of the correct answer that the
-caller already has (per-example losses, the data gradient, the regularization
-term), and returns the hints that match. The notebooks' visible checks take
-those parts from worked examples and numerical gradients; the autograder takes
-them from the reference solution. Nothing here computes a loss itself.
+caller already has (per-example losses, the data gradient, the
+regularization term), and returns a :class:`~.mistakes.Hint` for each
+mistake that matches. The notebooks' visible checks take those parts from
+worked examples and numerical gradients; the autograder takes them from the
+reference solution. Nothing here computes a loss itself, and every sentence
+comes from the one list in :mod:`.mistakes`.
 """
+
+import re
 
 import numpy as np
 
+from . import numerics, tolerances
+from .mistakes import hint
 from .report import close
 
-_SUBTRACT_MAX = (
-    "a score overflowed in exp(): subtract each row's maximum score before exponentiating "
-    "(the probabilities do not change, and the largest exponent becomes exp(0) = 1)"
-)
+#: exp() overflows above this argument and underflows to 0 below minus the second (float64).
+EXP_OVERFLOW = float(np.log(np.finfo(float).max))
+EXP_UNDERFLOW = float(-np.log(np.finfo(float).smallest_subnormal))
 
 
-def diagnose_result_type(got_loss, got_grad, W):
-    """Hints about the form of a ``(loss, dW)`` result, before comparing values."""
+def _matching(got, variants):
+    """Hints of the ``(value, hint)`` variants that ``got`` matches; a value of None is skipped."""
+    return [said for value, said in variants if value is not None and close(got, value)]
+
+
+def _all_zero(got):
+    got = np.asarray(got, dtype=float)
+    return got.size > 0 and bool(np.all(got == 0))
+
+
+# -- losses -----------------------------------------------------------------------------------------------------
+
+
+def diagnose_overflow(scores=None):
+    """Why a softmax loss or gradient is not finite, from the scores ``X @ W`` when the caller has them.
+
+    Without a shift, scores above ``EXP_OVERFLOW`` overflow; with one shift for
+    the whole batch, a row whose maximum lies more than ``EXP_UNDERFLOW`` below
+    the batch's maximum underflows to 0 entirely.
+    """
+    if scores is None:
+        return [hint("exp_overflow")]
+    scores = np.asarray(scores, dtype=float)
+    row_maxima = scores.max(axis=1)
+    if scores.max() <= EXP_OVERFLOW and row_maxima.max() - row_maxima.min() > EXP_UNDERFLOW:
+        return [hint("global_max_shift")]
+    return [hint("exp_overflow")]
+
+
+def diagnose_result_type(got_loss, got_grad, W, scores=None):
+    """Hints about the form of a ``(loss, dW)`` result, before comparing values.
+
+    ``scores`` (``X @ W``), when given, tells the overflow of a missing shift
+    from the underflow of a shift by one maximum for the whole batch.
+    """
     hints = []
     if np.ndim(got_loss) != 0:
-        hints.append(
-            f"the loss must be a single number, but it has shape {np.shape(got_loss)}: "
-            "average the per-example losses over the batch"
-        )
+        hints.append(hint("loss_not_scalar", shape=np.shape(got_loss)))
     elif not np.isfinite(got_loss):
-        hints.append(_SUBTRACT_MAX)
+        hints += diagnose_overflow(scores)
     if got_grad is not None:
         if np.shape(got_grad) != np.shape(W):
             if np.shape(got_grad) == np.shape(W)[::-1]:
-                hints.append(f"dW has shape {np.shape(got_grad)}, the transpose of W's {np.shape(W)}: dW = X.T @ (...)")
+                hints.append(hint("dW_transposed", got=np.shape(got_grad), W=np.shape(W)))
             else:
-                hints.append(f"dW must have W's shape {np.shape(W)}, but it has shape {np.shape(got_grad)}")
-        elif not np.all(np.isfinite(got_grad)):
-            hints.append("dW contains NaN or inf: " + _SUBTRACT_MAX)
+                hints.append(hint("dW_shape", W=np.shape(W), got=np.shape(got_grad)))
+        elif not np.all(np.isfinite(got_grad)) and not hints:
+            hints += diagnose_overflow(scores)
     return hints
 
 
-def diagnose_loss(got, *, kind, data_losses, reg_term, squared_hinge=None):
+def diagnose_error(error_type, message, *, W_shape, X_shape):
+    """Hints for an exception a loss function raised, from its type and message.
+
+    Recognises W put on the left of a product (CS231n's 2015 layout, W of
+    shape (C, D) and X of shape (D, N)) and a loop over more classes than W
+    has.
+    """
+    D, C = W_shape
+    hints = []
+    if error_type == "ValueError" and re.search(rf"shapes \({D}, ?{C}\) and", message):
+        hints.append(hint("cs231n_2015_layout", W=tuple(W_shape), X=tuple(X_shape)))
+    # Only where C is neither N nor D is an axis of size C surely the classes' axis.
+    if (error_type == "IndexError" and C not in X_shape
+            and re.search(rf"index {C} is out of bounds for axis \d+ with size {C}\b", message)):
+        hints.append(hint("hard_coded_classes", C=C))
+    return hints
+
+
+def diagnose_loss(got, *, kind, data_losses, reg_term, penalty=None, squared_hinge=None, scores=None):
     """Hints for a wrong loss value.
 
     Parameters
@@ -51,40 +104,39 @@ def diagnose_loss(got, *, kind, data_losses, reg_term, squared_hinge=None):
         The correct per-example losses L_i.
     reg_term : float
         The correct regularization term ``reg * sum(W**2)``.
+    penalty : float or None
+        ``sum(W**2)``, to recognise it added without the strength ``reg``.
     squared_hinge : float or None
         The mean of the per-example squared-hinge losses, when the caller has it.
+    scores : ndarray or None
+        ``X @ W``, to explain a loss that is not finite.
     """
     data_losses = np.asarray(data_losses, dtype=float)
     num_examples = len(data_losses)
     mean = float(data_losses.mean())
-    variants = [
-        (mean + reg_term + 1.0 if kind == "svm" else None,
-         "the loss is exactly 1 too high per example: the sum over classes must skip the correct "
-         "class (j != y[i]), whose margin max(0, s_y - s_y + 1) is always 1"),
-        (num_examples * mean + reg_term if num_examples > 1 else None,
-         "the loss is N times too large: divide the summed data loss by the number of examples (mean, not sum)"),
-        (num_examples * (mean + reg_term) if num_examples > 1 and reg_term != 0 else None,
-         "the whole loss, regularization included, is N times too large: divide only the data loss by N"),
-        (mean + reg_term / num_examples if num_examples > 1 else None,
-         "the regularization term was divided by N: add reg * sum(W**2) after averaging the data loss"),
-        (mean if reg_term != 0 else None,
-         "the regularization term reg * sum(W**2) is missing"),
-        (mean + 0.5 * reg_term if reg_term != 0 else None,
-         "the regularization term is halved: this assignment uses reg * sum(W**2), not 0.5 * reg * sum(W**2)"),
-        (mean + 2.0 * reg_term if reg_term != 0 else None,
-         "the regularization term is doubled: use reg * sum(W**2) in the loss (the 2 belongs in the gradient)"),
-        (squared_hinge + reg_term if squared_hinge is not None else None,
-         "this is the squared hinge loss: use max(0, margin), not its square"),
-        (-mean + reg_term if kind == "softmax" else None,
-         "the sign is flipped: the softmax loss is -log(p_y), which is never negative"),
-    ]
-    hints = [hint for value, hint in variants if value is not None and close(got, value)]
+    several = num_examples > 1
+    regularized = reg_term != 0
+    hints = _matching(got, [
+        (mean + reg_term + 1.0 if kind == "svm" else None, hint("svm_correct_class_counted")),
+        (num_examples * mean + reg_term if several else None, hint("loss_sum_not_mean")),
+        (num_examples * (mean + reg_term) if several and regularized else None, hint("loss_all_times_n")),
+        (mean + reg_term / num_examples if several and regularized else None, hint("reg_divided_by_n")),
+        (mean if regularized else None, hint("reg_missing")),
+        (mean + 0.5 * reg_term if regularized else None, hint("half_reg")),
+        (mean + 2.0 * reg_term if regularized else None, hint("reg_doubled")),
+        (mean + penalty if penalty is not None and not close(penalty, reg_term) else None,
+         hint("reg_strength_missing")),
+        (squared_hinge + reg_term if squared_hinge is not None else None, hint("squared_hinge")),
+        (-mean + reg_term if kind == "softmax" else None, hint("softmax_sign_flipped")),
+    ])
     if not hints and not np.isfinite(got):
-        hints.append(_SUBTRACT_MAX)
+        hints += diagnose_overflow(scores)
+    if not hints and got == 0:
+        hints.append(hint("returned_zeros", what="the loss"))
     return hints
 
 
-def diagnose_gradient(got, *, data_grad, W, reg, num_examples):
+def diagnose_gradient(got, *, data_grad, W, reg, num_examples, half_reg_loss=False, scores=None):
     """Hints for a wrong gradient dW.
 
     Parameters
@@ -96,253 +148,40 @@ def diagnose_gradient(got, *, data_grad, W, reg, num_examples):
     W : ndarray
     reg : float
     num_examples : int
+    half_reg_loss : bool
+        Whether the same call's loss used ``0.5 * reg * sum(W**2)``: a dW of
+        ``data_grad + reg * W`` then follows that convention consistently.
+    scores : ndarray or None
+        ``X @ W``, to explain a dW that is not finite.
     """
-    hints = diagnose_result_type(0.0, got, W)
+    hints = diagnose_result_type(0.0, got, W, scores)
     if hints:
         return hints
     data_grad = np.asarray(data_grad, dtype=float)
-    reg_grad = 2.0 * reg * np.asarray(W, dtype=float)
-    variants = [
+    W = np.asarray(W, dtype=float)
+    reg_grad = 2.0 * reg * W
+    several = num_examples > 1
+    hints = _matching(got, [
         (data_grad + reg * W if reg != 0 else None,
-         "dW is off by reg * W: the derivative of reg * sum(W**2) is 2 * reg * W"),
-        (data_grad if reg != 0 else None,
-         "the regularization gradient 2 * reg * W is missing from dW"),
-        (num_examples * data_grad + reg_grad if num_examples > 1 else None,
-         "dW is N times too large: divide the summed data gradient by the number of examples"),
-        (num_examples * (data_grad + reg_grad) if num_examples > 1 and reg != 0 else None,
-         "dW, regularization included, is N times too large: divide only the data gradient by N"),
-        (-(data_grad + reg_grad),
-         "dW has the wrong sign: it must point uphill (the optimizer subtracts it)"),
-        (data_grad - reg_grad if reg != 0 else None,
-         "the regularization gradient has the wrong sign: add + 2 * reg * W"),
-    ]
-    return [hint for value, hint in variants if value is not None and close(got, value)]
-
-
-def diagnose_numerical_gradient(got, *, centered, forward, modified_input):
-    """Hints for a wrong numerical gradient.
-
-    Parameters
-    ----------
-    got : ndarray
-        The student's numerical gradient.
-    centered : ndarray
-        The centered-difference gradient it should be.
-    forward : ndarray
-        The forward-difference gradient ``(f(x + h) - f(x)) / h``.
-    modified_input : bool
-        Whether ``x`` differed from its original values after the call.
-    """
-    hints = []
-    if modified_input:
-        hints.append("x was not restored: put each entry back to its old value after evaluating f(x + h) and f(x - h)")
-    if np.shape(got) != np.shape(centered):
-        hints.append(f"the gradient must have x's shape {np.shape(centered)}, got {np.shape(got)}")
-        return hints
-    if not close(forward, centered) and close(got, forward, relative=1e-9, absolute=1e-12):
-        hints.append("this is the forward difference (f(x+h) - f(x)) / h: use the centered one, (f(x+h) - f(x-h)) / (2h)")
-    elif close(got, 2 * np.asarray(centered)):
-        hints.append("the gradient is twice too large: divide f(x+h) - f(x-h) by 2h, not h")
-    elif close(got, 0.5 * np.asarray(centered)):
-        hints.append("the gradient is half what it should be: divide f(x+h) - f(x-h) by 2h, not 4h")
+         hint("half_reg") if half_reg_loss else hint("reg_grad_not_doubled")),
+        (data_grad if reg != 0 else None, hint("reg_grad_missing")),
+        (data_grad + reg_grad / num_examples if several and reg != 0 else None, hint("reg_grad_before_mean")),
+        (data_grad + 2.0 * W if reg not in (0.0, 1.0) else None, hint("reg_grad_strength_missing")),
+        (num_examples * data_grad + reg_grad if several else None, hint("grad_sum_not_mean")),
+        (num_examples * (data_grad + reg_grad) if several and reg != 0 else None, hint("grad_all_times_n")),
+        (-(data_grad + reg_grad), hint("grad_wrong_sign")),
+        (data_grad - reg_grad if reg != 0 else None, hint("reg_grad_wrong_sign")),
+    ])
+    if not hints and _all_zero(got):
+        hints.append(hint("returned_zeros", what="dW"))
     return hints
 
 
-def diagnose_modified_inputs(before, after):
-    """Hints naming the arguments a function changed in place.
-
-    ``before`` and ``after`` map argument names to copies of their values taken
-    before and after the call.
-    """
-    changed = [name for name in before
-               if np.shape(before[name]) != np.shape(after[name]) or not np.array_equal(before[name], after[name])]
-    return [f"the function modified its input {name} in place: work on a copy, "
-            f"e.g. scores = scores - max instead of scores -= max on a view of {name}" for name in changed]
-
-
-def diagnose_penalty_value(got, *, kind, W, beta=0.5):
-    """Hints for a wrong regularization penalty value.
-
-    Parameters
-    ----------
-    got : float
-        The student's R(W).
-    kind : {"l2", "l1", "elastic_net"}
-    W : ndarray
-    beta : float
-        Weight of the L2 part of the elastic net.
-    """
-    W = np.asarray(W, dtype=float)
-    squares, absolutes = float(np.sum(W * W)), float(np.sum(np.abs(W)))
-    variants = {
-        "l2": [
-            (np.sqrt(squares), "this is the norm ||W||; the L2 penalty is its square, sum(W**2), with no square root"),
-            (0.5 * squares, "there is an extra factor 1/2: this assignment uses R(W) = sum(W**2)"),
-            (float(np.sum(W)), "the entries are summed without squaring them: R(W) = sum(W**2)"),
-            (absolutes, "this is the L1 penalty sum(|W|): square the entries instead"),
-        ],
-        "l1": [
-            (float(np.sum(W)), "the L1 penalty needs absolute values: sum(|W|), not sum(W)"),
-            (squares, "this is the L2 penalty sum(W**2): the L1 penalty sums absolute values"),
-        ],
-        "elastic_net": [
-            (squares + beta * absolutes, "beta weighs the wrong term: R(W) = sum(beta * W**2 + |W|)"),
-            (beta * squares, "the L1 term sum(|W|) is missing"),
-            (absolutes, "the L2 term beta * sum(W**2) is missing"),
-            (beta * squares + float(np.sum(W)), "the L1 term needs absolute values: |W|, not W"),
-            (squares + absolutes, "beta is ignored: R(W) = sum(beta * W**2 + |W|)"),
-        ],
-    }[kind]
-    return [hint for value, hint in variants if close(got, value)]
-
-
-def diagnose_penalty_gradient(got, *, kind, W, beta=0.5):
-    """Hints for a wrong penalty (sub)gradient; entries where ``W == 0`` are ignored (any subgradient is fine)."""
-    W = np.asarray(W, dtype=float)
-    got = np.asarray(got, dtype=float)
-    if got.shape != W.shape:
-        return [f"the gradient must have W's shape {W.shape}, but it has shape {got.shape}"]
-    if not np.all(np.isfinite(got)):
-        return ["the gradient contains NaN or inf: W / |W| divides by zero where W == 0; use np.sign(W), "
-                "which gives 0 there (any value in [-1, 1] is a valid subgradient)"]
-    nonzero = W != 0
-    sign = np.sign(W)
-    variants = {
-        "l2": [
-            (W, "the gradient is W, but the derivative of w**2 is 2w: return 2 * W"),
-            (-2.0 * W, "the gradient has the wrong sign: R grows with |w|, so dR/dw = +2w"),
-            (sign, "this is the L1 subgradient sign(W): the L2 gradient is 2 * W"),
-        ],
-        "l1": [
-            (W, "the gradient is W itself: the subgradient of |w| is sign(w)"),
-            (np.ones_like(W), "the subgradient of |w| is sign(w), which is -1 for negative weights, not always 1"),
-            (-sign, "the subgradient has the wrong sign: d|w|/dw = +1 for w > 0"),
-        ],
-        "elastic_net": [
-            (beta * W + sign, "the derivative of beta * w**2 is 2 * beta * w"),
-            (2.0 * beta * W, "the L1 subgradient sign(W) is missing"),
-            (sign, "the L2 part's gradient 2 * beta * W is missing"),
-            (2.0 * W + beta * sign, "beta weighs the wrong term: the gradient is 2 * beta * W + sign(W)"),
-            (2.0 * W + sign, "beta is ignored: the gradient is 2 * beta * W + sign(W)"),
-        ],
-    }[kind]
-    return [hint for value, hint in variants if close(got[nonzero], np.asarray(value)[nonzero])]
-
-
-def diagnose_gradient_check(got, *, num_checks, per_entry, forward=None, signed=None, absolute=None):
-    """Hints for the relative errors a sparse gradient check reports.
-
-    Whichever entries are sampled, each reported error must be one of the
-    correct per-entry errors; each mistake gives its own table.
-
-    Parameters
-    ----------
-    got : ndarray
-        The student's errors.
-    num_checks : int
-    per_entry : ndarray
-        The correct relative error at every entry of x.
-    forward, signed, absolute : ndarray or None
-        The per-entry errors with forward differences, with ``|num + ana|``
-        in the denominator, and without dividing at all.
-    """
-    got = np.asarray(got, dtype=float)
-    if got.shape != (num_checks,):
-        if got.ndim == 0:
-            return [f"return the array of all {num_checks} relative errors, not a single number such as their maximum"]
-        return [f"return one relative error per check, shape ({num_checks},); got shape {got.shape}"]
-    if np.any(np.isnan(got)):
-        return ["an error is NaN: where the numerical and analytic values are both 0 the relative error is 0; "
-                "guard the division"]
-    if np.any(got < 0):
-        return ["a relative error is negative: take the absolute value of the difference, |num - ana|"]
-
-    def explains(table):
-        table = np.asarray(table, dtype=float).reshape(-1)
-        return table.size > 0 and all(np.any(np.abs(table - e) <= 1e-7 + 1e-5 * np.abs(table)) for e in got)
-
-    hints = []
-    if forward is not None and not explains(per_entry) and explains(forward):
-        hints.append("the numerical values are forward differences (f(x+h) - f(x)) / h: use centered ones, "
-                     "(f(x+h) - f(x-h)) / (2h)")
-    if signed is not None and not explains(per_entry) and explains(signed):
-        hints.append("the denominator must be |num| + |ana|, with absolute values taken separately")
-    if absolute is not None and not explains(per_entry) and explains(absolute):
-        hints.append("these are absolute differences |num - ana|: divide by |num| + |ana| to make them relative")
-    return hints
-
-
-def diagnose_update_rule(got, *, rule, w, dws, learning_rate, momentum=0.9):
-    """Hints for a wrong sequence of weights from ``sgd`` or ``sgd_momentum``.
-
-    Parameters
-    ----------
-    got : ndarray of shape (K,) + w.shape
-        The weights after each of K steps, the config passed back each time.
-    rule : {"sgd", "sgd_momentum"}
-    w : ndarray
-        The starting weights.
-    dws : sequence of ndarrays
-        The gradient given at each step.
-    learning_rate, momentum : float
-    """
-    got = np.asarray(got, dtype=float)
-
-    def path(step):
-        weights, current, velocity = [], np.asarray(w, dtype=float), np.zeros(np.shape(w))
-        for dw in dws:
-            current, velocity = step(current, np.asarray(dw, dtype=float), velocity)
-            weights.append(current)
-        return np.array(weights)
-
-    variants = [
-        (path(lambda x, g, v: (x + learning_rate * g, v)),
-         "the step goes uphill: subtract learning_rate * dw, do not add it"),
-        (path(lambda x, g, v: (x - g, v)), "the learning rate is not applied: w - learning_rate * dw"),
-        (path(lambda x, g, v: (x, v)), "the weights never change: return the updated weights as next_w"),
-    ]
-    if rule == "sgd_momentum":
-        variants += [
-            (path(lambda x, g, v: (x - learning_rate * g, v)),
-             "the velocity does not carry over between calls: store it in config['velocity'] and read it back "
-             "at the next call (this is plain SGD)"),
-            (path(lambda x, g, v: (x + (momentum * v + learning_rate * g), momentum * v + learning_rate * g)),
-             "the velocity has the wrong sign: v = momentum * v - learning_rate * dw, then w = w + v"),
-        ]
-    return [hint for value, hint in variants if close(got, value)]
-
-
-def diagnose_schedule(got, *, kind, learning_rate, t, decay_rate=0.5, decay_every=100, T=None):
-    """Hints for wrong learning rates from ``step_decay`` or ``cosine_decay``.
-
-    ``learning_rate``, ``t`` (and ``decay_rate``, ``decay_every``, ``T``) are
-    arrays of the cases' arguments; ``got`` the returned rates.
-    """
-    got = np.asarray(got, dtype=float)
-    lr, t = np.asarray(learning_rate, dtype=float), np.asarray(t, dtype=float)
-    if kind == "step":
-        rate, every = np.asarray(decay_rate, dtype=float), np.asarray(decay_every, dtype=float)
-        variants = [
-            (lr * rate ** (t / every), "the rate decays smoothly: use integer division t // decay_every so it drops "
-                                       "in steps"),
-            (lr * rate ** (t // every + 1),
-             "the first drop comes too early: the rate is unchanged while t < decay_every"),
-            (lr * rate * (t // every),
-             "decay_rate is a factor applied once per period: decay_rate ** (t // decay_every)"),
-        ]
-    else:
-        T = np.asarray(T, dtype=float)
-        variants = [
-            (0.5 * lr * (1 + np.cos(180 * t / T)),
-             "the angle is in degrees, but cos takes radians: use pi * t / T, not 180 * t / T"),
-            (0.5 * lr * (1 + np.cos(t / T)), "the angle must be pi * t / T, so the rate reaches 0 at t = T"),
-            (lr * (1 + np.cos(np.pi * t / T)), "the factor 0.5 is missing: the rate must start at learning_rate"),
-            (0.5 * lr * (1 - np.cos(np.pi * t / T)),
-             "the sign is flipped: the rate starts at learning_rate and falls to 0"),
-            (lr * np.cos(np.pi * t / T),
-             "use 0.5 * (1 + cos(pi * t / T)), which falls from 1 to 0, not cos(pi * t / T)"),
-        ]
-    return [hint for value, hint in variants if close(got, value)]
+def _one_hot(y, num_classes):
+    y = np.asarray(y)
+    one_hot = np.zeros((len(y), num_classes))
+    one_hot[np.arange(len(y)), y] = 1.0
+    return one_hot
 
 
 def diagnose_softmax_gradient(got, *, data_grad, X, y, W, reg):
@@ -359,17 +198,11 @@ def diagnose_softmax_gradient(got, *, data_grad, X, y, W, reg):
     """
     X = np.asarray(X, dtype=float)
     W = np.asarray(W, dtype=float)
-    one_hot = np.zeros((X.shape[0], W.shape[1]))
-    one_hot[np.arange(X.shape[0]), np.asarray(y)] = 1.0
-    correct_class_term = X.T @ one_hot / X.shape[0]
-    variants = [
-        (data_grad + correct_class_term + 2.0 * reg * W,
-         "the correct class's -1 is missing: the gradient of -log p_y with respect to the scores is p - 1 at the "
-         "correct class y[i] (dscores[range(N), y] -= 1), p elsewhere"),
-        (data_grad - correct_class_term + 2.0 * reg * W,
-         "the correct class's 1 is subtracted twice: the score gradient is p - 1 at y[i], p elsewhere"),
-    ]
-    return [hint for value, hint in variants if close(got, value)]
+    correct_class_term = X.T @ _one_hot(y, W.shape[1]) / X.shape[0]
+    return _matching(got, [
+        (data_grad + correct_class_term + 2.0 * reg * W, hint("softmax_missing_minus_one")),
+        (data_grad - correct_class_term + 2.0 * reg * W, hint("softmax_minus_one_twice")),
+    ])
 
 
 def diagnose_softmax_loss(got, *, class_losses, y, reg_term):
@@ -387,12 +220,9 @@ def diagnose_softmax_loss(got, *, class_losses, y, reg_term):
     """
     class_losses = np.asarray(class_losses, dtype=float)
     y = np.asarray(y)
-    variants = [
-        (float(np.mean(class_losses[:, y])) + reg_term if len(y) > 1 else None,
-         "probs[:, y] picks every example's probability of every label in y, an N x N block, and averages all "
-         "of it: take one entry per row, the correct class's, with probs[np.arange(N), y]"),
-    ]
-    return [hint for value, hint in variants if value is not None and close(got, value)]
+    return _matching(got, [
+        (float(np.mean(class_losses[:, y])) + reg_term if len(y) > 1 else None, hint("softmax_probs_colon")),
+    ])
 
 
 def diagnose_svm_gradient(got, *, wrong_class_grad, correct_class_grad, violations, X, y, W, reg):
@@ -418,18 +248,314 @@ def diagnose_svm_gradient(got, *, wrong_class_grad, correct_class_grad, violatio
     wrong_class_grad = np.asarray(wrong_class_grad, dtype=float)
     correct_class_grad = np.asarray(correct_class_grad, dtype=float)
     reg_grad = 2.0 * reg * W
-    one_hot = np.zeros((num_examples, W.shape[1]))
-    one_hot[np.arange(num_examples), np.asarray(y)] = 1.0
-    whole_batch = -float(np.sum(violations)) * (X.T @ one_hot) / num_examples
+    correct_rows = X.T @ _one_hot(y, W.shape[1]) / num_examples
+    whole_batch = -float(np.sum(violations)) * correct_rows
+    return _matching(got, [
+        (wrong_class_grad + reg_grad, hint("svm_correct_column_unchanged")),
+        (wrong_class_grad - correct_class_grad + reg_grad, hint("svm_correct_column_wrong_sign")),
+        (wrong_class_grad + whole_batch + reg_grad if num_examples > 1 else None, hint("svm_counts_whole_batch")),
+        (wrong_class_grad + correct_class_grad - correct_rows + reg_grad, hint("svm_mask_counts_correct_class")),
+    ])
+
+
+def diagnose_modified_inputs(before, after):
+    """Hints naming the arguments a function changed in place.
+
+    ``before`` and ``after`` map argument names to copies of their values taken
+    before and after the call.
+    """
+    changed = [name for name in before
+               if np.shape(before[name]) != np.shape(after[name]) or not np.array_equal(before[name], after[name])]
+    return [hint("input_modified", name=name) for name in changed]
+
+
+# -- numerical gradients and gradient checks ----------------------------------------------------------------
+
+
+def diagnose_numerical_gradient(got, *, centered, forward, modified_input, centered_default=None):
+    """Hints for a wrong numerical gradient.
+
+    Parameters
+    ----------
+    got : ndarray
+        The student's numerical gradient.
+    centered : ndarray
+        The centered-difference gradient it should be.
+    forward : ndarray
+        The forward-difference gradient ``(f(x + h) - f(x)) / h``.
+    modified_input : bool
+        Whether ``x`` differed from its original values after the call.
+    centered_default : ndarray or None
+        The centered difference with the default step, when the caller asked for another ``h``.
+    """
+    hints = [hint("x_not_restored")] if modified_input else []
+    if np.shape(got) != np.shape(centered):
+        return hints + [hint("numerical_gradient_shape", expected=np.shape(centered), got=np.shape(got))]
+    centered = np.asarray(centered, dtype=float)
+    exact = {"relative": tolerances.EXACT_RELATIVE, "absolute": tolerances.EXACT_ABSOLUTE}
+    if not close(forward, centered) and close(got, forward, **exact):
+        hints.append(hint("forward_difference"))
+    elif close(got, 2 * centered):
+        hints.append(hint("numerical_gradient_doubled"))
+    elif close(got, 0.5 * centered):
+        hints.append(hint("numerical_gradient_halved"))
+    elif centered_default is not None and not close(centered_default, centered) and close(got, centered_default):
+        hints.append(hint("h_ignored"))
+    elif _all_zero(got):
+        hints.append(hint("returned_zeros", what="the gradient"))
+    return hints
+
+
+def diagnose_gradient_check(got, *, num_checks, per_entry, forward=None, signed=None, absolute=None):
+    """Hints for the relative errors a sparse gradient check reports.
+
+    Whichever entries are sampled, each reported error must be one of the
+    correct per-entry errors; each mistake gives its own table (see
+    :func:`.numerics.error_tables`).
+
+    Parameters
+    ----------
+    got : ndarray
+        The student's errors.
+    num_checks : int
+    per_entry : ndarray
+        The correct relative error at every entry of x.
+    forward, signed, absolute : ndarray or None
+        The per-entry errors with forward differences, with ``|num + ana|``
+        in the denominator, and without dividing at all.
+    """
+    got = np.asarray(got, dtype=float)
+    if got.shape != (num_checks,):
+        if got.ndim == 0:
+            return [hint("errors_not_an_array", num_checks=num_checks)]
+        return [hint("errors_shape", num_checks=num_checks, shape=got.shape)]
+    if np.any(np.isnan(got)):
+        return [hint("errors_nan")]
+    if np.any(got < 0):
+        return [hint("errors_negative")]
+    if numerics.explained(got, per_entry):
+        return [] if numerics.drawn_at_random(got, per_entry) else [hint("errors_same_entries")]
+    hints = [said for table, said in ((forward, hint("errors_forward_difference")),
+                                      (signed, hint("errors_signed_denominator")),
+                                      (absolute, hint("errors_not_divided")))
+             if table is not None and numerics.explained(got, table)]
+    if not hints and _all_zero(got):
+        hints.append(hint("returned_zeros", what="every error"))
+    return hints
+
+
+# -- regularization -------------------------------------------------------------------------------------------
+
+
+def diagnose_penalty_value(got, *, kind, W, beta=0.5, default_beta=0.5):
+    """Hints for a wrong regularization penalty value.
+
+    Parameters
+    ----------
+    got : float
+        The student's R(W).
+    kind : {"l2", "l1", "elastic_net"}
+    W : ndarray
+    beta : float
+        Weight of the L2 part of the elastic net.
+    default_beta : float
+        The default of ``beta``, to recognise a beta argument that is ignored.
+    """
+    W = np.asarray(W, dtype=float)
+    squares, absolutes, total = float(np.sum(W * W)), float(np.sum(np.abs(W))), float(np.sum(W))
+    variants = {
+        "l2": [(np.sqrt(squares), hint("l2_norm")), (0.5 * squares, hint("l2_half")),
+               (total, hint("l2_not_squared")), (absolutes, hint("l2_is_l1"))],
+        "l1": [(total, hint("l1_no_abs")), (squares, hint("l1_is_l2"))],
+        "elastic_net": [
+            (squares + beta * absolutes, hint("elastic_beta_on_l1")),
+            (beta * squares, hint("elastic_l1_missing")),
+            (absolutes, hint("elastic_l2_missing")),
+            (beta * squares + total, hint("elastic_l1_no_abs")),
+            (squares + absolutes if beta != 1 else None, hint("elastic_beta_ignored")),
+            (default_beta * squares + absolutes if beta != default_beta else None, hint("elastic_default_beta")),
+        ],
+    }[kind]
+    hints = _matching(got, variants)
+    if not hints and got == 0 and np.any(W != 0):
+        hints.append(hint("returned_zeros", what="the penalty"))
+    return hints
+
+
+def diagnose_penalty_gradient(got, *, kind, W, beta=0.5, default_beta=0.5):
+    """Hints for a wrong penalty (sub)gradient.
+
+    A wrong gradient is compared only where ``W != 0``: at 0 any subgradient of
+    ``|w|`` in [-1, 1] is right. Parameters as in :func:`diagnose_penalty_value`.
+    """
+    W = np.asarray(W, dtype=float)
+    got = np.asarray(got, dtype=float)
+    if got.shape != W.shape:
+        return [hint("penalty_gradient_shape", W=W.shape, got=got.shape)]
+    if not np.all(np.isfinite(got)):
+        return [hint("gradient_nan_at_zero")]
+    nonzero = W != 0
+    sign = np.sign(W)
+    l2_part = {"l2": 2.0 * W, "l1": 0.0 * W, "elastic_net": 2.0 * beta * W}[kind]
+    right = l2_part + (sign if kind != "l2" else 0.0)
+    variants = {
+        "l2": [(W, hint("l2_gradient_is_W")), (-2.0 * W, hint("l2_gradient_sign")), (sign, hint("l2_gradient_is_l1"))],
+        "l1": [(W, hint("l1_gradient_is_W")), (np.ones_like(W), hint("l1_gradient_ones")),
+               (-sign, hint("l1_gradient_sign")), (2.0 * W, hint("l1_gradient_is_l2")),
+               (np.abs(W), hint("l1_gradient_abs"))],
+        "elastic_net": [
+            (beta * W + sign, hint("elastic_gradient_no_two")),
+            (2.0 * beta * W, hint("elastic_gradient_l1_missing")),
+            (sign, hint("elastic_gradient_l2_missing")),
+            (2.0 * W + beta * sign, hint("elastic_gradient_beta_on_l1")),
+            (2.0 * W + sign if beta != 1 else None, hint("elastic_gradient_beta_ignored")),
+            (2.0 * default_beta * W + sign if beta != default_beta else None, hint("elastic_gradient_default_beta")),
+        ],
+    }[kind]
+    hints = [said for value, said in variants
+             if value is not None and close(got[nonzero], np.asarray(value)[nonzero])]
+    if got.ndim == 2 and got.shape == got.T.shape and not close(got, right) and close(got.T[nonzero], right[nonzero]):
+        hints.append(hint("gradient_transposed"))
+    at_zero = got[~nonzero]
+    if close(got[nonzero], right[nonzero]) and np.any(np.abs(at_zero) > 1 + tolerances.ABSOLUTE):
+        hints.append(hint("subgradient_outside", values=at_zero.tolist()))
+    if not hints and _all_zero(got) and np.any(nonzero):
+        hints.append(hint("returned_zeros", what="the gradient"))
+    return hints
+
+
+# -- optimization -------------------------------------------------------------------------------------------------
+
+
+def diagnose_update_rule(got, *, rule, w, dws, learning_rate, momentum=0.9, num_steps=None):
+    """Hints for a wrong sequence of weights from ``sgd`` or ``sgd_momentum``.
+
+    Parameters
+    ----------
+    got : ndarray of shape (K,) + w.shape
+        The weights after each of K steps, the config passed back each time.
+    rule : {"sgd", "sgd_momentum"}
+    w : ndarray
+        The starting weights.
+    dws : sequence of ndarrays, or callable
+        The gradient given at each step, or a function of the current weights that returns it.
+    learning_rate, momentum : float
+    num_steps : int or None
+        K, when ``dws`` is a function.
+    """
+    got = np.asarray(got, dtype=float)
+    steps = len(dws) if num_steps is None else num_steps
+    if callable(dws):
+        def gradient(current, k):
+            return np.asarray(dws(current), dtype=float)
+    else:
+        def gradient(current, k):
+            return np.asarray(dws[k], dtype=float)
+
+    def path(step, rho=momentum):
+        weights, current, velocity = [], np.asarray(w, dtype=float), np.zeros(np.shape(w))
+        for k in range(steps):
+            current, velocity = step(current, gradient(current, k), velocity, rho)
+            weights.append(current)
+        return np.array(weights)
+
+    def momentum_step(x, g, v, rho):
+        v = rho * v - learning_rate * g
+        return x + v, v
+
     variants = [
-        (wrong_class_grad + reg_grad,
-         "the correct class's column never changes: for each violated margin (j != y[i]) add X[i] to column j "
-         "and also subtract it from column y[i] (dW[:, y[i]] -= X[i])"),
-        (wrong_class_grad - correct_class_grad + reg_grad,
-         "the correct class's column has the wrong sign: each violated margin subtracts X[i] from column y[i], "
-         "it does not add it"),
-        (wrong_class_grad + whole_batch + reg_grad if num_examples > 1 else None,
-         "column y[i] gets -X[i] times the number of violated margins in the whole batch: count them for each "
-         "example separately, per row (np.sum(binary, axis=1))"),
+        (path(lambda x, g, v, rho: (x + learning_rate * g, v)), hint("step_uphill")),
+        (path(lambda x, g, v, rho: (x - g, v)), hint("learning_rate_missing")),
+        (path(lambda x, g, v, rho: (x, v)), hint("w_unchanged")),
+        (path(lambda x, g, v, rho: (-learning_rate * g, v)), hint("only_the_step")),
+        (path(lambda x, g, v, rho: (x - 1e-2 * g, v)) if learning_rate != 1e-2 else None,
+         hint("learning_rate_not_from_config")),
     ]
-    return [hint for value, hint in variants if value is not None and close(got, value)]
+    if rule == "sgd_momentum":
+        variants += [
+            (path(lambda x, g, v, rho: (x - learning_rate * g, v)), hint("velocity_not_stored")),
+            (path(momentum_step, rho=0.9) if momentum != 0.9 else None, hint("momentum_fixed")),
+            (path(momentum_step, rho=-momentum), hint("old_velocity_sign")),
+            (path(lambda x, g, v, rho: (x + (rho * v + learning_rate * g), rho * v + learning_rate * g)),
+             hint("velocity_sign")),
+            (path(lambda x, g, v, rho: (x + v, rho * v - learning_rate * g)), hint("old_velocity_added")),
+        ]
+    hints = _matching(got, variants)
+    if not hints and not np.all(np.isfinite(got)):
+        hints.append(hint("weights_blew_up"))
+    return hints
+
+
+def diagnose_schedule(got, *, kind, learning_rate, t, decay_rate=0.5, decay_every=100, T=None):
+    """Hints for wrong learning rates from ``step_decay`` or ``cosine_decay``.
+
+    ``learning_rate``, ``t`` (and ``decay_rate``, ``decay_every``, ``T``) are
+    numbers or arrays of the cases' arguments; ``got`` the returned rates.
+    """
+    got = np.asarray(got, dtype=float)
+    lr, t = np.asarray(learning_rate, dtype=float), np.asarray(t, dtype=float)
+    if got.shape != t.shape:
+        return [hint("rate_not_scalar", shape=got.shape)] if t.ndim == 0 else []
+    if kind == "step":
+        rate, every = np.asarray(decay_rate, dtype=float), np.asarray(decay_every, dtype=float)
+        right = lr * rate ** (t // every)
+        variants = [
+            (lr * rate ** (t / every), hint("step_decay_smooth")),
+            (lr * rate ** (t // every + 1), hint("step_decay_early")),
+            (lr * rate * (t // every), hint("step_decay_multiplied")),
+            (lr * rate ** t, hint("step_decay_every_step")),
+            (lr * 0.5 ** (t // 100), hint("step_decay_arguments_ignored")),
+        ]
+    else:
+        T = np.asarray(T, dtype=float)
+        right = 0.5 * lr * (1 + np.cos(np.pi * t / T))
+        variants = [
+            (lr * (1 + np.cos(np.pi * t / T)), hint("cosine_no_half")),
+            (0.5 * lr * (1 + np.cos(t / T)), hint("cosine_no_pi")),
+            (0.5 * lr * (1 - np.cos(np.pi * t / T)), hint("cosine_backwards")),
+            (0.5 * (1 + np.cos(np.pi * t / T)), hint("cosine_no_learning_rate")),
+            (0.5 * lr * (1 + np.cos(180 * t / T)), hint("cosine_degrees")),
+            (lr * np.cos(np.pi * t / T), hint("cosine_plain")),
+        ]
+    # A mistake that gives the right rate on these arguments cannot be the one made.
+    return _matching(got, [(value, said) for value, said in variants if not close(value, right)])
+
+
+# -- models -----------------------------------------------------------------------------------------------------
+
+
+def diagnose_training_step(after, *, W, dW, learning_rate):
+    """Hints for the weights after one step of ``train`` that are not ``W - learning_rate * dW``."""
+    return _matching(after, [
+        (W + learning_rate * dW, hint("train_uphill")),
+        (W - dW, hint("train_learning_rate_missing")),
+        (W, hint("train_W_unchanged")),
+    ])
+
+
+def diagnose_trained_loss(final, *, at_zero):
+    """Hints for a training run whose final loss ``final`` is not well below the loss at W = 0."""
+    if not np.isfinite(final) or final > at_zero:
+        return [hint("train_uphill")]
+    return [hint("train_barely_learns")]
+
+
+def diagnose_batches(sizes, *, batch_size, num_train):
+    """Hints for minibatch sizes (one per call of ``self.loss``) that are not ``batch_size``."""
+    seen = sorted({int(s) for s in np.ravel(sizes) if np.isfinite(s)})
+    if seen == [num_train]:
+        return [hint("whole_training_set")]
+    return [hint("batch_size_ignored", sizes=", ".join(map(str, seen[:5])), wanted=batch_size)]
+
+
+def diagnose_predict(labels, *, X, W):
+    """Hints for wrong predicted labels of the rows of ``X`` with weights ``W``."""
+    labels = np.asarray(labels)
+    scores = np.asarray(X, dtype=float) @ np.asarray(W, dtype=float)
+    if labels.shape == (scores.shape[1],) and np.array_equal(labels, np.argmax(scores, axis=0)):
+        return [hint("predict_axis_0")]
+    if labels.shape != (scores.shape[0],):
+        return [hint("predict_shape", shape=labels.shape)]
+    if np.array_equal(labels, np.argmin(scores, axis=1)):
+        return [hint("predict_argmin")]
+    return []

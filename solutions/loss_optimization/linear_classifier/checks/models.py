@@ -10,6 +10,8 @@ import numpy as np
 
 from .. import models
 from ..data import get_digits_data
+from .diagnosis import diagnose_batches, diagnose_predict, diagnose_trained_loss, diagnose_training_step
+from .mistakes import hint
 from .report import CheckFailed, close, passed, quiet_numerics
 
 #: Smallest validation accuracy a short training run must reach on the digits (a correct one reaches about 0.95).
@@ -89,57 +91,46 @@ def _check_training_steps(model_class, name):
     what = f"{name}.train(X, y, learning_rate=0.1, reg=0.25, num_iters=5, batch_size=7) on 30 examples"
 
     if not np.array_equal(X, X_before) or not np.array_equal(y, y_before):
-        raise CheckFailed(f"{what} must not change X or y",
-                          hints=["index X and y into new arrays (X[indices]) instead of shuffling them in place"])
+        raise CheckFailed(f"{what} must not change X or y", hints=[hint("train_modifies_data")])
     calls = model.calls
     if len(calls) != settings["num_iters"]:
         raise CheckFailed(f"{what}: calls of self.loss", expected=settings["num_iters"], got=len(calls),
-                          hints=["call self.loss(X_batch, y_batch, reg) exactly once per iteration"])
+                          hints=[hint("loss_calls_per_iteration")])
     sizes = [len(call["y"]) for call in calls]
     if any(size != settings["batch_size"] for size in sizes) or any(len(c["X"]) != len(c["y"]) for c in calls):
-        hints = ["sample batch_size examples per iteration"]
-        if all(size == len(X) for size in sizes):
-            hints = ["the whole training set was passed to loss: sample batch_size rows per iteration"]
+        hints = diagnose_batches(sizes, batch_size=settings["batch_size"], num_train=len(X))
         raise CheckFailed(f"{what}: rows of each minibatch", expected=[settings["batch_size"]] * len(calls),
                           got=sizes, hints=hints)
     for call in calls:
         # Every row of X is distinct, so a batch row identifies the example it came from.
         matches = np.all(np.isclose(call["X"][:, None, :], X[None, :, :]), axis=2)
         if not np.all(matches.any(axis=1)):
-            raise CheckFailed(f"{what}: X_batch must be made of rows of X",
-                              hints=["select whole rows: X_batch = X[indices] with one index per example"])
+            raise CheckFailed(f"{what}: X_batch must be made of rows of X", hints=[hint("batch_not_rows")])
         source = matches.argmax(axis=1)
         if not np.array_equal(call["y"], y[source]):
             raise CheckFailed(f"{what}: y_batch must hold the labels of the rows in X_batch",
-                              expected=y[source], got=call["y"],
-                              hints=["index X and y with the same indices"])
+                              expected=y[source], got=call["y"], hints=[hint("batch_labels_mismatch")])
     if all(np.array_equal(call["X"], calls[0]["X"]) for call in calls):
-        raise CheckFailed(f"{what}: every iteration used the same minibatch",
-                          hints=["sample new indices at every iteration, with the generator rng"])
+        raise CheckFailed(f"{what}: every iteration used the same minibatch", hints=[hint("same_minibatch")])
     regs = [call["reg"] for call in calls]
     if not all(np.ndim(r) == 0 and close(r, settings["reg"]) for r in regs):
+        seen = ", ".join(f"{r:g}" for r in sorted({float(np.ravel(r)[0]) for r in regs})[:3])
         raise CheckFailed(f"{what}: reg passed to self.loss", expected=settings["reg"], got=regs,
-                          hints=["pass the reg argument of train on to self.loss(X_batch, y_batch, reg)"])
+                          hints=[hint("reg_not_passed", seen=seen, wanted=f"{settings['reg']:g}")])
     if not close(calls[0]["W"], start):
         raise CheckFailed(f"{what}: weights at the first iteration", expected=start, got=calls[0]["W"],
-                          hints=["train must start from the existing self.W when it is already set"])
+                          hints=[hint("train_restarts_W")])
 
     weights_after = [call["W"] for call in calls[1:]] + [np.array(model.W, dtype=float)]
     for step, (call, after) in enumerate(zip(calls, weights_after)):
         expected = call["W"] - settings["learning_rate"] * call["dW"]
         if not close(after, expected):
-            variants = [
-                (call["W"] + settings["learning_rate"] * call["dW"],
-                 "the step goes uphill: W -= learning_rate * dW"),
-                (call["W"] - call["dW"], "the learning rate is missing from the step"),
-                (call["W"], "W did not change: update self.W with the gradient that self.loss returned"),
-            ]
-            hints = [hint for value, hint in variants if close(after, value)]
+            hints = diagnose_training_step(after, W=call["W"], dW=call["dW"], learning_rate=settings["learning_rate"])
             raise CheckFailed(f"{what}: W after step {step} must be W - learning_rate * dW, with the dW that "
                               "self.loss returned at that step", expected=expected, got=after, hints=hints)
     if not (isinstance(history, list) and close(history, [call["loss"] for call in calls])):
         raise CheckFailed(f"{what}: the returned loss history", expected=[call["loss"] for call in calls],
-                          got=history, hints=["return a list with the loss of every iteration"])
+                          got=history, hints=[hint("loss_history")])
     passed(f"{name}.train calls loss once per step with a minibatch of batch_size rows and reg, "
            "and steps W -= learning_rate * dW")
 
@@ -147,7 +138,7 @@ def _check_training_steps(model_class, name):
     again.W = start.copy()
     if not close(again.train(X, y, **settings), history):
         raise CheckFailed(f"{what}: two runs with the same seed gave different losses",
-                          hints=["draw the minibatch indices from rng (seeded by seed), not from np.random"])
+                          hints=[hint("train_not_seeded")])
     passed(f"{name}.train is reproducible for a fixed seed")
 
 
@@ -160,17 +151,10 @@ def _check_predict(model_class, name):
     expected = np.array([1, 3, 0, 3])
     got = np.asarray(model.predict(X.copy()))
     if got.shape != expected.shape or not np.array_equal(got, expected):
-        hints = []
-        if got.shape != expected.shape:
-            hints.append(f"predict returned shape {got.shape}: one label per row of X, "
-                         "the argmax over classes (axis=1)")
-        elif np.array_equal(got, [2, 0, 2, 1]):
-            hints.append("the argmax was taken over examples (axis=0): take it over classes, axis=1")
         raise CheckFailed(f"{name}.predict on scores [[0,5,0,0], [0,0,0,7], [2,0,1,0], [2,5,1,7]]",
-                          expected=expected, got=got, hints=hints)
+                          expected=expected, got=got, hints=diagnose_predict(got, X=X, W=model.W))
     if not np.issubdtype(got.dtype, np.integer):
-        raise CheckFailed(f"{name}.predict must return integer labels", got=got.dtype,
-                          hints=["np.argmax returns integers; do not store them in a float array"])
+        raise CheckFailed(f"{name}.predict must return integer labels", got=got.dtype, hints=[hint("predict_float")])
     passed(f"{name}.predict returns the highest-scoring class of each row")
 
 
@@ -183,10 +167,9 @@ def _check_digits(model_class, name):
     if not last < 0.5 * first:
         raise CheckFailed(f"{name} on the digits: the mean loss of the last 20 of {settings['num_iters']} "
                           f"iterations should be below half the first loss {first:.3f}", got=last,
-                          hints=["the loss did not go down: W must move against the gradient, W -= learning_rate * dW"])
+                          hints=diagnose_trained_loss(last, at_zero=first))
     accuracy = float(np.mean(model.predict(data["X_val"]) == data["y_val"]))
     if accuracy < MIN_DIGITS_ACCURACY:
         raise CheckFailed(f"{name} on the digits, {settings}: validation accuracy",
-                          expected=f">= {MIN_DIGITS_ACCURACY}", got=accuracy,
-                          hints=["training reduces the loss but predictions are poor: check predict"])
+                          expected=f">= {MIN_DIGITS_ACCURACY}", got=accuracy, hints=[hint("poor_accuracy")])
     passed(f"{name} trained on the digits: loss {first:.2f} -> {last:.2f}, validation accuracy {accuracy:.3f}")

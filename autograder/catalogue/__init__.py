@@ -1,0 +1,23 @@
+"""What the autograder checks: the tests, their inputs, and how results are judged.
+
+- :mod:`.model`: cases, tests, failures, outcomes, verdicts, plans;
+- :mod:`.judge`: expected values from the reference, verdicts;
+- one module per topic (:mod:`.losses`, :mod:`.gradients`, :mod:`.regularization`,
+  :mod:`.optim`, :mod:`.models`): its input sets, its checks, and how its
+  groups join a plan;
+- :mod:`.plan`: :func:`build_plan` assembles the topics.
+
+Inputs are generated per student from a seed, as plain arrays, and every
+expected value comes from the reference solution run by the same runner on
+the same inputs, in the trusted grader. Diagnoses, numerics and tolerances
+come from ``linear_classifier/checks/`` of the reference, which the notebooks'
+checks share.
+"""
+
+from ..course import GROUPS, grade_id
+from .judge import Judge
+from .model import STATUSES, Case, Failure, GradingError, GradingTest, Outcome, Plan, Verdict
+from .plan import all_test_names, build_plan
+
+__all__ = ["GROUPS", "STATUSES", "Case", "Failure", "GradingError", "GradingTest", "Judge", "Outcome", "Plan",
+           "Verdict", "all_test_names", "build_plan", "grade_id"]
