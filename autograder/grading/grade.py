@@ -247,8 +247,11 @@ def _grade_all(grader, batch, scratch_root, options, stderr):
     from tqdm import tqdm
 
     def grade(submission):
+        started = time.perf_counter()
         try:
-            return grader.grade(submission, scratch_root)
+            result = grader.grade(submission, scratch_root)
+            options.emit("graded", student=submission.student_id, seconds=time.perf_counter() - started)
+            return result
         except catalogue.GradingError:
             raise
         except Exception:  # noqa: BLE001 (one grader failure must not lose the batch)
@@ -260,7 +263,6 @@ def _grade_all(grader, batch, scratch_root, options, stderr):
     with tqdm(total=len(batch), desc="grading", unit="submission", file=stderr, disable=not options.progress) as bar:
         def done(student):
             results.append(student)
-            options.emit("graded", student=student.student_id)
             bar.update(1)
 
         if options.jobs == 1:

@@ -1,0 +1,184 @@
+"""What attacks cost the grader: an honest batch against the grader before issue 10, the worst submission
+against its budget, and the grader's memory with every bomb in the batch against an honest batch's.
+
+All in one run, on this machine:
+
+- **Honest batch.** Ten copies of the reference, graded with ``--jobs 2`` by this grader and by the grader
+  of :data:`BASELINE_COMMIT` (the last one before the sandbox's redesign: one worker process per
+  submission, no read-only inputs, no reference loss service), exported from git into a temporary folder
+  and run with the same interpreter. Each is run :data:`REPEATS` times; the best run counts (noise only
+  adds time). Goal: seconds per submission at most 1.2x the old grader's.
+- **Worst submission.** A submission built to cost the most: every student module sleeps just under the
+  import limit at import, and every graded function sleeps just under the call limit and then ends its
+  process, so that each call costs a fresh import too. Graded alone with the default limits; the goal is that
+  it costs at most the per-submission budget (the run names what the budget cut).
+- **Memory.** The corpus's every cheat and fault (fork bombs, memory hogs, floods, a 160 MB result, a
+  150,000-cell notebook, JSON nested 100,000 deep...) graded in one batch with ten honest submissions,
+  against the ten honest submissions alone: the grading process's peak RSS (VmHWM) at most 1.5x.
+"""
+
+import json
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from autograder import course
+from autograder.grading.options import default_budget
+from autograder.sandbox import Limits
+from bench.grading import measure
+from bench.synthetic_class import PYTHON, REPO, corpus_builder
+from bench.timing import row
+
+BASELINE_COMMIT = "060c04a"
+HONEST = 10
+REPEATS = 2
+MB = 2 ** 20
+#: The worst submission's modules: each sleeps this far below the import limit, its functions below the call limit.
+MARGIN = 0.5
+
+_notes = ""
+
+WORST_MODULE = '''
+import os as _os
+import time as _time
+
+_time.sleep({import_seconds})
+
+
+def _slow_exit(*args, **kwargs):
+    _time.sleep({call_seconds})
+    _os._exit(0)
+'''
+#: The graded functions of each module, replaced by the slow exit.
+FUNCTIONS = {
+    "losses.py": ("svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized"),
+    "gradients.py": ("eval_numerical_gradient", "grad_check_sparse"),
+    "regularization.py": ("l2_penalty", "l1_penalty", "elastic_net_penalty"),
+    "optim.py": ("sgd", "sgd_momentum", "step_decay", "cosine_decay"),
+}
+
+GRADE_AND_RECORD = """
+import json, sys
+from autograder.grading import GradeOptions, grade_batch
+seconds = {}
+def on_event(name, **details):
+    if name == "graded":
+        seconds[details["student"]] = details["seconds"]
+result = grade_batch(sys.argv[1], sys.argv[2], GradeOptions(jobs=int(sys.argv[4]), on_event=on_event))
+cut = {s.student_id: s.cut for s in result.students if s.cut}
+open(sys.argv[3], "w").write(json.dumps({"seconds": seconds, "cut": cut, "budget": result.budget}))
+"""
+
+
+def _honest(builder, submitted, count=HONEST):
+    case = next(c for c in builder.load_cases(builder.CORPUS_DIR) if c.id == "reference_unchanged")
+    import dataclasses
+
+    cases = [dataclasses.replace(case, id=f"honest{index:02d}") for index in range(count)]
+    builder.build_submissions(cases, submitted, submitted.parent / "out", "bench-safety")
+
+
+def _worst(submitted):
+    """The worst submission: the reference with every graded module sleeping under each limit."""
+    limits = Limits()
+    header = WORST_MODULE.format(import_seconds=limits.import_timeout - MARGIN, call_seconds=limits.timeout - MARGIN)
+    package = submitted / "worst" / course.ASSIGNMENT / course.PACKAGE
+    shutil.copytree(course.reference_dir() / course.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    for module, names in FUNCTIONS.items():
+        path = package / module
+        path.write_text(path.read_text() + header + "".join(f"\n{name} = _slow_exit\n" for name in names))
+
+
+def _baseline_tree(root):
+    """The grader of BASELINE_COMMIT (its autograder/ and solutions/), exported into ``root``."""
+    archive = subprocess.run(["git", "archive", "--format=tar", BASELINE_COMMIT, "autograder", "solutions",
+                              "nbgrader_config.py", "data"], cwd=REPO, capture_output=True, check=True).stdout
+    root.mkdir(parents=True)
+    archive_path = root / "baseline.tar"
+    archive_path.write_bytes(archive)
+    with tarfile.open(archive_path) as tar:
+        tar.extractall(root, filter="data")
+    return root
+
+
+def _grade(grader_root, submitted, out, log, jobs=2):
+    """``python -m autograder grade`` from ``grader_root`` (cwd first on sys.path: its own autograder)."""
+    if out.exists():
+        shutil.rmtree(out)
+    return measure([str(PYTHON), "-m", "autograder", "grade", str(submitted), "--out", str(out), "--jobs", str(jobs),
+                    "--quiet", "--gradebook", "none"], grader_root, log)
+
+
+def _record(submitted, out, log, jobs):
+    """Grade in a driver process that records each student's seconds; (Measurement, record)."""
+    report = out.parent / f"{out.name}.json"
+    measurement = measure([str(PYTHON), "-c", GRADE_AND_RECORD, str(submitted), str(out), str(report), str(jobs)],
+                          REPO, log)
+    return measurement, json.loads(report.read_text())
+
+
+def run():
+    global _notes
+    builder = corpus_builder()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-safety-") as tmp:
+        tmp = Path(tmp)
+        honest = tmp / "honest" / "submitted"
+        _honest(builder, honest)
+        baseline = _baseline_tree(tmp / "baseline")
+        runs = {"now": [], "before": []}
+        for attempt in range(REPEATS):
+            for label, root in (("now", REPO), ("before", baseline)):
+                runs[label].append(_grade(root, honest, tmp / f"out-{label}", tmp / f"{label}-{attempt}.log"))
+        now, before = (min(runs[label], key=lambda m: m.seconds) for label in ("now", "before"))
+        rows.append(row(f"honest batch of {HONEST}, --jobs 2: s per submission, grader now / before issue 10",
+                        now.seconds / HONEST, "s", before.seconds / HONEST, ("<=", 1.2)))
+
+        worst = tmp / "worst" / "submitted"
+        _worst(worst)
+        started = time.perf_counter()
+        _, record = _record(worst, tmp / "worst" / "out", tmp / "worst.log", jobs=1)
+        worst_wall = time.perf_counter() - started
+        budget = default_budget(Limits.timeout, Limits.import_timeout)
+        rows.append(row("the worst submission (sleeps under every limit, then exits): its seconds / the budget",
+                        record["seconds"]["worst"], "s", budget, ("<=", 1.0)))
+
+        bombs = tmp / "bombs" / "submitted"
+        cases = [c for c in builder.load_cases(builder.CORPUS_DIR) if c.kind in ("cheat", "fault")]
+        builder.build_submissions(cases, bombs, bombs.parent / "out", "bench-safety")
+        _honest(builder, bombs)
+        honest_memory = _grade(REPO, honest, tmp / "honest-out", tmp / "honest.log")
+        bomb_memory, bomb_record = _record(bombs, tmp / "bombs" / "out", tmp / "bombs.log", jobs=2)
+        rows.append(row(f"grader peak RSS: {len(cases)} bombs + {HONEST} honest / {HONEST} honest",
+                        bomb_memory.peak_root / MB, "MB", honest_memory.peak_root / MB, ("<=", 1.5)))
+        slowest = max(bomb_record["seconds"].items(), key=lambda item: item[1])
+        rows.append(row(f"the costliest bomb of the corpus ({slowest[0]}): its seconds / the budget", slowest[1], "s",
+                        budget, ("<=", 1.0)))
+    _notes = "\n".join([
+        "### What attacks cost (bench.safety)",
+        "",
+        f"- Honest batch of {HONEST}, best of {REPEATS}: {now.seconds:.1f} s now, {before.seconds:.1f} s with the "
+        f"grader of {BASELINE_COMMIT}; grading process peak {now.peak_root / MB:.0f} MB now, "
+        f"{before.peak_root / MB:.0f} MB before.",
+        f"- The worst submission: {record['seconds']['worst']:.1f} s ({worst_wall:.1f} s with Python's start), "
+        f"budget {budget:g} s; what was cut: {record['cut'].get('worst', 'nothing')}.",
+        f"- Bombs batch: {len(cases)} cheats and faults with {HONEST} honest submissions, {bomb_memory.seconds:.0f} s "
+        f"with --jobs 2, grading process peak {bomb_memory.peak_root / MB:.0f} MB (honest alone "
+        f"{honest_memory.peak_root / MB:.0f} MB), one sandbox's peak {bomb_memory.peak_job / MB:.0f} MB. Cut by "
+        f"their budget: {', '.join(sorted(bomb_record['cut'])) or 'none'}.",
+        "",
+    ])
+    return rows
+
+
+def notes():
+    return _notes
+
+
+if __name__ == "__main__":
+    for result in run():
+        print(result)
+    print(notes())
