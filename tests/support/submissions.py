@@ -1,22 +1,32 @@
-"""Submissions for the autograder's own tests, made from the reference solution.
+"""Submissions for the autograder's own tests, built by the corpus builder like every corpus case.
 
-A submission is ``SUBMITTED/<student_id>/loss_optimization/linear_classifier/``:
-the reference package, its release stubs (solution regions replaced by
-``raise NotImplementedError`` exactly as ``python -m autograder release`` does),
-or either with code appended to a module (a later ``def`` replaces a function).
+A submission is ``SUBMITTED/<student_id>/loss_optimization/``: the release with the student modules completed
+by the reference (``base="reference"``) or left as stubs (``base="stubs"``), optionally with code appended to
+modules (a later ``def`` replaces a function) and files written. It is a corpus case made on the spot
+(``tests/corpus/build.py``), so tests and corpus fabricate submissions one way.
 """
 
+import atexit
+import functools
 import shutil
 import sys
-import textwrap
+import tempfile
 from pathlib import Path
 
 from autograder import course
-from autograder.release import BEGIN_SOLUTION, strip_module
+from corpus.build import Case, build_release_copy, build_submissions
 
 REPO = course.COURSE_ROOT
 #: The interpreter running the tests (the venv's, under make test) runs every command they start.
 PYTHON = Path(sys.executable)
+
+
+@functools.lru_cache(maxsize=None)
+def _release():
+    """One copy of the release per test process, the base of every submission (removed when the process ends)."""
+    folder = Path(tempfile.mkdtemp(prefix="autograder-test-release-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return build_release_copy(folder / "release")
 
 
 def make_submission(submitted, student_id, base="reference", append=None, files=None):
@@ -26,27 +36,16 @@ def make_submission(submitted, student_id, base="reference", append=None, files=
     ----------
     base : {"reference", "stubs"}
     append : dict or None
-        ``{module file name: code}`` appended to that module.
+        ``{module file name: code}`` appended to that module of ``linear_classifier/``.
     files : dict or None
         ``{path relative to the assignment folder: text}`` written as is.
     """
-    folder = Path(submitted) / student_id / course.ASSIGNMENT
-    package = folder / course.PACKAGE
-    shutil.copytree(course.reference_dir() / course.PACKAGE, package,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    if base == "stubs":
-        for module in package.rglob("*.py"):
-            text = module.read_text(encoding="utf-8")
-            if BEGIN_SOLUTION in text:
-                module.write_text(strip_module(text, module.relative_to(folder).as_posix()), encoding="utf-8")
-    for name, code in (append or {}).items():
-        module = package / name
-        module.write_text(module.read_text(encoding="utf-8") + "\n\n" + textwrap.dedent(code), encoding="utf-8")
-    for relative, text in (files or {}).items():
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return folder
+    spec = {"base": "release" if base == "stubs" else "reference",
+            "patch": [{"module": name, "append": code} for name, code in (append or {}).items()],
+            "file": [{"path": relative, "text": text} for relative, text in (files or {}).items()]}
+    build_submissions([Case(student_id, "alternative", REPO, spec)], submitted, Path(submitted).parent / "out",
+                      "support", release_copy=_release())
+    return Path(submitted).resolve() / student_id / course.ASSIGNMENT
 
 
 def tree_snapshot(root):
