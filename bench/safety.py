@@ -17,6 +17,7 @@ All in one run, on this machine:
   against the ten honest submissions alone: the grading process's peak RSS (VmHWM) at most 1.5x.
 """
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -73,12 +74,10 @@ open(sys.argv[3], "w").write(json.dumps({"seconds": seconds, "cut": cut, "budget
 """
 
 
-def _honest(builder, submitted, count=HONEST):
+def _honest(builder, submitted, release, count=HONEST):
     case = next(c for c in builder.load_cases(builder.CORPUS_DIR) if c.id == "reference_unchanged")
-    import dataclasses
-
     cases = [dataclasses.replace(case, id=f"honest{index:02d}") for index in range(count)]
-    builder.build_submissions(cases, submitted, submitted.parent / "out", "bench-safety")
+    builder.build_submissions(cases, submitted, submitted.parent / "out", "bench-safety", release_copy=release)
 
 
 def _worst(submitted):
@@ -126,8 +125,9 @@ def run():
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-safety-") as tmp:
         tmp = Path(tmp)
+        release = builder.build_release_copy(tmp / "release")
         honest = tmp / "honest" / "submitted"
-        _honest(builder, honest)
+        _honest(builder, honest, release)
         baseline = _baseline_tree(tmp / "baseline")
         runs = {"now": [], "before": []}
         for attempt in range(REPEATS):
@@ -148,8 +148,8 @@ def run():
 
         bombs = tmp / "bombs" / "submitted"
         cases = [c for c in builder.load_cases(builder.CORPUS_DIR) if c.kind in ("cheat", "fault")]
-        builder.build_submissions(cases, bombs, bombs.parent / "out", "bench-safety")
-        _honest(builder, bombs)
+        builder.build_submissions(cases, bombs, bombs.parent / "out", "bench-safety", release_copy=release)
+        _honest(builder, bombs, release)
         honest_memory = _grade(REPO, honest, tmp / "honest-out", tmp / "honest.log")
         bomb_memory, bomb_record = _record(bombs, tmp / "bombs" / "out", tmp / "bombs.log", jobs=2)
         rows.append(row(f"grader peak RSS: {len(cases)} bombs + {HONEST} honest / {HONEST} honest",
