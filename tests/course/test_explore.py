@@ -9,6 +9,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
@@ -43,6 +44,8 @@ def explore():
     plt.switch_backend(IPYMPL)
     try:
         module = importlib.import_module(f"{PACKAGE}.explore")
+        for name in ("losses", "gradients", "regularization", "optim"):
+            importlib.import_module(f"{PACKAGE}.{name}")
         assert Path(module.__file__).resolve().is_relative_to(REFERENCE.resolve())
         yield module
     finally:
@@ -53,6 +56,12 @@ def explore():
         sys.modules.update(saved)
 
 
+@pytest.fixture(scope="module")
+def lc(explore):
+    """The reference ``linear_classifier`` package the explorer calls (its student modules imported)."""
+    return sys.modules[PACKAGE]
+
+
 @pytest.fixture(autouse=True)
 def close_figures():
     yield
@@ -61,7 +70,7 @@ def close_figures():
 
 @pytest.fixture(scope="module")
 def digits(explore):
-    return explore.get_digits_data()
+    return explore.given.get_digits_data()
 
 
 @pytest.fixture
@@ -93,12 +102,12 @@ def close_to(shown_value, expected, digits=6):
     return math.isclose(shown_value, expected, rel_tol=10.0 ** (1 - digits), abs_tol=1e-12)
 
 
-def reference_data_loss(explore, loss_name, state):
+def reference_data_loss(explore, lc, loss_name, state):
     """The playground's data loss with the bias trick, from the reference losses."""
     X_bias = np.hstack([state.X, np.ones((len(state.y), 1))])
     weights = np.vstack([state.W.T, state.b])
-    function = {explore.WESTON_WATKINS: explore.losses.svm_loss_vectorized,
-                explore.SOFTMAX: explore.losses.softmax_loss_vectorized}[loss_name]
+    function = {explore.plane.WESTON_WATKINS: lc.losses.svm_loss_vectorized,
+                explore.plane.SOFTMAX: lc.losses.softmax_loss_vectorized}[loss_name]
     return function(weights, X_bias, state.y, 0.0)
 
 
@@ -134,13 +143,13 @@ LOSS_NAMES = ["Weston-Watkins SVM", "One-vs-all SVM", "Structured SVM", "Softmax
 
 
 @pytest.mark.parametrize("loss_name", LOSS_NAMES)
-def test_playground_readout_shows_data_regularization_and_total_loss(explore, playground, loss_name):
+def test_playground_readout_shows_data_regularization_and_total_loss(explore, lc, playground, loss_name):
     playground.loss_choice.value = loss_name
     state = playground.state
     scores = state.X @ state.W.T + state.b
     expected_data = definition_losses(loss_name, scores, state.y).mean()
-    if loss_name in explore.STUDENT_LOSSES:
-        assert math.isclose(reference_data_loss(explore, loss_name, state)[0], expected_data, rel_tol=1e-12)
+    if loss_name in explore.plane.STUDENT_LOSSES:
+        assert math.isclose(reference_data_loss(explore, lc, loss_name, state)[0], expected_data, rel_tol=1e-12)
     expected_reg = state.reg * np.sum(state.W ** 2)
     readout = playground.readout.value
     assert close_to(shown(readout, "lx-data-loss"), expected_data)
@@ -183,14 +192,14 @@ def test_analytic_gradient_matches_numeric_gradient_for_every_loss(explore, play
     assert all("lx-agree" in cells[2].value for cells in playground.gradient_cells)
 
 
-def test_a_wrong_analytic_gradient_is_flagged(explore, monkeypatch):
-    reference = explore.losses.svm_loss_vectorized
+def test_a_wrong_analytic_gradient_is_flagged(explore, monkeypatch, lc):
+    reference = lc.losses.svm_loss_vectorized
 
     def wrong_sign(W, X, y, reg):
         loss, dW = reference(W, X, y, reg)
         return loss, -dW
 
-    monkeypatch.setattr(explore.losses, "svm_loss_vectorized", wrong_sign)
+    monkeypatch.setattr(lc.losses, "svm_loss_vectorized", wrong_sign)
     panel = explore.Playground()
     flagged = ["lx-disagree" in cells[2].value for cells in panel.gradient_cells]
     nonzero = np.abs(panel.evaluation.numeric) > 1e-6
@@ -303,7 +312,7 @@ def test_minibatch_update_uses_the_gradient_of_one_example(explore, playground):
     ("None", lambda W: 0.0),
 ])
 def test_regularization_loss_follows_the_chosen_penalty_and_lambda(explore, playground, penalty_name, value):
-    assert isinstance(playground.reg_slider, explore.widgets.FloatLogSlider)
+    assert isinstance(playground.reg_slider, widgets.FloatLogSlider)
     playground.penalty_choice.value = penalty_name
     playground.beta_slider.value = 0.7
     playground.reg_slider.value = 0.01
@@ -367,7 +376,7 @@ def test_zero_weight_preset_gives_the_lectures_sanity_values(explore, playground
 
 
 def test_every_preset_applies_without_error(explore, playground):
-    for name in explore.PRESETS:
+    for name in explore.plane.PRESETS:
         playground.preset.value = name
         playground.step_button.click()
         assert playground.status.value == "", name
@@ -378,7 +387,7 @@ def test_controls_redraw_the_same_figure_in_place(explore, playground):
     figures = plt.get_fignums()
     artists = (playground.regions, playground.curve, *playground.zero_lines)
     assert playground.figure.canvas in playground.widget.children
-    assert isinstance(playground.figure.canvas, explore.widgets.DOMWidget)
+    assert isinstance(playground.figure.canvas, widgets.DOMWidget)
     playground.reg_slider.value = 1.0
     playground.step_button.click()
     playground.randomize_button.click()
@@ -452,17 +461,17 @@ def test_a_drawn_figure_is_not_left_stale(explore, panel_name):
 
 def test_sliders_report_only_on_release(explore, playground):
     sliders = [w for w in vars(playground).values()
-               if isinstance(w, (explore.widgets.FloatSlider, explore.widgets.FloatLogSlider,
-                                 explore.widgets.IntSlider))]
+               if isinstance(w, (widgets.FloatSlider, widgets.FloatLogSlider,
+                                 widgets.IntSlider))]
     assert len(sliders) >= 8
     assert all(not s.continuous_update for s in sliders)
 
 
-def test_given_losses_still_show_while_the_penalty_is_a_stub(explore, monkeypatch):
+def test_given_losses_still_show_while_the_penalty_is_a_stub(explore, monkeypatch, lc):
     def stub(W):
         raise NotImplementedError("l2_penalty in linear_classifier/regularization.py is not implemented yet")
 
-    monkeypatch.setattr(explore.regularization, "l2_penalty", stub)
+    monkeypatch.setattr(lc.regularization, "l2_penalty", stub)
     panel = explore.Playground()
     panel.loss_choice.value = "One-vs-all SVM"
     state = panel.state
@@ -476,11 +485,11 @@ def test_given_losses_still_show_while_the_penalty_is_a_stub(explore, monkeypatc
     assert "lx-error" not in panel.status.value
 
 
-def test_missing_numeric_gradient_stub_is_named_and_the_rest_still_shows(explore, monkeypatch):
+def test_missing_numeric_gradient_stub_is_named_and_the_rest_still_shows(explore, monkeypatch, lc):
     def stub(f, x, h=1e-5):
         raise NotImplementedError("eval_numerical_gradient in linear_classifier/gradients.py is not implemented yet")
 
-    monkeypatch.setattr(explore.gradients, "eval_numerical_gradient", stub)
+    monkeypatch.setattr(lc.gradients, "eval_numerical_gradient", stub)
     panel = explore.Playground()
     assert "Implement gradients.eval_numerical_gradient in linear_classifier/gradients.py" in panel.status.value
     assert panel.gradient_cells[0][1].value == "—"
@@ -498,17 +507,17 @@ def landscape(explore, digits):
     return explore.LandscapeExplorer(state)
 
 
-def test_landscape_slices_are_centred_on_the_trained_weights(explore, landscape, digits):
+def test_landscape_slices_are_centred_on_the_trained_weights(explore, landscape, digits, lc):
     state = landscape.state
     X, y = digits["X_dev"], digits["y_dev"]
     centre = state.path[-1]
-    expected = {"SVM": explore.losses.svm_loss_vectorized(centre, X, y, state.reg)[0],
-                "Softmax": explore.losses.softmax_loss_vectorized(centre, X, y, state.reg)[0]}
+    expected = {"SVM": lc.losses.svm_loss_vectorized(centre, X, y, state.reg)[0],
+                "Softmax": lc.losses.softmax_loss_vectorized(centre, X, y, state.reg)[0]}
     assert close_to(shown(landscape.readout.value, "lx-svm-centre"), expected["SVM"])
     assert close_to(shown(landscape.readout.value, "lx-softmax-centre"), expected["Softmax"])
     _, d1, d2 = state.plane()
-    for name, function in [("SVM", explore.losses.svm_loss_vectorized),
-                           ("Softmax", explore.losses.softmax_loss_vectorized)]:
+    for name, function in [("SVM", lc.losses.svm_loss_vectorized),
+                           ("Softmax", lc.losses.softmax_loss_vectorized)]:
         alphas, values = landscape.lines[name].get_data()
         middle = len(alphas) // 2
         assert alphas[middle] == 0.0
@@ -530,7 +539,7 @@ def test_directions_are_normalised_per_class(landscape, directions):
         np.testing.assert_allclose(np.linalg.norm(direction, axis=0), np.linalg.norm(centre, axis=0), rtol=1e-12)
 
 
-def test_landscape_path_is_the_momentum_path_drawn_in_the_plane(explore, landscape, digits):
+def test_landscape_path_is_the_momentum_path_drawn_in_the_plane(explore, landscape, digits, lc):
     landscape.steps_slider.value = 20
     state = landscape.state
     X, y = digits["X_dev"], digits["y_dev"]
@@ -538,7 +547,7 @@ def test_landscape_path_is_the_momentum_path_drawn_in_the_plane(explore, landsca
     velocity = np.zeros_like(W)
     expected = [W]
     for _ in range(20):
-        _, dW = explore.losses.softmax_loss_vectorized(W, X, y, state.reg)
+        _, dW = lc.losses.softmax_loss_vectorized(W, X, y, state.reg)
         velocity = state.momentum * velocity - state.learning_rate * dW
         W = W + velocity
         expected.append(W)
@@ -591,7 +600,7 @@ def test_lecture_learning_rates_fall_short_converge_oscillate_and_diverge(explor
     lab.rate_buttons.value = rate
     assert lab.rate_slider.value == float(rate)
     assert shown_text(lab.readout.value, "lx-verdict") == verdict
-    expected = lecture_gd(explore.LECTURE_START, float(rate), 50)
+    expected = lecture_gd(explore.step_size.LECTURE_START, float(rate), 50)
     np.testing.assert_allclose(np.column_stack(lab.path_line.get_data()), expected, rtol=1e-10)
     values = lab.value_line.get_data()[1]
     np.testing.assert_allclose(values, [(x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2 for x, y in expected], rtol=1e-9)
@@ -600,7 +609,7 @@ def test_lecture_learning_rates_fall_short_converge_oscillate_and_diverge(explor
 @pytest.mark.parametrize("rate, verdict", [(0.105, "converges"), (0.115, "diverges")])
 def test_the_stability_limit_is_two_over_the_largest_curvature(explore, rate, verdict):
     # f's Hessian is [[10, 8], [8, 10]]: curvatures 2 and 18, stable for lr < 2 / 18.
-    np.testing.assert_allclose(explore.lecture_curvatures(), [2.0, 18.0])
+    np.testing.assert_allclose(explore.step_size.lecture_curvatures(), [2.0, 18.0])
     lab = explore.StepSizeLab()
     lab.steps_slider.value = 200
     lab.rate_slider.value = rate
@@ -688,15 +697,15 @@ def svm_of(scores):
     return sum(max(0.0, s - scores[0] + 1) for s in scores[1:])
 
 
-def test_lecture_scores_have_zero_svm_loss_but_softmax_loss(explore):
+def test_lecture_scores_have_zero_svm_loss_but_softmax_loss(explore, lc):
     panel = explore.ScoresComparison()
-    for i, scores in enumerate(explore.LECTURE_SCORES):
+    for i, scores in enumerate(explore.scores.LECTURE_SCORES):
         assert shown(panel.readout.value, f"lx-svm-{i}") == 0.0
         assert close_to(shown(panel.readout.value, f"lx-softmax-{i}"), softmax_of(scores), digits=4)
-        reference = explore.losses.softmax_loss_vectorized(np.eye(3), scores[None], np.array([0]), 0.0)[0]
+        reference = lc.losses.softmax_loss_vectorized(np.eye(3), scores[None], np.array([0]), 0.0)[0]
         assert math.isclose(panel.losses["Softmax"][i], reference, rel_tol=1e-12)
     heights = [bar.get_height() for bar in panel.bars["Softmax"]]
-    np.testing.assert_allclose(heights, [softmax_of(s) for s in explore.LECTURE_SCORES], rtol=1e-12)
+    np.testing.assert_allclose(heights, [softmax_of(s) for s in explore.scores.LECTURE_SCORES], rtol=1e-12)
 
 
 @pytest.mark.parametrize("example, klass, value, changed", [
@@ -707,7 +716,7 @@ def test_lecture_scores_have_zero_svm_loss_but_softmax_loss(explore):
 def test_editing_a_score_marks_which_loss_changed(explore, example, klass, value, changed):
     panel = explore.ScoresComparison()
     panel.score_boxes[example][klass].value = value
-    scores = explore.LECTURE_SCORES[example].copy()
+    scores = explore.scores.LECTURE_SCORES[example].copy()
     scores[klass] = value
     readout = panel.readout.value
     assert close_to(shown(readout, f"lx-svm-{example}"), svm_of(scores), digits=4)
@@ -722,16 +731,19 @@ def test_editing_a_score_marks_which_loss_changed(explore, example, klass, value
 # The released module: no solution code, and stubs are named
 # ------------------------------------------------------------------------------------------------
 
-def test_explore_module_holds_no_solution_code():
+def test_the_explorer_holds_no_solution_code():
     package = REFERENCE / PACKAGE
-    text = (package / "explore.py").read_text(encoding="utf-8")
-    assert BEGIN_SOLUTION not in text
+    explorer = sorted((package / "explore").glob("*.py"))
+    assert explorer
     secret = set()
     for module in package.rglob("*.py"):
         lines = module.read_text(encoding="utf-8").splitlines()
         for region in solution_regions(lines, module):
             secret.update(line.strip() for line in lines[region.begin + 1:region.end] if len(line.strip()) > 12)
-    assert not secret & {line.strip() for line in text.splitlines()}
+    for module in explorer:
+        text = module.read_text(encoding="utf-8")
+        assert BEGIN_SOLUTION not in text, module
+        assert not secret & {line.strip() for line in text.splitlines()}, module
 
 
 EXPLORER = "05_loss_explorer.ipynb"
