@@ -496,15 +496,93 @@ def test_missing_numeric_gradient_stub_is_named_and_the_rest_still_shows(explore
     assert shown(panel.readout.value, "lx-total-loss") is not None
 
 
+PANELS = ["Playground", "LandscapeExplorer", "StepSizeLab", "MomentumLab", "BatchSizeLab", "ScoresComparison"]
+#: The student functions each panel needs, and which of them a panel cannot do without.
+CALLED = {"losses": ["svm_loss_vectorized", "softmax_loss_vectorized"], "optim": ["sgd", "sgd_momentum"]}
+
+
+def raise_index_error(*args, **kwargs):
+    raise IndexError("index 3 is out of bounds for axis 1 with size 3")
+
+
+@pytest.mark.parametrize("panel_name", PANELS)
+def test_every_panel_builds_when_the_students_code_raises_and_shows_the_error(explore, lc, monkeypatch, panel_name):
+    for module, names in CALLED.items():
+        for name in names:
+            monkeypatch.setattr(getattr(lc, module), name, raise_index_error)
+    panel = getattr(explore, panel_name)()
+    assert isinstance(panel.widget, widgets.VBox) and panel.figure.canvas in _descendants(panel.widget)
+    assert "lx-error" in panel.status.value
+    assert "IndexError: index 3 is out of bounds for axis 1 with size 3" in panel.status.value
+    assert "lx-stub" not in panel.status.value
+
+
+def _descendants(widget):
+    children = list(getattr(widget, "children", ()))
+    return children + [grandchild for child in children for grandchild in _descendants(child)]
+
+
+@pytest.mark.parametrize("panel_name, shown_class", [("ScoresComparison", "lx-softmax-0"),
+                                                     ("LandscapeExplorer", "lx-softmax-centre")])
+def test_a_failing_svm_loss_leaves_the_softmax_half_of_a_panel_working(
+        explore, lc, monkeypatch, landscape_state, panel_name, shown_class):
+    monkeypatch.setattr(lc.losses, "svm_loss_vectorized", raise_index_error)
+    if panel_name == "LandscapeExplorer":
+        panel = explore.LandscapeExplorer(landscape_state)
+    else:
+        panel = explore.ScoresComparison()
+    assert shown(panel.readout.value, shown_class) is not None
+    assert "while calling losses.svm_loss_vectorized" in panel.status.value
+    assert "softmax" not in panel.status.value.lower()
+
+
+def test_a_student_module_saved_since_it_was_loaded_is_reloaded_at_the_next_control_change(explore, lc, monkeypatch):
+    panel = explore.ScoresComparison()
+    monkeypatch.setattr(lc.losses, "svm_loss_vectorized", raise_index_error)
+    panel.score_boxes[0][1].value = 1.0
+    assert "IndexError" in panel.status.value
+    # The file now looks newer than the module in memory, as after the student saved an edit.
+    monkeypatch.setitem(explore.student._loaded_mtimes, "losses", 0)
+    panel.score_boxes[0][1].value = 2.0
+    assert panel.status.value == ""
+    assert lc.losses.svm_loss_vectorized is not raise_index_error
+    assert close_to(shown(panel.readout.value, "lx-svm-0"), svm_of(np.array([10.0, 2.0, 3.0])), digits=4)
+
+
+def test_a_busy_sign_shows_while_the_browser_redraws_a_figure(explore):
+    panel = explore.StepSizeLab()
+    canvas = panel.figure.canvas
+    start_view(canvas)
+    panel.steps_slider.value = 120  # the x axis grows: the whole figure must be redrawn by the browser
+    assert "drawing" in panel.busy.value and "lx-busy" in panel.widget._dom_classes
+    canvas._handle_message(canvas, {"type": "draw"}, [])
+    assert panel.busy.value == "" and "lx-busy" not in panel.widget._dom_classes
+    panel.rate_slider.value = 0.05  # only the path moves: blitted at once, nothing to wait for
+    assert panel.busy.value == ""
+
+
+@pytest.mark.parametrize("panel_name", PANELS)
+def test_a_saved_notebook_keeps_a_note_in_place_of_the_panel(explore, panel_name):
+    panel = getattr(explore, panel_name)()
+    bundle = panel._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert panel.title in bundle["text/plain"] and "run this cell again" in bundle["text/plain"]
+
+
 # ------------------------------------------------------------------------------------------------
 # Loss landscape
 # ------------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def landscape(explore, digits):
+def landscape_state(explore, digits):
     state = explore.LandscapeState(data=digits)
     state.resolution = 11  # a coarser grid than the panel's default keeps the tests quick
-    return explore.LandscapeExplorer(state)
+    return state
+
+
+@pytest.fixture
+def landscape(explore, landscape_state):
+    return explore.LandscapeExplorer(landscape_state)
 
 
 def test_landscape_slices_are_centred_on_the_trained_weights(explore, landscape, digits, lc):
