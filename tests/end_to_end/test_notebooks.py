@@ -20,7 +20,7 @@ from tests.support.submissions import make_submission
 NBGRADER = Path(sys.executable).parent / "nbgrader"
 SOLUTION_NOTEBOOKS = sorted(p.name for p in course.reference_dir().glob("*.ipynb"))
 # The explorer has no graded cells and never stops at a stub: its panels name the stubs instead
-# (tests/course/test_explore.py runs its release copy to the end).
+# (tests/course/explore/test_explore_student_code.py runs its release copy to the end).
 GRADED_NOTEBOOKS = [name for name in SOLUTION_NOTEBOOKS if name != "05_loss_explorer.ipynb"]
 
 
