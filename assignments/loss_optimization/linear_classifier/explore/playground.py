@@ -15,11 +15,11 @@ from .figures import new_figure, nice_ceiling
 from .given import check_labels
 from .panel import Panel, number, observe, readout, slider
 from .plane import (
-    CLASS_COLORS, GIVEN_LOSSES, MAX_POINTS, NUM_CLASSES, OPTIMIZERS, PENALTIES, PLAYGROUND_LOSSES, PRESETS,
-    REGION_COLORS, SCHEDULES, DEFAULT_B, DEFAULT_W, DEFAULT_X, DEFAULT_Y, WESTON_WATKINS, data_loss, format_points,
-    line_in_square, make_blobs, parse_points, penalty, playground_scores,
+    CLASS_COLORS, DEFAULT_B, DEFAULT_W, DEFAULT_X, DEFAULT_Y, GIVEN_LOSSES, MAX_POINTS, NUM_CLASSES, OPTIMIZERS,
+    PENALTIES, PLAYGROUND_LOSSES, PRESETS, REGION_COLORS, SCHEDULES, WESTON_WATKINS, Evaluation, data_loss,
+    format_points, line_in_square, make_blobs, parse_points, penalty, playground_scores,
 )
-from .student import Notices, StudentCodeFailed, call_student, gradients_agree, relative_errors
+from .student import StudentCodeFailed, call_student, gradients_agree, relative_errors
 
 
 class PlaygroundState:
@@ -247,27 +247,6 @@ class PlaygroundState:
             Two end points per class; None when the line misses the square or ``w_c = 0``.
         """
         return [line_in_square(w, bias, limit) for w, bias in zip(self.W, self.b)]
-
-
-class Evaluation:
-    """What the playground shows about one setting of the parameters (None where not computable)."""
-
-    def __init__(self, scores):
-        self.scores = scores
-        self.per_example = None
-        self.data_loss = None
-        self.reg_loss = None
-        self.total = None
-        self.dW = None
-        self.db = None
-        self.numeric = None
-        self.rel_errors = None
-        self.notices = Notices()
-
-    @property
-    def gradient(self):
-        """The analytic gradient as one vector of 9 numbers (like ``PlaygroundState.parameters``)."""
-        return None if self.dW is None else np.concatenate([self.dW.ravel(), self.db])
 
 
 class Playground(Panel):

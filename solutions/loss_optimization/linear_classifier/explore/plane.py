@@ -1,4 +1,5 @@
-"""The playground's problem: points of three classes in the plane, their four losses and the penalties.
+"""The playground's problem: points of three classes in the plane, their four losses, the penalties, and
+what the playground shows of one setting of the parameters (:class:`Evaluation`).
 
 Scores have a bias, ``s = W x + b`` with ``W`` of shape (3, 2) and ``b`` of
 shape (3,), as in Stanford CS231n's web demo of linear classification. The
@@ -10,7 +11,7 @@ import math
 
 import numpy as np
 
-from .student import VECTORIZED_LOSSES, call_student
+from .student import VECTORIZED_LOSSES, Notices, call_student
 
 NUM_CLASSES = 3
 WESTON_WATKINS = "Weston-Watkins SVM"
@@ -262,3 +263,24 @@ def line_in_square(w, bias, limit):
     distances = np.linalg.norm(points[:, None] - points[None], axis=2)
     i, j = np.unravel_index(distances.argmax(), distances.shape)
     return points[[i, j]]
+
+
+class Evaluation:
+    """What the playground shows about one setting of the parameters (None where not computable)."""
+
+    def __init__(self, scores):
+        self.scores = scores
+        self.per_example = None
+        self.data_loss = None
+        self.reg_loss = None
+        self.total = None
+        self.dW = None
+        self.db = None
+        self.numeric = None
+        self.rel_errors = None
+        self.notices = Notices()
+
+    @property
+    def gradient(self):
+        """The analytic gradient as one vector of 9 numbers (like ``PlaygroundState.parameters``)."""
+        return None if self.dW is None else np.concatenate([self.dW.ravel(), self.db])
