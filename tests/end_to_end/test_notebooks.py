@@ -58,6 +58,14 @@ def offline_release(tmp_path_factory):
     return destination
 
 
+def test_every_script_the_release_tells_students_to_run_is_in_it(offline_release):
+    texts = [path.read_text(encoding="utf-8") for path in offline_release.rglob("*")
+             if path.suffix in (".md", ".py", ".ipynb")]
+    scripts = {match for text in texts for match in re.findall(r"[\w./-]+\.sh\b", text)}
+    assert "data/get_cifar10.sh" in scripts
+    assert [script for script in scripts if not (offline_release / script).is_file()] == []
+
+
 @pytest.mark.parametrize("name", GRADED_NOTEBOOKS)
 def test_release_notebook_fails_every_test_until_the_student_works(name, offline_release):
     result = validate(offline_release / name, "--invert")
