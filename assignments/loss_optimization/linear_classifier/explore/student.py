@@ -148,9 +148,10 @@ def call_student(name, *args, **kwargs):
         When it raises anything else (or its module cannot be imported).
     """
     module_name, function_name = name.split(".")
-    function = getattr(student_module(module_name), function_name)
+    module = student_module(module_name)
     try:
-        return function(*args, **kwargs)
+        # Looked up here, not in advance: a student who renamed the function reads an AttributeError in the panel.
+        return getattr(module, function_name)(*args, **kwargs)
     except NotImplementedError as error:
         raise StubMissing(name, str(error)) from None
     except Exception as error:  # noqa: BLE001 (shown to the student in the panel)
