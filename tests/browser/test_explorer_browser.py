@@ -73,12 +73,7 @@ def test_the_explorer_runs_and_reacts_to_controls(explorer):
     assert before != "—", "the playground shows no loss: the reference package was not used"
 
     with step(page, "dragging the regularization slider"):
-        handle = page.locator(".lx-reg .noUi-handle").first
-        box = handle.bounding_box()
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.mouse.down()
-        page.mouse.move(box["x"] + box["width"] / 2 + 30, box["y"] + box["height"] / 2, steps=6)
-        page.mouse.up()
+        _drag(page, page.locator(".lx-reg .noUi-handle").first, 30)
         page.wait_for_function("(old) => document.querySelector('.lx-total-loss').textContent !== old", arg=before)
     after_slider = _readout(page, "lx-total-loss")
     assert _readout(page, "lx-iteration") == "0"
@@ -100,6 +95,43 @@ def test_the_explorer_runs_and_reacts_to_controls(explorer):
     assert page.locator(".jupyter-matplotlib-figure").count() == NUM_PANELS
     assert page.locator(".lx-error").count() == 0, page.locator(".lx-error").first.inner_text()
     assert page.locator(".lx-stub").count() == 0, page.locator(".lx-stub").first.inner_text()
+
+
+WATCH_BUSY = """() => {
+    // Record whether the busy sign ever shows, and how dim the readout under it gets.
+    window.lxBusy = {seen: false, opacity: 1};
+    new MutationObserver(() => {
+        const readout = document.querySelector('.lx-busy .lx-readout');
+        if (document.querySelector('.lx-busy-sign') && readout) {
+            window.lxBusy.seen = true;
+            window.lxBusy.opacity = Math.min(window.lxBusy.opacity, Number(getComputedStyle(readout).opacity));
+        }
+    }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+}"""
+
+
+def _drag(page, handle, dx):
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2, steps=6)
+    page.mouse.up()
+
+
+def test_a_busy_sign_covers_the_landscape_while_the_browser_redraws_it(explorer):
+    page = explorer
+    handle = page.locator(".lx-span .noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    before = page.locator(".lx-softmax-centre").first.inner_text()
+    page.evaluate(WATCH_BUSY)
+    with step(page, "dragging the landscape's span slider", "explorer_busy"):
+        _drag(page, handle, 40)
+        page.wait_for_function("() => window.lxBusy.seen")
+        _settled(page)
+    busy = page.evaluate("() => window.lxBusy")
+    assert busy["opacity"] < 1, busy
+    assert page.locator(".lx-busy-sign").count() == 0 and page.locator(".lx-busy").count() == 0
+    assert page.locator(".lx-softmax-centre").first.inner_text() == before  # the span moves no weight
 
 
 def test_a_saved_edit_of_a_student_module_is_used_at_the_next_control_change(explorer, student_lab):

@@ -21,7 +21,7 @@ from .student import Notices, StubMissing, StudentCodeFailed, error_html, reload
 SAVED_NOTE = ("[{title}: an interactive panel of the loss explorer. Panels are not saved with the notebook: "
               "run this cell again to use it.]")
 #: While the browser redraws a figure, the numbers beside it are already new: dim them until it has.
-BUSY_STYLE = ("<style>.lx-busy .lx-readout, .lx-busy .lx-table {opacity: 0.45; transition: opacity 0.1s}"
+BUSY_STYLE = ("<style>.lx-busy .lx-readout, .lx-busy .lx-table {opacity: 0.45}"
               ".lx-busy-sign {color: #777; font-size: 90%}</style>")
 BUSY_SIGN = "<span class='lx-busy-sign'>⟳ drawing…</span>"
 

@@ -211,6 +211,7 @@ class LandscapeExplorer(Panel):
                                  readout_format=".3g")
         self.direction_choice = widgets.Dropdown(options=DIRECTIONS, value=s.directions, description="directions")
         self.span_slider = slider(widgets.FloatSlider, "span of a, b", s.span, min=0.05, max=3.0, step=0.05)
+        self.span_slider.add_class("lx-span")
         self.seed_box = widgets.IntText(value=s.seed, description="seed", layout=widgets.Layout(width="150px"))
         self.readout = readout()
         training = {self.subset_choice: "subset", self.train_choice: "train_loss", self.rate_slider: "learning_rate",
