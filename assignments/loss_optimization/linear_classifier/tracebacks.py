@@ -72,12 +72,21 @@ def describe_error(error, tb=None):
     tb = error.__traceback__ if tb is None else tb
     lines = [f"{type(error).__name__}: {error}"]
     for frame in student_frames(tb)[-SHOWN_FRAMES:]:
-        where = Path(frame.filename).resolve().relative_to(PACKAGE_DIR.parent).as_posix()
-        lines.append(f"  in {where}, line {frame.lineno}, in {frame.name}")
+        lines.append(f"  in {_relative(frame.filename)}, line {frame.lineno}, in {frame.name}")
         source = (frame.line or "").strip()
         if source and not (isinstance(error, NotImplementedError) and source.startswith("raise NotImplementedError")):
             lines.append(f"      {source}")
+    # A syntax error happens in no frame: the file and line are the error's own.
+    if isinstance(error, SyntaxError) and error.filename and _folder_in_package(error.filename) == "":
+        lines.append(f"  in {_relative(error.filename)}, line {error.lineno}")
+        if (error.text or "").strip():
+            lines.append(f"      {error.text.strip()}")
     return lines
+
+
+def _relative(filename):
+    """``filename`` relative to the assignment folder: ``linear_classifier/losses.py``."""
+    return Path(filename).resolve().relative_to(PACKAGE_DIR.parent).as_posix()
 
 
 def _through_checks(tb):

@@ -43,6 +43,20 @@ def _descendants(widget):
     return children + [grandchild for child in children for grandchild in _descendants(child)]
 
 
+def test_a_syntax_error_in_a_student_module_is_shown_with_its_file_line_and_text(explore, lc, monkeypatch):
+    losses_file = lc.losses.__file__
+
+    def import_with_syntax_error(*args, **kwargs):
+        # What importing losses.py raises after the student saved ``def broken(:`` at line 177.
+        raise SyntaxError("invalid syntax", (losses_file, 177, 12, "def broken(:\n"))
+
+    monkeypatch.setattr(lc.losses, "svm_loss_vectorized", import_with_syntax_error)
+    panel = explore.ScoresComparison()
+    assert "SyntaxError: invalid syntax (losses.py, line 177)" in panel.status.value
+    assert "in linear_classifier/losses.py, line 177" in panel.status.value
+    assert "def broken(:" in panel.status.value
+
+
 @pytest.mark.parametrize("panel_name, shown_class", [("ScoresComparison", "lx-softmax-0"),
                                                      ("LandscapeExplorer", "lx-softmax-centre")])
 def test_a_failing_svm_loss_leaves_the_softmax_half_of_a_panel_working(

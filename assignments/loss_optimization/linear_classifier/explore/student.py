@@ -188,8 +188,8 @@ class Notices:
 def error_html(problem):
     """The red box's content for a :class:`StudentCodeRaised`: the error and where in the student's files."""
     first, *where = problem.lines()
-    return (f"<div><b>{html.escape(first)}</b> (while {html.escape(problem.during)})</div>"
-            f"<pre style='margin:2px 0'>{html.escape(chr(10).join(where) or '  (no line of your files)')}</pre>")
+    lines = f"<pre style='margin:2px 0'>{html.escape(chr(10).join(where))}</pre>" if where else ""
+    return f"<div><b>{html.escape(first)}</b> (while {html.escape(problem.during)})</div>{lines}"
 
 
 def relative_errors(a, b):
