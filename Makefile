@@ -51,8 +51,14 @@ check-release: release
 	git diff --exit-code --stat -- assignments/
 	@test -z "$$(git status --porcelain -- assignments/)" || { git status --porcelain -- assignments/; echo "assignments/ has files that are not committed"; exit 1; }
 
+# A student's JupyterLab on the release: without nbgrader's instructor tools and the news pop-up, and saving
+# notebooks with a note in place of each interactive widget (student-lab/). As root (containers, CI) it passes
+# --allow-root. LAB_FOLDER is the folder it serves; LAB_ARGS adds options (the tests pass a port and a token).
+LAB_FOLDER ?= assignments/loss_optimization
+LAB_ARGS ?=
 lab: setup
-	$(VENV)/bin/jupyter lab assignments/loss_optimization
+	JUPYTER_CONFIG_PATH="$(CURDIR)/student-lab$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(VENV)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS) "$(LAB_FOLDER)"
 
 bench: setup
 	$(PY) -m bench

@@ -23,7 +23,7 @@ END_SOLUTION = "### END SOLUTION"
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"
 #: Data files the release carries so that it runs offline when copied alone.
-RELEASED_DATA = ("digits.npz", "README.md", "LICENSE")
+RELEASED_DATA = ("digits.npz", "README.md", "LICENSE", "get_cifar10.sh")
 
 
 class ReleaseError(RuntimeError):

@@ -128,6 +128,13 @@ def run():
         betas = (0.5, 0.6)
         rows.append(_measure(momentum, lambda i: setattr(momentum.momentum_slider, "value", betas[i % 2]),
                              "explorer: momentum lab, momentum slider moved"))
+
+        # Every change of the landscape recomputes 2 x (101 + 625) losses and redraws the whole figure: the
+        # slowest panel, and the one whose busy sign (shown until the redraw lands) matters most.
+        landscape = explore.LandscapeExplorer()
+        spans = (1.0, 1.5)
+        rows.append(_measure(landscape, lambda i: setattr(landscape.span_slider, "value", spans[i % 2]),
+                             "explorer: landscape, span slider moved"))
         return rows
     finally:
         plt.close("all")

@@ -104,7 +104,8 @@ def load_cifar10(root):
     if missing:
         raise FileNotFoundError(
             f"{root} is missing the CIFAR-10 batches {', '.join(missing)}. "
-            "Run data/get_cifar10.sh on a machine with internet access, or use the digits (the default)."
+            "Run `bash data/get_cifar10.sh` in the assignment folder (it downloads about 170 MB, so it needs "
+            "internet access), or use the digits (the default)."
         )
     train = [_load_cifar_batch(root / name) for name in names[:5]]
     X_test, y_test = _load_cifar_batch(root / "test_batch")

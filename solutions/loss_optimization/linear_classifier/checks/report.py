@@ -1,10 +1,15 @@
-"""How checks report: one line per pass, an actionable message per failure."""
+"""How checks report: one line per pass, an actionable message per failure.
+
+In a notebook a failed check shows its message alone, not the frames or the
+source of the check (see ``linear_classifier/tracebacks.py`` for the other errors).
+"""
 
 import contextlib
 import warnings
 
 import numpy as np
 
+from ..tracebacks import highlight
 from . import tolerances
 
 
@@ -24,6 +29,11 @@ class CheckFailed(AssertionError):
         for hint in self.hints:
             lines.append(f"  likely cause: {hint}")
         super().__init__("\n".join(lines))
+
+    def _render_traceback_(self):
+        """What IPython shows for a failed check: its message, without the frames of the check."""
+        first, *rest = str(self).splitlines()
+        return [highlight(first), *rest]
 
 
 def _show(value):

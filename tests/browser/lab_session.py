@@ -1,0 +1,149 @@
+"""Helpers of the browser tests: start and stop ``make lab``, drive JupyterLab in Chromium, keep screenshots.
+
+See ``conftest.py`` for the Lab and the browser the tests share.
+"""
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from autograder import course
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = course.COURSE_ROOT / "test-artifacts"
+SERVER_START_SECONDS = 90
+#: The test's own user setting: render every cell (JupyterLab 4 leaves cells out of view unrendered).
+LAB_SETTINGS = {"@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"}}
+#: Environment variables of an outer make that would confuse the inner one.
+MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+
+KERNEL_IDLE = """() => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const context = panel && panel.sessionContext;
+    return !!(context && context.isReady && context.session && context.session.kernel
+              && context.session.kernel.status === 'idle');
+}"""
+ALL_CELLS_RAN = """() => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const cells = panel.content.widgets.filter(cell => cell.model.type === 'code');
+    return cells.length > 0 && cells.every(cell => cell.model.executionCount !== null)
+        && panel.sessionContext.session.kernel.status === 'idle';
+}"""
+#: Error outputs (and stderr) render with this MIME type.
+ERROR_OUTPUT = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path, lines=40):
+    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else "(no log)"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def copy_assignment(source, destination, package_from=None):
+    """The notebooks and data of ``source`` with the package of ``package_from`` (default: the source's own)."""
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+    shutil.copytree(source, destination, ignore=ignore)
+    if package_from is not None:
+        shutil.rmtree(destination / course.PACKAGE)
+        shutil.copytree(package_from / course.PACKAGE, destination / course.PACKAGE, ignore=ignore)
+    return destination
+
+
+def stop(server):
+    # make runs in its own process group, with the Lab and the kernels the Lab started.
+    for signum, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signum)
+        try:
+            server.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def wait_until_serving(server, url, token, log):
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while True:
+        if server.poll() is not None:
+            pytest.fail(f"make lab exited with code {server.returncode} before serving:\n{_tail(log)}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"make lab did not answer on {url} within {SERVER_START_SECONDS} s:\n{_tail(log)}")
+        time.sleep(0.3)
+
+
+def new_page(browser):
+    """A page of its own (1400 x 1100) that records the browser console's messages in ``page.console_messages``."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.console_messages = []
+    page.on("console", lambda message: page.console_messages.append(message.text))
+    page.set_default_timeout(45_000)
+    return page
+
+
+def screenshot(page, name):
+    """Keep a screenshot of the page as ``test-artifacts/<name>.png``; returns its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+@contextlib.contextmanager
+def step(page, what, name="failure"):
+    """Name the step that failed and keep a screenshot of the page at that moment."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 (re-raised with context)
+        shot = screenshot(page, name)
+        raise AssertionError(f"{what} failed ({type(error).__name__}: {error}); screenshot: {shot}") from error
+
+
+def open_notebook(page, lab, path):
+    """Open the notebook at ``path`` (relative to the workspace) and wait for its kernel."""
+    with step(page, f"opening {path} and starting its kernel"):
+        # reset: a fresh layout, rather than every notebook an earlier page left open.
+        page.goto(f"{lab['url']}/lab/tree/{path}?reset&token={lab['token']}")
+        page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+
+
+def run_all(page, until=ALL_CELLS_RAN, timeout=120_000):
+    """Run all cells of the open notebook and wait for ``until`` (a JavaScript predicate)."""
+    with step(page, "running all cells"):
+        # Not awaited: the command's promise does not always settle when a cell fails, and evaluate has no timeout.
+        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+        page.wait_for_function(until, timeout=timeout)
+
+
+def command(page, name, args=None):
+    """Run the JupyterLab command ``name`` and wait for it to finish."""
+    return page.evaluate("([name, args]) => window.jupyterapp.commands.execute(name, args)", [name, args or {}])
+
+
+def lab_api(lab, method, path):
+    """A request to the Lab server's REST API; returns the decoded JSON answer (None when empty)."""
+    request = urllib.request.Request(f"{lab['url']}{path}", method=method,
+                                     headers={"Authorization": f"token {lab['token']}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read()
+    return json.loads(body) if body else None
