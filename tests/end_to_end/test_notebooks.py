@@ -15,7 +15,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from autograder import course
-from tests.support.submissions import make_submission
+from support.submissions import make_submission
 
 NBGRADER = Path(sys.executable).parent / "nbgrader"
 SOLUTION_NOTEBOOKS = sorted(p.name for p in course.reference_dir().glob("*.ipynb"))
@@ -154,10 +154,7 @@ PLANTED = {
 def test_a_planted_mistake_shows_its_diagnosis_in_a_few_lines_without_the_checks(mistake, tmp_path):
     name, module, code, wanted = PLANTED[mistake]
     code = textwrap.dedent(code)
-    folder = make_submission(tmp_path, "student", append={module: code})
-    for notebook in course.release_dir().glob("*.ipynb"):
-        shutil.copy(notebook, folder / notebook.name)
-    shutil.copytree(course.release_dir() / "data", folder / "data")
+    folder = make_submission(tmp_path, "student", append={module: code})  # the release's notebooks and data
     planted = (folder / course.PACKAGE / module).read_text(encoding="utf-8").splitlines()
     faulty = next((number for number, line in enumerate(planted, start=1)
                    if "scores[i, j] - scores[i, y[i]]" in line), 0)
@@ -180,9 +177,7 @@ def svm_loss_vectorized(W, X, y, reg):
 
 def run_explorer(tmp_path, append=None):
     """Notebook 05 run to the end beside the reference (with ``append``); returns the notebook as run."""
-    folder = make_submission(tmp_path, "student", append=append)
-    shutil.copy(course.release_dir() / EXPLORER, folder / EXPLORER)
-    shutil.copytree(course.release_dir() / "data", folder / "data")
+    folder = make_submission(tmp_path, "student", append=append)  # the release's notebooks and data
     notebook = nbformat.read(folder / EXPLORER, as_version=4)
     client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
     client.execute()

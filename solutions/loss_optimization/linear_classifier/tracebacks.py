@@ -84,6 +84,17 @@ def describe_error(error, tb=None):
     return lines
 
 
+#: What to do about an error raised in the student's own code while a check ran it.
+RAISED_IN_YOUR_CODE = "  raised in your code while a check ran it: fix the line above, save the file, rerun this cell"
+
+
+def student_location(error):
+    """Lines that show where in the student's files ``error`` was raised, and what to do ([] if not in them)."""
+    if error is None or not student_frames(error.__traceback__):
+        return []
+    return describe_error(error)[1:] + [RAISED_IN_YOUR_CODE]
+
+
 def _relative(filename):
     """``filename`` relative to the assignment folder: ``linear_classifier/losses.py``."""
     return Path(filename).resolve().relative_to(PACKAGE_DIR.parent).as_posix()
@@ -106,7 +117,7 @@ def _student_view(error, tb):
     if isinstance(error, NotImplementedError):
         return lines
     if student_frames(tb):
-        lines.append("  raised in your code while a check ran it: fix the line above, save the file, rerun this cell")
+        lines.append(RAISED_IN_YOUR_CODE)
     else:
         lines.append("  raised inside the given check while it examined what your function returned: "
                      "compare that with what the function's docstring says it returns")

@@ -1,8 +1,7 @@
 """The linear classifier playground: points in the plane, W and b, four losses, regularization and SGD.
 
-In the spirit of Stanford CS231n's web demo of linear classification: move the
-weights, pick a loss and a penalty, and watch the decision regions, each
-point's loss, the gradient check and the optimizer's steps.
+In the spirit of Stanford CS231n's web demo of linear classification: move the weights, pick a loss and a
+penalty, and watch the decision regions, each point's loss, the gradient check and the optimizer's steps.
 """
 
 import functools

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from ..tracebacks import highlight
+from ..tracebacks import highlight, student_location
 from . import tolerances
 
 
@@ -31,9 +31,12 @@ class CheckFailed(AssertionError):
         super().__init__("\n".join(lines))
 
     def _render_traceback_(self):
-        """What IPython shows for a failed check: its message, without the frames of the check."""
+        """What IPython shows for a failed check: its message, without the frames of the check.
+
+        When the check failed because the student's code raised, where in their files it did.
+        """
         first, *rest = str(self).splitlines()
-        return [highlight(first), *rest]
+        return [highlight(first), *rest, *student_location(self.__cause__)]
 
 
 def _show(value):
