@@ -13,6 +13,7 @@ from autograder import catalogue, course, execution
 from autograder.calls import runners
 from autograder.points import group_points, load_points
 from autograder.packages import Reference, load_reference
+from corpus.build import CORPUS_DIR, build_submissions, judge, load_cases
 from support.submissions import make_submission
 
 
@@ -70,241 +71,28 @@ def test_inputs_cover_the_shapes_and_values_the_issue_asks_for():
     assert plan.cases["losses.svm_loss_naive@large_reg"].args["reg"] >= 100
 
 
-ALTERNATIVES = {
-    "momentum as in the lecture's second form": {"optim": """
-        def sgd_momentum(w, dw, config=None):
-            config = {} if config is None else config
-            config.setdefault("learning_rate", 1e-2)
-            config.setdefault("momentum", 0.9)
-            v = config["momentum"] * config.get("velocity", np.zeros_like(w)) + dw
-            config["velocity"] = v
-            return w - config["learning_rate"] * v, config
-        """},
-    "sgd updating w in place": {"optim": """
-        def sgd(w, dw, config=None):
-            config = {} if config is None else config
-            config.setdefault("learning_rate", 1e-2)
-            w -= config["learning_rate"] * dw
-            return w, config
-        """},
-    "L1 subgradient 1 at zero": {"regularization": """
-        def l1_penalty(W):
-            return float(np.abs(W).sum()), np.where(W >= 0, 1.0, -1.0)
-
-        def elastic_net_penalty(W, beta=0.5):
-            return float(np.sum(beta * W * W + np.abs(W))), 2 * beta * W + np.where(W > 0, 1.0, -1.0)
-        """},
-    "minibatches without replacement": {"models": """
-        def _train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False,
-                   seed=None):
-            rng = np.random.default_rng(seed)
-            if self.W is None:
-                self.W = 0.001 * rng.standard_normal((X.shape[1], int(np.max(y)) + 1))
-            history = []
-            for _ in range(num_iters):
-                rows = rng.permutation(X.shape[0])[:batch_size]
-                loss, grad = self.loss(X[rows], y[rows], reg)
-                self.W = self.W - learning_rate * grad
-                history.append(loss)
-            return history
-
-        LinearClassifier.train = _train
-        """},
-    "gradient checks that step x by +h, -2h, +h and sample flat indices": {"gradients": """
-        def eval_numerical_gradient(f, x, h=1e-5):
-            grad = np.zeros_like(x, dtype=float)
-            flat, flat_grad = x.reshape(-1), grad.reshape(-1)
-            for i in range(flat.size):
-                flat[i] += h
-                plus = f(x)
-                flat[i] -= 2 * h
-                minus = f(x)
-                flat[i] += h
-                flat_grad[i] = (plus - minus) / (2 * h)
-            return grad
-
-        def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
-            state = np.random.RandomState(seed)
-            errors = []
-            for _ in range(num_checks):
-                ix = np.unravel_index(state.randint(x.size), x.shape)
-                old = x[ix]
-                x[ix] = old + h
-                plus = f(x)
-                x[ix] = old - h
-                minus = f(x)
-                x[ix] = old
-                num, ana = (plus - minus) / (2 * h), analytic_grad[ix]
-                errors.append(0.0 if num == ana == 0 else abs(num - ana) / (abs(num) + abs(ana)))
-            return np.array(errors)
-        """},
-}
+#: Every bug and alternative of the corpus (tests/corpus/): the one store of buggy and other correct solutions.
+CORPUS = load_cases(CORPUS_DIR, kinds=("bug", "alternative"))
 
 
-@pytest.mark.parametrize("name", ALTERNATIVES)
-def test_other_correct_formulations_get_full_marks(tmp_path, name):
-    verdicts = grade_in_process(package_with(tmp_path, **ALTERNATIVES[name]))
-    assert [f"{n}: {v.message}" for n, v in verdicts.items() if not v.passed] == []
+@pytest.fixture(scope="module")
+def corpus_submissions(tmp_path_factory):
+    """Every bug and alternative built as a submission: ``{case id: its linear_classifier folder}``."""
+    root = tmp_path_factory.mktemp("corpus")
+    submitted = build_submissions(CORPUS, root / "submitted", root / "out", "in-process")
+    return {case.id: submitted / case.id / course.ASSIGNMENT / course.PACKAGE for case in CORPUS}
 
 
-MISTAKES = [
-    ("svm counts the correct class", "losses", """
-        def svm_loss_vectorized(W, X, y, reg):
-            scores = X @ W
-            margins = np.maximum(0, scores - scores[np.arange(len(y)), y][:, None] + 1)
-            loss = margins.sum() / len(y) + reg * np.sum(W * W)
-            coefficients = (margins > 0).astype(float)
-            coefficients[np.arange(len(y)), y] -= coefficients.sum(axis=1)
-            return loss, X.T @ coefficients / len(y) + 2 * reg * W
-        """, "losses.svm_loss_vectorized.loss", r"1 too high"),
-    ("regularization gradient not doubled", "losses", """
-        _correct = svm_loss_vectorized
-        def svm_loss_vectorized(W, X, y, reg):
-            loss, dW = _correct(W, X, y, reg)
-            return loss, dW - reg * W
-        """, "losses.svm_loss_vectorized.gradient", r"2 \* reg \* W"),
-    ("softmax without the max shift", "losses", """
-        def softmax_loss_vectorized(W, X, y, reg):
-            scores = X @ W
-            probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
-            loss = -np.log(probs[np.arange(len(y)), y]).mean() + reg * np.sum(W * W)
-            probs[np.arange(len(y)), y] -= 1
-            return loss, X.T @ probs / len(y) + 2 * reg * W
-        """, "losses.softmax_loss_vectorized.loss.large_scores", r"subtract each row's maximum"),
-    ("softmax shifted by the batch's maximum", "losses", """
-        def softmax_loss_vectorized(W, X, y, reg):
-            scores = X @ W
-            scores -= np.max(scores)
-            probs = np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)
-            loss = -np.mean(np.log(probs[np.arange(len(y)), y])) + reg * np.sum(W * W)
-            probs[np.arange(len(y)), y] -= 1
-            return loss, X.T @ probs / len(y) + 2 * reg * W
-        """, "losses.softmax_loss_vectorized.loss.large_scores", r"one maximum for the whole batch"),
-    ("regularization gradient added before dividing by N", "losses", """
-        def svm_loss_naive(W, X, y, reg):
-            dW = np.zeros(W.shape)
-            loss = 0.0
-            for i in range(X.shape[0]):
-                scores = X[i].dot(W)
-                for j in range(W.shape[1]):
-                    margin = scores[j] - scores[y[i]] + 1
-                    if j != y[i] and margin > 0:
-                        loss += margin
-                        dW[:, j] += X[i]
-                        dW[:, y[i]] -= X[i]
-            dW += 2 * reg * W
-            return loss / X.shape[0] + reg * np.sum(W * W), dW / X.shape[0]
-        """, "losses.svm_loss_naive.gradient", r"divided by N along with the data gradient"),
-    ("svm mask counting the correct class's own margin", "losses", """
-        def svm_loss_vectorized(W, X, y, reg):
-            N = X.shape[0]
-            scores = X @ W
-            margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
-            mask = (margins > 0).astype(float)
-            margins[np.arange(N), y] = 0
-            mask[np.arange(N), y] = -mask.sum(axis=1)
-            return margins.sum() / N + reg * np.sum(W * W), X.T @ mask / N + 2 * reg * W
-        """, "losses.svm_loss_vectorized.gradient", r"own margin"),
-    ("sum(W * W) without reg", "losses", """
-        _correct = softmax_loss_naive
-        def softmax_loss_naive(W, X, y, reg):
-            loss, dW = _correct(W, X, y, 0.0)
-            return loss + np.sum(W * W), dW + 2 * reg * W
-        """, "losses.softmax_loss_naive.loss", r"without its strength reg"),
-    ("loss functions that return their starting zeros", "losses", """
-        def svm_loss_naive(W, X, y, reg):
-            return 0.0, np.zeros(W.shape)
-        """, "losses.svm_loss_naive.gradient", r"dW is exactly 0 everywhere"),
-    ("the 2015 layout, W of shape (C, D)", "losses", """
-        def svm_loss_naive(W, X, y, reg):
-            dW = np.zeros(W.shape)
-            num_classes, num_train = W.shape[0], X.shape[1]
-            loss = 0.0
-            for i in range(num_train):
-                scores = W.dot(X[:, i])
-                for j in range(num_classes):
-                    margin = scores[j] - scores[y[i]] + 1
-                    if j != y[i] and margin > 0:
-                        loss += margin
-                        dW[j, :] += X[:, i]
-                        dW[y[i], :] -= X[:, i]
-            return loss / num_train + reg * np.sum(W * W), dW / num_train + 2 * reg * W
-        """, "losses.svm_loss_naive.loss", r"layout of CS231n's 2015 assignment"),
-    ("a loop over a fixed ten classes", "losses", """
-        def softmax_loss_naive(W, X, y, reg):
-            loss, dW = 0.0, np.zeros(W.shape)
-            for i in range(X.shape[0]):
-                scores = X[i] @ W
-                scores = scores - np.max(scores)
-                total = sum(np.exp(scores[j]) for j in range(10))
-                loss += np.log(total) - scores[y[i]]
-                for j in range(10):
-                    dW[:, j] += (np.exp(scores[j]) / total - (j == y[i])) * X[i]
-            return loss / X.shape[0] + reg * np.sum(W * W), dW / X.shape[0] + 2 * reg * W
-        """, "losses.softmax_loss_naive.loss", r"loop over range\(W.shape\[1\]\)"),
-    ("softmax modifies X in place", "losses", """
-        _correct = softmax_loss_naive
-        def softmax_loss_naive(W, X, y, reg):
-            result = _correct(W, X, y, reg)
-            X *= 1.0 + 1e-3
-            return result
-        """, "losses.softmax_loss_naive.inputs_unmodified", r"modified its input X"),
-    ("forward differences", "gradients", """
-        def eval_numerical_gradient(f, x, h=1e-5):
-            grad = np.zeros(x.shape)
-            base = f(x)
-            for ix in np.ndindex(x.shape):
-                old = x[ix]
-                x[ix] = old + h
-                grad[ix] = (f(x) - base) / h
-                x[ix] = old
-            return grad
-        """, "gradients.eval_numerical_gradient.values", r"forward difference"),
-    ("grad_check_sparse returns only the largest error", "gradients", """
-        _correct = grad_check_sparse
-        def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
-            return float(np.max(_correct(f, x, analytic_grad, num_checks, h, seed)))
-        """, "gradients.grad_check_sparse.errors", r"not a single number"),
-    ("L2 gradient without the factor 2", "regularization", """
-        def l2_penalty(W):
-            return float(np.sum(W * W)), W.copy()
-        """, "regularization.l2_penalty.gradient", r"2 \* W"),
-    ("step decay without the floor", "optim", """
-        def step_decay(learning_rate, t, decay_rate=0.5, decay_every=100):
-            return learning_rate * decay_rate ** (t / decay_every)
-        """, "optim.step_decay.values", r"integer division"),
-    ("momentum that forgets its velocity", "optim", """
-        def sgd_momentum(w, dw, config=None):
-            config = {} if config is None else config
-            config.setdefault("learning_rate", 1e-2)
-            return w - config["learning_rate"] * dw, config
-        """, "optim.sgd_momentum.steps", r"velocity"),
-    ("training on the whole set", "models", """
-        def _train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False,
-                   seed=None):
-            if self.W is None:
-                self.W = 0.001 * np.random.default_rng(seed).standard_normal((X.shape[1], int(np.max(y)) + 1))
-            history = []
-            for _ in range(num_iters):
-                loss, grad = self.loss(X, y, reg)
-                self.W -= learning_rate * grad
-                history.append(loss)
-            return history
-
-        LinearClassifier.train = _train
-        """, "models.LinearSVM.batch_size", r"whole training set"),
-]
-
-
-@pytest.mark.parametrize("title, module, code, test, diagnosis", MISTAKES, ids=[m[0] for m in MISTAKES])
-def test_common_mistakes_fail_with_their_diagnosis(tmp_path, title, module, code, test, diagnosis):
-    verdicts = grade_in_process(package_with(tmp_path, **{module: code}))
-    # A wrong value fails; an exception (of a function written for another layout, say) is an error.
-    assert verdicts[test].status in ("failed", "error")
-    assert re.search(diagnosis, verdicts[test].message), verdicts[test].message
-    untouched = [n for n, v in verdicts.items() if not v.passed and not n.startswith(module) and
-                 not (module == "losses" and n.startswith("models"))]
-    assert untouched == []
+@pytest.mark.parametrize("case", CORPUS, ids=lambda case: case.id)
+def test_each_bug_and_alternative_graded_in_this_process_is_judged_as_its_case_expects(corpus_submissions, case):
+    # The sandboxed grader judges the same cases end to end (tests/end_to_end/test_corpus_*.py); this is the fast
+    # check of the catalogue's verdicts and diagnoses alone.
+    points = load_points()
+    rows = [{"test": name, "score": points[name] * verdict.credit, "max_score": points[name],
+             "status": verdict.status, "message": verdict.message}
+            for name, verdict in grade_in_process(corpus_submissions[case.id]).items()]
+    problems = judge(case, rows)
+    assert not problems, f"{case.title}:\n  " + "\n  ".join(problems)
 
 
 def test_hidden_tests_never_show_expected_values(tmp_path):
@@ -359,129 +147,54 @@ def test_results_of_the_wrong_shape_fail_only_their_test():
         "losses.svm_loss_naive.gradient")
 
 
-#: A mistake planted in one function: (module, code defining the function, the notebook check that runs it,
-#: the grader's test that fails on it, the id of the mistake both must name).
+#: A mistake planted in one function, as a corpus case: (case id, module, function, the notebook check that runs
+#: it, the grader's test that fails on it, the id of the mistake both must name).
 PLANTED = {
-    "L2 penalty halved": ("regularization", """
-        def l2_penalty(W):
-            return float(0.5 * np.sum(W * W)), 2.0 * W
-        """, "check_l2_penalty", "regularization.l2_penalty.value", "l2_half"),
-    "elastic net with beta on the L1 part": ("regularization", """
-        def elastic_net_penalty(W, beta=0.5):
-            return float(np.sum(W * W + beta * np.abs(W))), 2.0 * beta * W + np.sign(W)
-        """, "check_elastic_net_penalty", "regularization.elastic_net_penalty.value", "elastic_beta_on_l1"),
-    "sgd stepping uphill": ("optim", """
-        def sgd(w, dw, config=None):
-            config = {} if config is None else config
-            config.setdefault("learning_rate", 1e-2)
-            return w + config["learning_rate"] * dw, config
-        """, "check_sgd", "optim.sgd.one_step", "step_uphill"),
-    "momentum that never reads its velocity back": ("optim", """
-        def sgd_momentum(w, dw, config=None):
-            config = {} if config is None else config
-            config.setdefault("learning_rate", 1e-2)
-            config.setdefault("momentum", 0.9)
-            config["velocity"] = -config["learning_rate"] * dw
-            return w + config["velocity"], config
-        """, "check_sgd_momentum", "optim.sgd_momentum.steps", "velocity_not_stored"),
-    "step decay without the floor": ("optim", """
-        def step_decay(learning_rate, t, decay_rate=0.5, decay_every=100):
-            return learning_rate * decay_rate ** (t / decay_every)
-        """, "check_step_decay", "optim.step_decay.values", "step_decay_smooth"),
-    "cosine decay in degrees": ("optim", """
-        def cosine_decay(learning_rate, t, T):
-            return 0.5 * learning_rate * (1 + np.cos(180 * t / T))
-        """, "check_cosine_decay", "optim.cosine_decay.values", "cosine_degrees"),
-    "forward differences": ("gradients", """
-        def eval_numerical_gradient(f, x, verbose=False, h=1e-5):
-            grad = np.zeros(x.shape)
-            base = f(x)
-            for ix in np.ndindex(x.shape):
-                old = x[ix]
-                x[ix] = old + h
-                grad[ix] = (f(x) - base) / h
-                x[ix] = old
-            return grad
-        """, "check_eval_numerical_gradient", "gradients.eval_numerical_gradient.values", "forward_difference"),
-    "gradient check errors not divided": ("gradients", """
-        def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None, verbose=False):
-            rng = np.random.default_rng(seed)
-            errors = np.zeros(num_checks)
-            for k in range(num_checks):
-                ix = tuple(int(rng.integers(n)) for n in x.shape)
-                old = x[ix]
-                x[ix] = old + h
-                plus = f(x)
-                x[ix] = old - h
-                minus = f(x)
-                x[ix] = old
-                errors[k] = abs((plus - minus) / (2 * h) - analytic_grad[ix])
-            return errors
-        """, "check_grad_check_sparse", "gradients.grad_check_sparse.errors", "errors_not_divided"),
-    "SVM counting the correct class": ("losses", """
-        def svm_loss_naive(W, X, y, reg):
-            dW = np.zeros(W.shape)
-            loss = 0.0
-            for i in range(X.shape[0]):
-                scores = X[i].dot(W)
-                for j in range(W.shape[1]):
-                    margin = scores[j] - scores[y[i]] + 1
-                    if margin > 0:
-                        loss += margin
-                        dW[:, j] += X[i]
-                        dW[:, y[i]] -= X[i]
-            return loss / X.shape[0] + reg * np.sum(W * W), dW / X.shape[0] + 2 * reg * W
-        """, "check_svm_loss_naive", "losses.svm_loss_naive.loss", "svm_correct_class_counted"),
-    "softmax without the max shift": ("losses", """
-        def softmax_loss_vectorized(W, X, y, reg):
-            scores = X @ W
-            probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
-            loss = -np.log(probs[np.arange(len(y)), y]).mean() + reg * np.sum(W * W)
-            probs[np.arange(len(y)), y] -= 1
-            return loss, X.T @ probs / len(y) + 2 * reg * W
-        """, "check_softmax_loss_vectorized", "losses.softmax_loss_vectorized.loss.large_scores", "exp_overflow"),
-    "softmax shifted by the batch's maximum": ("losses", """
-        def softmax_loss_vectorized(W, X, y, reg):
-            scores = X @ W
-            scores = scores - np.max(scores)
-            probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
-            loss = -np.log(probs[np.arange(len(y)), y]).mean() + reg * np.sum(W * W)
-            probs[np.arange(len(y)), y] -= 1
-            return loss, X.T @ probs / len(y) + 2 * reg * W
-        """, "check_softmax_loss_vectorized", "losses.softmax_loss_vectorized.loss.large_scores",
-        "global_max_shift"),
-    "SVM in CS231n's 2015 layout": ("losses", """
-        def svm_loss_naive(W, X, y, reg):
-            dW = np.zeros(W.shape)
-            loss = 0.0
-            for i in range(X.shape[1]):
-                scores = W.dot(X[:, i])
-                for j in range(W.shape[0]):
-                    margin = scores[j] - scores[y[i]] + 1
-                    if j != y[i] and margin > 0:
-                        loss += margin
-                        dW[j, :] += X[:, i]
-                        dW[y[i], :] -= X[:, i]
-            return loss / X.shape[1] + reg * np.sum(W * W), dW / X.shape[1] + 2 * reg * W
-        """, "check_svm_loss_naive", "losses.svm_loss_naive.loss", "cs231n_2015_layout"),
+    "L2 penalty halved": ("l2_uses_half_convention", "regularization", "l2_penalty", "check_l2_penalty",
+                          "regularization.l2_penalty.value", "l2_half"),
+    "elastic net with beta on the L1 part": ("elastic_net_beta_on_l1_term", "regularization", "elastic_net_penalty",
+                                             "check_elastic_net_penalty", "regularization.elastic_net_penalty.value",
+                                             "elastic_beta_on_l1"),
+    "sgd stepping uphill": ("sgd_adds_the_gradient", "optim", "sgd", "check_sgd", "optim.sgd.one_step", "step_uphill"),
+    "momentum that never reads its velocity back": ("momentum_forgets_previous_velocity", "optim", "sgd_momentum",
+                                                    "check_sgd_momentum", "optim.sgd_momentum.steps",
+                                                    "velocity_not_stored"),
+    "step decay without the floor": ("step_decay_without_floor", "optim", "step_decay", "check_step_decay",
+                                     "optim.step_decay.values", "step_decay_smooth"),
+    "cosine decay in degrees": ("cosine_decay_in_degrees", "optim", "cosine_decay", "check_cosine_decay",
+                                "optim.cosine_decay.values", "cosine_degrees"),
+    "forward differences": ("numerical_gradient_forward_difference", "gradients", "eval_numerical_gradient",
+                            "check_eval_numerical_gradient", "gradients.eval_numerical_gradient.values",
+                            "forward_difference"),
+    "gradient check errors not divided": ("grad_check_sparse_absolute_difference", "gradients", "grad_check_sparse",
+                                          "check_grad_check_sparse", "gradients.grad_check_sparse.errors",
+                                          "errors_not_divided"),
+    "SVM counting the correct class": ("svm_naive_counts_correct_class", "losses", "svm_loss_naive",
+                                       "check_svm_loss_naive", "losses.svm_loss_naive.loss",
+                                       "svm_correct_class_counted"),
+    "softmax without the max shift": ("softmax_vectorized_no_max_shift", "losses", "softmax_loss_vectorized",
+                                      "check_softmax_loss_vectorized",
+                                      "losses.softmax_loss_vectorized.loss.large_scores", "exp_overflow"),
+    "softmax shifted by the batch's maximum": ("softmax_vectorized_global_max_shift", "losses",
+                                               "softmax_loss_vectorized", "check_softmax_loss_vectorized",
+                                               "losses.softmax_loss_vectorized.loss.large_scores", "global_max_shift"),
+    "SVM in CS231n's 2015 layout": ("svm_naive_cs231n_2015_layout", "losses", "svm_loss_naive", "check_svm_loss_naive",
+                                    "losses.svm_loss_naive.loss", "cs231n_2015_layout"),
 }
 
 
 @pytest.mark.parametrize("title", PLANTED)
 def test_the_notebook_check_and_the_grader_name_a_planted_mistake_with_the_same_sentence(
-        tmp_path, reference_as_notebooks_import_it, title):
-    module_name, code, check_name, test, mistake = PLANTED[title]
+        corpus_submissions, reference_as_notebooks_import_it, title):
+    case_id, module_name, function_name, check_name, test, mistake = PLANTED[title]
     package = reference_as_notebooks_import_it
-    module = getattr(package, module_name)
-    namespace = dict(vars(module))
-    exec(textwrap.dedent(code), namespace)
-    function = namespace[re.search(r"def (\w+)", code).group(1)]
+    function = getattr(Reference(corpus_submissions[case_id]).module(module_name), function_name)
     check = getattr(importlib.import_module(f"{course.PACKAGE}.checks.{module_name}"), check_name)
     with np.errstate(all="ignore"), pytest.raises(package.checks.report.CheckFailed) as failure:
         check(function)
     in_notebook = {getattr(h, "mistake", None): str(h) for h in failure.value.hints}
 
-    verdict = grade_in_process(package_with(tmp_path, **{module_name: code}), groups=[course.group_of(test)])[test]
+    verdict = grade_in_process(corpus_submissions[case_id], groups=[course.group_of(test)])[test]
     assert mistake in in_notebook and mistake in verdict.mistakes, (in_notebook, verdict.message)
     # The sentence of the list of mistakes in both, the fields (shapes of the inputs) filled in for each.
     template = load_reference().module("checks.mistakes").MISTAKES[mistake]
@@ -491,55 +204,8 @@ def test_the_notebook_check_and_the_grader_name_a_planted_mistake_with_the_same_
 
 # --- integrity: points only for facts a function that computes nothing cannot earn ------------------------------------
 
-NOTHING = {
-    "losses": """
-        def _nothing(W, X, y, reg):
-            return 0.0, np.zeros(W.shape)
-
-        svm_loss_naive = svm_loss_vectorized = softmax_loss_naive = softmax_loss_vectorized = _nothing
-        """,
-    "gradients": """
-        def eval_numerical_gradient(f, x, verbose=False, h=1e-5):
-            return np.zeros(x.shape)
-
-        def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None, verbose=False):
-            return np.zeros(num_checks)
-        """,
-    "regularization": """
-        def _nothing(W, beta=0.5):
-            return 0.0, np.zeros(W.shape)
-
-        l2_penalty = l1_penalty = elastic_net_penalty = _nothing
-        """,
-    "optim": """
-        def sgd(w, dw, config=None):
-            return w, config or {}
-
-        sgd_momentum = sgd
-
-        def step_decay(learning_rate, t, decay_rate=0.5, decay_every=100):
-            return 0.0
-
-        def cosine_decay(learning_rate, t, T):
-            return 0.0
-        """,
-    "models": """
-        def _train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False,
-                   seed=None):
-            self.W = np.zeros((X.shape[1], int(np.max(y)) + 1))
-            return [0.0] * num_iters
-
-        def _predict(self, X):
-            return np.zeros(X.shape[0], dtype=int)
-
-        LinearClassifier.train = _train
-        LinearClassifier.predict = _predict
-        """,
-}
-
-
-def test_a_submission_that_computes_nothing_and_leaves_its_inputs_alone_earns_no_points(tmp_path):
-    verdicts = grade_in_process(package_with(tmp_path, **NOTHING))
+def test_a_submission_that_computes_nothing_and_leaves_its_inputs_alone_earns_no_points(corpus_submissions):
+    verdicts = grade_in_process(corpus_submissions["computes_nothing"])
     points = load_points()
     earned = {name: points[name] * v.credit for name, v in verdicts.items() if v.credit}
     assert earned == {}
