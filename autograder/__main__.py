@@ -36,7 +36,7 @@ def _grade(args):
             gradebook = args.gradebook
         options = GradeOptions(jobs=args.jobs, timeout=args.timeout, import_timeout=args.import_timeout,
                                budget=args.budget, seed=args.seed, require_sandbox=require, gradebook=gradebook,
-                               progress=not args.quiet, shard=shard)
+                               progress=not args.quiet, shard=shard, roster=args.roster, force=args.force)
         result = grade_batch(args.submitted, args.out, options)
     except (GradingSetupError, GradingError, GradebookConfigError) as error:
         print(f"grading could not run: {error}", file=sys.stderr)
@@ -49,7 +49,7 @@ def _merge(args):
     from .grading import MergeError, merge
 
     try:
-        result = merge(args.shards, args.out, gradebook=args.gradebook)
+        result = merge(args.shards, args.out, gradebook=args.gradebook, force=args.force)
     except MergeError as error:
         print(f"merge refused: {error}", file=sys.stderr)
         return 2
@@ -85,12 +85,22 @@ def build_parser():
 
     grade = commands.add_parser(
         "grade", help="grade a batch of submissions in sandboxes",
-        description="Grade SUBMITTED/<student_id>/loss_optimization/ (nbgrader's submitted/ folder) or an LMS .zip "
-                    "of that layout; write OUT/grades.csv, OUT/<student_id>/results.json and feedback.html, and "
-                    "OUT/summary.html. Exit status 0 when the batch was graded, whatever the scores. The course "
-                    "secret mixed into every student's seed comes from $AUTOGRADER_SECRET.")
-    grade.add_argument("submitted", help="folder of <student_id>/ folders, or a .zip of them")
-    grade.add_argument("--out", required=True, help="output folder")
+        description="Grade SUBMITTED: nbgrader's submitted/ folder (<student_id>/loss_optimization/), a folder or zip "
+                    "per student, or a Moodle, Canvas or Blackboard bulk download (.zip); write OUT/grades.csv, "
+                    "OUT/totals.csv, OUT/<student_id>/results.json and feedback.html, and OUT/summary.html. The "
+                    "outputs are written beside OUT and moved into place when complete. Exit status 0 when the "
+                    "batch was graded, whatever the scores. The course secret mixed into every student's seed comes "
+                    "from $AUTOGRADER_SECRET.")
+    grade.add_argument("submitted", help="folder of <student_id>/ folders or zips, or an LMS download (.zip)")
+    grade.add_argument("--out", required=True,
+                       help="output folder: new or empty (one that holds an earlier run's outputs needs --force)")
+    grade.add_argument("--force", action="store_true",
+                       help="replace OUT whole when it holds the outputs of an earlier run (a folder that is not an "
+                            "output of the autograder is never replaced)")
+    grade.add_argument("--roster", metavar="CSV",
+                       help="roster mapping the LMS's ids (Canvas user id, Moodle participant id, Blackboard user "
+                            "name) to the course's student ids: columns student_id and lms_id, optionally name, "
+                            "email, section, sis_user_id, sis_login_id")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     grade.add_argument("--timeout", type=float, default=Limits.timeout,
                        help=f"seconds allowed for each call of a student function (default {Limits.timeout:g})")
@@ -125,7 +135,9 @@ def build_parser():
                     "Refuses (exit status 2, nothing written) missing or repeated shards, shards of different splits "
                     "or batches, and shards graded with different seeds, secrets, timeouts, points or code.")
     merge.add_argument("shards", nargs="+", metavar="SHARD_OUT", help="the --out folder of each shard")
-    merge.add_argument("--out", required=True, help="output folder of the combined batch")
+    merge.add_argument("--out", required=True, help="output folder of the combined batch (new or empty)")
+    merge.add_argument("--force", action="store_true",
+                       help="replace OUT whole when it holds the outputs of an earlier run")
     merge.add_argument("--gradebook", default="auto",
                        help="nbgrader gradebook URL to write the scores into; 'auto' (default): the course's "
                             "gradebook found from the SUBMITTED folder the shards graded, as grade does; 'none'")
