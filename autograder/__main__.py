@@ -56,6 +56,29 @@ def _merge(args):
     return _report(result, f"merged {len(args.shards)} shards: {len(result.students)} submissions")
 
 
+def _export(args):
+    from .lms.export import ExportError, export
+    from .lms.roster import RosterError, read_roster
+    from .nbgrader_hooks.gradebook import GradebookConfigError, course_gradebook_url, display_url
+
+    try:
+        roster = read_roster(args.roster) if args.roster else None
+        gradebook = {"auto": lambda: course_gradebook_url("."), "none": lambda: None}.get(
+            args.gradebook, lambda: args.gradebook)()
+        count, absent = export(args.graded, args.format, args.out, roster, gradebook, args.part, args.assignment,
+                               args.force)
+    except (ExportError, RosterError, GradebookConfigError) as error:
+        print(f"export refused: {error}", file=sys.stderr)
+        return 2
+    source = f", written answers from {display_url(gradebook)}" if gradebook and args.part == "total" else ""
+    print(f"wrote {count} students' {'totals' if args.part == 'total' else 'code points'} to {args.out} "
+          f"({args.format}{source})")
+    if absent:
+        print(f"{len(absent)} student(s) of the roster have no grade in {args.graded} and were not written: "
+              f"{', '.join(absent)}", file=sys.stderr)
+    return 0
+
+
 def _report(result, what):
     """Print what a grade or merge run wrote; the exit status (1 when the grader failed on a submission)."""
     students = result.students
@@ -142,6 +165,29 @@ def build_parser():
                        help="nbgrader gradebook URL to write the scores into; 'auto' (default): the course's "
                             "gradebook found from the SUBMITTED folder the shards graded, as grade does; 'none'")
     merge.set_defaults(run=_merge)
+
+    export = commands.add_parser(
+        "export", help="write the grades of a graded batch in an LMS's import format",
+        description="Write one row per student of GRADED (the --out folder of grade or merge) with the assignment's "
+                    "total: the code's points from GRADED/totals.csv plus the written answers' from nbgrader's "
+                    "gradebook. Formats: canvas (Grades > Import), moodle (the assignment's Upload grading "
+                    "worksheet), plain. Exit status 2 with `export refused: ...` when it cannot (written answers not "
+                    "graded yet, a student the LMS could not find), nothing written.")
+    export.add_argument("graded", help="the --out folder of python -m autograder grade (or merge)")
+    export.add_argument("--format", required=True, choices=("canvas", "moodle", "plain"))
+    export.add_argument("--out", required=True, help="the CSV file to write")
+    export.add_argument("--roster", metavar="CSV", help="names, emails and LMS ids of the students (see grade --roster)")
+    export.add_argument("--gradebook", default="auto",
+                        help="nbgrader gradebook URL to read the written answers' scores from; 'auto' (default): the "
+                             "gradebook of the course in the current folder, if any; 'none'")
+    export.add_argument("--part", choices=("total", "code"), default="total",
+                        help="total (default): code and written answers; code: the code's points alone (out of the "
+                             "code's maximum)")
+    export.add_argument("--assignment", default=course.ASSIGNMENT,
+                        help="the assignment's column in Canvas: a new name creates an assignment; an existing one "
+                             "is named as Canvas exports it, 'Name (id)'")
+    export.add_argument("--force", action="store_true", help="replace --out if it exists")
+    export.set_defaults(run=_export)
     return parser
 
 

@@ -50,7 +50,12 @@ def default_gradebook_url(submitted):
     submitted = Path(submitted).resolve()
     if not submitted.is_dir():
         return None
-    course_root = submitted.parent
+    return course_gradebook_url(submitted.parent)
+
+
+def course_gradebook_url(course_root):
+    """The gradebook of the nbgrader course at ``course_root`` (see :func:`default_gradebook_url`), or None."""
+    course_root = Path(course_root).resolve()
     url = _course_directory_setting(course_root, "db_url") or f"sqlite:///{course_root / 'gradebook.db'}"
     if url.startswith("sqlite:///"):
         path = Path(url[len("sqlite:///"):])
@@ -200,16 +205,13 @@ def _read(gradebook, MissingEntry, shown_url, result, assignment, autograded):
         return (f"The gradebook {shown_url} has no assignment {assignment}: scores were not written. Run "
                 "`python -m autograder release` (nbgrader generate_assignment) with this gradebook first.")
     notebook_of = _test_cells(source)
-    written_cells = written_cell_ids()
     for student in result.students:
         try:
             submission = gradebook.find_submission(assignment, student.student_id)
         except MissingEntry:
             continue
         grades = {grade.name: grade for notebook in submission.notebooks for grade in notebook.grades}
-        answers = [grades[cell] for cell in written_cells if cell in grades]
-        if answers and not any(grade.needs_manual_grade or grade.score is None for grade in answers):
-            student.written = float(sum(grade.score for grade in answers))
+        student.written = _written(grades)
         in_kernel = {}
         if autograded is not None:
             folder = Path(autograded) / student.student_id / assignment
@@ -226,6 +228,31 @@ def _read(gradebook, MissingEntry, shown_url, result, assignment, autograded):
     if missing:
         note += " Its notebooks have no test cell for: " + ", ".join(missing) + " (not written)."
     return note
+
+
+def _written(grades):
+    """The written answers' score from ``{grade_id: nbgrader Grade}``, None unless every answer is graded."""
+    answers = [grades[cell] for cell in written_cell_ids() if cell in grades]
+    if answers and not any(grade.needs_manual_grade or grade.score is None for grade in answers):
+        return float(sum(grade.score for grade in answers))
+    return None
+
+
+def written_scores(db_url, student_ids, assignment=course.ASSIGNMENT, course_id=course.ASSIGNMENT):
+    """``{student id: score of the written answers, or None until all are graded}`` from the gradebook."""
+    def read(gradebook, MissingEntry):
+        scores = {}
+        for student_id in student_ids:
+            try:
+                submission = gradebook.find_submission(assignment, student_id)
+            except MissingEntry:
+                scores[student_id] = None
+                continue
+            scores[student_id] = _written({grade.name: grade for notebook in submission.notebooks
+                                           for grade in notebook.grades})
+        return scores
+
+    return _open(db_url, course_id, read)
 
 
 def _group_scores(student):
