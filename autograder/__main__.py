@@ -1,6 +1,7 @@
 """Command line: ``python -m autograder COMMAND``. Each command is a thin layer over a library function."""
 
 import argparse
+import os
 import sys
 
 from . import course
@@ -76,6 +77,21 @@ def _export(args):
     if absent:
         print(f"{len(absent)} student(s) of the roster have no grade in {args.graded} and were not written: "
               f"{', '.join(absent)}", file=sys.stderr)
+    return 0
+
+
+def _gradescope(args):
+    from .gradescope.bundle import build_bundle
+    from .seeds import SECRET_VARIABLE
+
+    secret = os.environ.get(SECRET_VARIABLE) if args.embed_secret else None
+    if args.embed_secret and not secret:
+        print(f"gradescope refused: --embed-secret puts ${SECRET_VARIABLE} into the bundle, and it is not set.",
+              file=sys.stderr)
+        return 2
+    names = build_bundle(args.out, require_sandbox=args.require_sandbox, secret=secret)
+    print(f"wrote {args.out} ({len(names)} files): upload it as the autograder of a Gradescope programming assignment "
+          "(see autograder/GRADING.md)")
     return 0
 
 
@@ -188,6 +204,21 @@ def build_parser():
                              "is named as Canvas exports it, 'Name (id)'")
     export.add_argument("--force", action="store_true", help="replace --out if it exists")
     export.set_defaults(run=_export)
+
+    gradescope = commands.add_parser(
+        "gradescope", help="build the Gradescope autograder zip",
+        description="Write a Gradescope autograder (setup.sh, run_autograder, the grader and the reference) that "
+                    "grades each submission in a bubblewrap sandbox into /autograder/results/results.json. The course "
+                    "secret comes from $AUTOGRADER_SECRET in Gradescope's environment, or from the bundle "
+                    "(--embed-secret).")
+    gradescope.add_argument("--out", required=True, help="the zip to write, e.g. autograder.zip")
+    gradescope.add_argument("--require-sandbox", action="store_true",
+                            help="fail (no results.json) where bubblewrap cannot run in Gradescope's container, "
+                                 "instead of grading with resource limits only")
+    gradescope.add_argument("--embed-secret", action="store_true",
+                            help="put $AUTOGRADER_SECRET into the bundle, for when Gradescope's environment has none "
+                                 "(anyone who can download the autograder can read it)")
+    gradescope.set_defaults(run=_gradescope)
     return parser
 
 
