@@ -15,8 +15,8 @@ run took and how much of it was the sandbox's own work. When grading cannot run 
 the grader's tests, bubblewrap required but unavailable), no ``results.json`` is written: Gradescope then
 tells the student the autograder failed, rather than a score of zero.
 
-``--self-test`` checks the reference against the grader's own tests (``setup.sh`` runs it when Gradescope builds
-the image).
+``--self-test`` checks the reference against the grader's own tests: ``setup.sh`` runs it once when Gradescope
+builds the image (a failure fails the build), so the runs, with the same code in the same image, do not repeat it.
 """
 
 import argparse
@@ -74,8 +74,9 @@ def grade_submission(root, stdout):
         if name == "sandbox":
             sandbox_seconds.append(details["seconds"])
 
+    # setup.sh self-tested this reference in this image when Gradescope built it: every run need not again.
     options = GradeOptions(require_sandbox=True if config.get("require_sandbox") else None,
-                           secret=course_secret(source), on_event=on_event)
+                           secret=course_secret(source), on_event=on_event, self_test=False)
     try:
         grader = Grader(options, stderr=stdout)
     except GradingSetupError as error:

@@ -5,6 +5,7 @@ is one of the ways a student hands the assignment in: the folder's contents, the
 """
 
 import shutil
+import subprocess
 import zipfile
 
 import pytest
@@ -13,6 +14,7 @@ from autograder import course
 from autograder.gradescope.bundle import build_bundle
 from support.gradescope import run_autograder, unpack_bundle
 from support.lms import assignment_folder, folder_files
+from support.submissions import PYTHON
 
 #: What a Gradescope run must not import (none of it is used): notebooks, nbgrader, plots, progress bars, pages.
 NOT_IMPORTED = ("matplotlib", "nbgrader", "nbformat", "tqdm", "jinja2", "scipy", "sqlalchemy", "traitlets")
@@ -100,3 +102,12 @@ def test_when_grading_cannot_run_no_results_are_written_and_the_instructor_is_to
     completed, results = run_autograder(root, harness["contents"])
     assert completed.returncode == 2 and results is None
     assert completed.stdout.startswith("The autograder could not run, so no results.json was written: ")
+
+
+def test_the_image_build_self_tests_the_reference_with_the_command_setup_sh_runs(harness):
+    source = harness["plain"] / "source"
+    line = next(line for line in (source / "setup.sh").read_text().splitlines() if "--self-test" in line)
+    assert line.endswith("-m autograder.gradescope.run --self-test")
+    completed = subprocess.run([str(PYTHON), "-m", "autograder.gradescope.run", "--self-test"], cwd=source,
+                               capture_output=True, text=True)
+    assert completed.returncode == 0 and completed.stdout == "The reference solution passes every test of the grader.\n"
