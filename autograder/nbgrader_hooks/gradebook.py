@@ -255,6 +255,25 @@ def written_scores(db_url, student_ids, assignment=course.ASSIGNMENT, course_id=
     return _open(db_url, course_id, read)
 
 
+def assignment_total(db_url, student_id, assignment=course.ASSIGNMENT, course_id=course.ASSIGNMENT):
+    """The student's :class:`autograder.outputs.totals.Total` as the gradebook has it (the code's points are the
+    sandbox's once ``grade`` wrote them), or None when the gradebook has no such submission."""
+    from ..outputs.totals import Total
+
+    def read(gradebook, MissingEntry):
+        try:
+            submission = gradebook.find_submission(assignment, student_id)
+        except MissingEntry:
+            return None
+        grades = {grade.name: grade for notebook in submission.notebooks for grade in notebook.grades}
+        tests = [grades[grade_id(group)] for group in GROUPS if grade_id(group) in grades]
+        answers = [grades[cell] for cell in written_cell_ids() if cell in grades]
+        return Total(sum(grade.score or 0.0 for grade in tests), sum(grade.max_score for grade in tests),
+                     _written(grades), sum(grade.max_score for grade in answers))
+
+    return _open(db_url, course_id, read)
+
+
 def _group_scores(student):
     totals = {}
     for row in student.rows:

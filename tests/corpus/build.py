@@ -504,11 +504,18 @@ def _nbgrader_cycle(folder):
     return run_cycle(folder)
 
 
+def _lms_route(folder):
+    from test_lms_route import run_route
+
+    return run_route(folder)
+
+
 #: The expensive records of the suite: name -> (test modules that use it, function computing it in a folder).
 RECORDS = {
     "corpus-bugs": ({"test_corpus_bugs"}, _graded_batch("bugs")),
     "corpus-mixed": ({"test_corpus_alternatives", "test_corpus_cheats_and_faults"}, _graded_batch("mixed")),
     "nbgrader-cycle": ({"test_nbgrader_cycle"}, _nbgrader_cycle),
+    "lms-route": ({"test_lms_route"}, _lms_route),
 }
 #: Seconds a worker waits for another one's record before giving up.
 RECORD_PATIENCE = 1800
