@@ -217,7 +217,7 @@ def choose(sources, workdir):
     notes = []
     if len(found) > 1:
         notes.append(several_copies(chosen, found[:-1]))
-    elif not _usual_place(chosen):
+    elif chosen.kind == "folder" and not _usual_place(chosen):
         notes.append(f"Your assignment was found at {_shown(chosen.node)} and graded there.")
     _find_notebooks(chosen, sources, notes)
     if chosen.kind == "folder":
@@ -236,7 +236,7 @@ def _usual_place(candidate):
     root = candidate.source.root
     relative = candidate.node.display[len(root.display):].strip("/")
     parts = relative.split("/") if relative else []
-    if candidate.kind != "folder" or len(parts) > 2:
+    if len(parts) > 2:
         return False
     if len(parts) == 2:
         return is_zip(parts[0]) and parts[1] == course.ASSIGNMENT

@@ -100,8 +100,8 @@ def test_a_canvas_student_who_uploaded_loose_files_gets_them_graded_as_the_packa
     assert sorted(p.name for p in (kim.folder / course.PACKAGE).iterdir()) == sorted(
         STUDENT_FILES + ["validation.py", "__init__.py"])
     assert (kim.folder / "01_loss_functions.ipynb").is_file()
-    assert kim.notes[-1].startswith(f"{', '.join(STUDENT_FILES)}, validation.py, __init__.py were not in a "
-                                    "linear_classifier/ folder (found at the top of your submission)")
+    assert kim.notes == [f"{', '.join(STUDENT_FILES)}, validation.py, __init__.py were not in a linear_classifier/ "
+                         "folder (found at the top of your submission): graded as the linear_classifier/ package."]
     assert "anon_x7Kq2" in students
 
 
