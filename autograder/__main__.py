@@ -122,6 +122,29 @@ def build_parser():
                          help="the nbgrader course to build (default: the one this autograder belongs to)")
     release.set_defaults(run=_release)
 
+    _add_grade(commands)
+
+    merge = commands.add_parser(
+        "merge", help="combine the outputs of grade --shard I/N into one batch",
+        description="Combine the --out folders of every shard of one batch (grade --shard 0/N ... N-1/N) into OUT: "
+                    "one grades.csv (as if graded in one run), seeds.csv, the student folders and one summary.html. "
+                    "Refuses (exit status 2, nothing written) missing or repeated shards, shards of different splits "
+                    "or batches, and shards graded with different seeds, secrets, timeouts, points or code.")
+    merge.add_argument("shards", nargs="+", metavar="SHARD_OUT", help="the --out folder of each shard")
+    merge.add_argument("--out", required=True, help="output folder of the combined batch (new or empty)")
+    merge.add_argument("--force", action="store_true",
+                       help="replace OUT whole when it holds the outputs of an earlier run")
+    merge.add_argument("--gradebook", default="auto",
+                       help="nbgrader gradebook URL to write the scores into; 'auto' (default): the course's "
+                            "gradebook found from the SUBMITTED folder the shards graded, as grade does; 'none'")
+    merge.set_defaults(run=_merge)
+
+    _add_export(commands)
+    _add_gradescope(commands)
+    return parser
+
+
+def _add_grade(commands):
     grade = commands.add_parser(
         "grade", help="grade a batch of submissions in sandboxes",
         description="Grade SUBMITTED: nbgrader's submitted/ folder (<student_id>/loss_optimization/), a folder or zip "
@@ -167,21 +190,8 @@ def build_parser():
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(run=_grade)
 
-    merge = commands.add_parser(
-        "merge", help="combine the outputs of grade --shard I/N into one batch",
-        description="Combine the --out folders of every shard of one batch (grade --shard 0/N ... N-1/N) into OUT: "
-                    "one grades.csv (as if graded in one run), seeds.csv, the student folders and one summary.html. "
-                    "Refuses (exit status 2, nothing written) missing or repeated shards, shards of different splits "
-                    "or batches, and shards graded with different seeds, secrets, timeouts, points or code.")
-    merge.add_argument("shards", nargs="+", metavar="SHARD_OUT", help="the --out folder of each shard")
-    merge.add_argument("--out", required=True, help="output folder of the combined batch (new or empty)")
-    merge.add_argument("--force", action="store_true",
-                       help="replace OUT whole when it holds the outputs of an earlier run")
-    merge.add_argument("--gradebook", default="auto",
-                       help="nbgrader gradebook URL to write the scores into; 'auto' (default): the course's "
-                            "gradebook found from the SUBMITTED folder the shards graded, as grade does; 'none'")
-    merge.set_defaults(run=_merge)
 
+def _add_export(commands):
     export = commands.add_parser(
         "export", help="write the grades of a graded batch in an LMS's import format",
         description="Write one row per student of GRADED (the --out folder of grade or merge) with the assignment's "
@@ -205,6 +215,8 @@ def build_parser():
     export.add_argument("--force", action="store_true", help="replace --out if it exists")
     export.set_defaults(run=_export)
 
+
+def _add_gradescope(commands):
     gradescope = commands.add_parser(
         "gradescope", help="build the Gradescope autograder zip",
         description="Write a Gradescope autograder (setup.sh, run_autograder, the grader and the reference) that "
@@ -219,7 +231,6 @@ def build_parser():
                             help="put $AUTOGRADER_SECRET into the bundle, for when Gradescope's environment has none "
                                  "(anyone who can download the autograder can read it)")
     gradescope.set_defaults(run=_gradescope)
-    return parser
 
 
 def main(argv=None):

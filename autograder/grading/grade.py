@@ -186,9 +186,37 @@ def grade_batch(submitted, out, options=None, stderr=None, **settings):
     options = options or GradeOptions(**settings)
     options.check()
     stderr = stderr or sys.stderr
-    timings = {}
     started = time.perf_counter()
     submitted, out = Path(submitted).resolve(), Path(out).resolve()
+    staging, roster = _prepare(submitted, out, options)
+    try:
+        with tempfile.TemporaryDirectory(prefix="autograder-batch-") as batch_tmp:
+            try:
+                intake = read_batch(submitted, Path(batch_tmp) / "intake", roster)
+            except SubmissionsError as error:
+                raise GradingSetupError(str(error)) from None
+            for note in intake.notes:
+                print(note, file=stderr)
+            batch = intake.submissions
+            if options.shard is not None:
+                batch = options.shard.select(batch)
+            grader = Grader(options, stderr)
+            timings = {"prepare": time.perf_counter() - started}
+            options.emit("prepared", submissions=len(batch), seconds=timings["prepare"])
+            scratch_root = Path(batch_tmp) / "scratch"
+            scratch_root.mkdir()
+            results = _grade_all(grader, batch, scratch_root, options, stderr)
+        timings["grade"] = time.perf_counter() - started - timings["prepare"]
+        result = _batch_result(results, out, grader, options, intake, submitted, timings)
+        write_outputs(result, staging, options.gradebook, stderr, options.emit)
+    except BaseException:
+        staging.discard()
+        raise
+    return result
+
+
+def _prepare(submitted, out, options):
+    """Before anything is graded: refuse what cannot work; the outputs' reserved folder (a Staging) and the roster."""
     if not submitted.exists():
         raise GradingSetupError(f"{submitted} does not exist: give the folder of submissions (e.g. submitted/) "
                                 "or an LMS download (.zip).")
@@ -202,38 +230,20 @@ def grade_batch(submitted, out, options=None, stderr=None, **settings):
 
         # A forced rerun that fails half way must not leave the earlier run's manifest for merge to trust.
         forget_manifest(out)
-    try:
-        with tempfile.TemporaryDirectory(prefix="autograder-batch-") as batch_tmp:
-            try:
-                intake = read_batch(submitted, Path(batch_tmp) / "intake", roster)
-            except SubmissionsError as error:
-                raise GradingSetupError(str(error)) from None
-            for note in intake.notes:
-                print(note, file=stderr)
-            batch = intake.submissions
-            batch_students = tuple(submission.student_id for submission in batch)
-            if options.shard is not None:
-                batch = options.shard.select(batch)
-            grader = Grader(options, stderr)
-            timings["prepare"] = time.perf_counter() - started
-            options.emit("prepared", submissions=len(batch), seconds=timings["prepare"])
-            scratch_root = Path(batch_tmp) / "scratch"
-            scratch_root.mkdir()
-            results = _grade_all(grader, batch, scratch_root, options, stderr)
-        timings["grade"] = time.perf_counter() - started - timings["prepare"]
-        limits = grader.sandbox.limits
-        result = BatchResult(results, out, grader.sandbox.mode, grader.warning, options.seed, grader.default_secret,
-                             timeout=limits.timeout, import_timeout=limits.import_timeout, budget=limits.budget,
-                             secret_fingerprint=seeds.secret_fingerprint(grader.secret), shard=options.shard,
-                             batch_students=batch_students, submitted=submitted, timings=timings,
-                             intake_notes=list(intake.notes))
-        if options.shard is not None:
-            result.shard_note = (f"Shard {options.shard}: {len(results)} of the batch's {len(batch_students)} "
-                                 "submissions. Combine every shard's output with `python -m autograder merge`.")
-        write_outputs(result, staging, options.gradebook, stderr, options.emit)
-    except BaseException:
-        staging.discard()
-        raise
+    return staging, roster
+
+
+def _batch_result(results, out, grader, options, intake, submitted, timings):
+    limits = grader.sandbox.limits
+    batch_students = tuple(submission.student_id for submission in intake.submissions)
+    result = BatchResult(results, out, grader.sandbox.mode, grader.warning, options.seed, grader.default_secret,
+                         timeout=limits.timeout, import_timeout=limits.import_timeout, budget=limits.budget,
+                         secret_fingerprint=seeds.secret_fingerprint(grader.secret), shard=options.shard,
+                         batch_students=batch_students, submitted=submitted, timings=timings,
+                         intake_notes=list(intake.notes))
+    if options.shard is not None:
+        result.shard_note = (f"Shard {options.shard}: {len(results)} of the batch's {len(batch_students)} "
+                             "submissions. Combine every shard's output with `python -m autograder merge`.")
     return result
 
 
