@@ -206,6 +206,9 @@ def _group(entries, known, workdir, budget):
         if (key, attempt) in receipts:
             name, user, originals = _receipt(receipts.pop((key, attempt)))
             student.name = student.name or name
+            if user.endswith(f"_{student.lms_id}"):
+                # A user name with an underscore: the file names cannot tell where the assignment's name ends.
+                student.lms_id = user
         files = [(originals.get(display.rsplit("/", 1)[-1], file_name), path, display) for file_name, path, display in files]
         student.sources.append(Source(_virtual(student.walker, files), attempt))
     for (key, attempt), path in receipts.items():
@@ -261,11 +264,11 @@ def _relative(path, entry_path, entry_display):
 def _apply_roster(students, roster, notes):
     """``{course student id: _Student}``: LMS ids mapped through the roster; students of one id merged."""
     by_id, unknown, renamed = {}, [], []
-    for (lms, lms_id), student in students.items():
-        entry = roster.find(lms_id) if roster is not None else None
-        student_id = entry.student_id if entry else lms_id
+    for student in students.values():
+        entry = roster.find(student.lms_id) if roster is not None else None
+        student_id = entry.student_id if entry else student.lms_id
         if roster is not None and entry is None:
-            unknown.append(lms_id)
+            unknown.append(student.lms_id)
         try:
             check_student_id(student_id, "id")
         except RosterError:

@@ -121,6 +121,13 @@ def test_blackboard_attempts_are_one_student_graded_on_the_latest_attempt(tmp_pa
                                     "loss_optimization/ (attempt of 2024-05-03 10:00)")
 
 
+def test_a_blackboard_user_name_with_an_underscore_is_read_from_the_receipt(tmp_path, work):
+    download = blackboard_download(tmp_path / "bb.zip", "Loss_Optimization", [
+        ("j_doe", "Jane Doe", [(attempt(2024, 5, 3, 10, 0, 0), {"loss_optimization.zip": work["zip"]})])])
+    jane = read_batch(download, tmp_path / "work").submissions[0]
+    assert (jane.student_id, jane.name) == ("j_doe", "Jane Doe")
+
+
 def test_nbgrader_submitted_folders_are_read_as_they_are_and_never_written(tmp_path):
     submitted = tmp_path / "submitted"
     make_submission(submitted, "alice")
