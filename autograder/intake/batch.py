@@ -172,7 +172,8 @@ def _entries(root):
 def _group(entries, known, workdir, budget):
     """The students of ``entries`` keyed by (LMS, id), with their sources walked; the batch's notes."""
     students, notes, ignored_names, receipts, attributed = {}, [], [], {}, set()
-    attempts = defaultdict(list)
+    # A student's flat files (Canvas, Moodle's flat layout) were handed in together; Blackboard's, per attempt.
+    flat, attempts = defaultdict(list), defaultdict(list)
     for name, path, display in entries:
         is_dir = path.is_dir() and not path.is_symlink()
         owner = layouts.classify(name, is_dir)
@@ -190,7 +191,7 @@ def _group(entries, known, workdir, budget):
             else:
                 attempts[(key, owner.attempt)].append((owner.file_name, path, display))
         elif owner.file_name and owner.lms != layouts.FOLDER:
-            student.sources.append(Source(_virtual(student.walker, [(owner.file_name, path, display)])))
+            flat[key].append((owner.file_name, path, display))
         else:
             node = student.walker.node(name, display, path)
             if node is not None:
@@ -200,6 +201,20 @@ def _group(entries, known, workdir, budget):
                 attributed.add(problem)
                 if not problem.is_file():  # a zip that stayed a file is reported by the walker when it reaches it
                     student.problems.append((_relative(problem, path, display), reason))
+    for key, files in flat.items():
+        students[key].sources.append(Source(_virtual(students[key].walker, files)))
+    _blackboard_sources(students, attempts, receipts)
+    unattributed = [f"{path.name} {reason}" for path, reason in known.items() if path not in attributed]
+    if unattributed:
+        notes.append(f"In the download, outside every student's files: {_some(unattributed)}.")
+    if ignored_names:
+        notes.append(f"Not a student's submission, ignored: {_some(ignored_names)} (files at the top of the batch that "
+                     "no LMS naming convention attributes to a student).")
+    return students, notes
+
+
+def _blackboard_sources(students, attempts, receipts):
+    """One source per Blackboard attempt, its files under their original names; names from the receipts."""
     for (key, attempt), files in sorted(attempts.items(), key=lambda item: item[0][1]):
         student = students[key]
         originals = {}
@@ -209,19 +224,11 @@ def _group(entries, known, workdir, budget):
             if user.endswith(f"_{student.lms_id}"):
                 # A user name with an underscore: the file names cannot tell where the assignment's name ends.
                 student.lms_id = user
-        files = [(originals.get(display.rsplit("/", 1)[-1], file_name), path, display) for file_name, path, display in files]
+        files = [(originals.get(display.rsplit("/", 1)[-1], file_name), path, display)
+                 for file_name, path, display in files]
         student.sources.append(Source(_virtual(student.walker, files), attempt))
-    for (key, attempt), path in receipts.items():
-        name, _, _ = _receipt(path)
-        students[key].name = students[key].name or name
-    _merge_canvas_sources(students)
-    unattributed = [f"{path.name} {reason}" for path, reason in known.items() if path not in attributed]
-    if unattributed:
-        notes.append(f"In the download, outside every student's files: {_some(unattributed)}.")
-    if ignored_names:
-        notes.append(f"Not a student's submission, ignored: {_some(ignored_names)} (files at the top of the batch that "
-                     "no LMS naming convention attributes to a student).")
-    return students, notes
+    for (key, _), path in receipts.items():
+        students[key].name = students[key].name or _receipt(path)[0]
 
 
 def _virtual(walker, files):
@@ -232,15 +239,6 @@ def _virtual(walker, files):
         if node is not None:
             root.children.append(node)
     return root
-
-
-def _merge_canvas_sources(students):
-    """A Canvas or flat Moodle student's files, one source each so far, become one source: they were handed in together."""
-    for student in students.values():
-        virtual = [s for s in student.sources if s.root.path is None and s.attempt is None]
-        if len(virtual) > 1:
-            merged = Node("", "", None, "dir", children=[child for s in virtual for child in s.root.children])
-            student.sources = [s for s in student.sources if s not in virtual] + [Source(merged)]
 
 
 def _receipt(path):
