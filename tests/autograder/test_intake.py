@@ -313,3 +313,13 @@ def test_a_roster_that_cannot_be_used_is_refused_saying_what_to_fix(tmp_path, te
     path.write_text(text)
     with pytest.raises(RosterError, match=message):
         read_roster(path)
+
+
+def test_a_module_lying_beside_the_package_is_named_as_not_graded(tmp_path):
+    submitted = tmp_path / "submitted"
+    folder = make_submission(submitted, "gail")
+    (folder / "losses.py").write_text("# an older draft\n")
+    gail = read_batch(submitted, tmp_path / "work").submissions[0]
+    assert gail.folder == folder
+    assert gail.notes == ["losses.py next to linear_classifier/ in gail/loss_optimization/ was not graded: the copies "
+                          "inside linear_classifier/ were."]
