@@ -63,5 +63,8 @@ lab: setup
 bench: setup
 	$(PY) -m bench
 
+# Caches only. Never what students handed in or what grading made of it: submitted/, autograded/, feedback/,
+# downloaded/, the gradebook, graded outputs (delete those by hand, knowing what they hold).
 clean:
-	rm -rf submitted autograded feedback gradebook.db .pytest_cache
+	rm -rf .pytest_cache
+	find . -path ./.venv -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -19,14 +19,41 @@ c.CourseDirectory.db_url = f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"
 # instructor's copies and grade every student on the reference.
 c.Autograde.exclude_overwriting = {ASSIGNMENT: list(course.student_files())}
 
-# A hung student cell must not stall a whole grading run.
-c.ExecutePreprocessor.timeout = 300
+# A hung student cell must not stall a whole grading run. The slowest cell of the reference notebooks takes
+# about 3 s (04_optimization's training, hidden tests included, on a loaded 2-core machine): 30 s is ten times
+# that. A student whose sgd never returns costs 30 s per cell that calls it, not 300 s (28 minutes for one
+# student with nbgrader's old limit here).
+c.ExecutePreprocessor.timeout = 30
+
+# nbgrader warns "Attribute 'checksum' for cell test_... has changed!" for every test cell with hidden tests
+# (jupyter/nbgrader#1961: the gradebook records the cell with them, students get it without): the same
+# restoring of the cell, without the false alarm; a cell the student really changed is still reported.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "autograder.nbgrader_hooks.overwrite.OverwriteCellsKnowingHiddenTests",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# `nbgrader zip_collect loss_optimization` reads what is in downloaded/loss_optimization/archive/ (a Moodle,
+# Canvas or Blackboard bulk download, or a zip per student) the way `python -m autograder grade` does: zips
+# inside zips unpacked, each student known by the LMS's own naming (autograder/intake/layouts.py), the newest
+# of several copies collected, and the modules collected with the notebooks (.py among the extensions), each
+# where the assignment has it. An instructor's own c.FileNameCollectorPlugin.named_regexp still wins.
+c.ZipCollectApp.extractor_plugin = "autograder.intake.zip_collect.LMSExtractor"
+c.ZipCollectApp.collector_plugin = "autograder.intake.zip_collect.LMSCollector"
+c.FileNameCollectorPlugin.valid_ext = [".ipynb", ".py"]
+# A roster maps the LMS's ids to the course's student ids (columns student_id and lms_id):
+# c.LMSCollector.roster = "roster.csv"
 
 # Feedback is rendered from the autograded notebooks, where the hidden tests were restored: clear them
 # again, and keep only the diagnosis of a failed test cell, not its traceback (which quotes test lines).
+# Each page opens with the assignment's total, code and written answers as its parts.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
     "autograder.nbgrader_hooks.feedback.HideTestTracebacks",
+    "autograder.nbgrader_hooks.feedback.AssignmentTotal",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

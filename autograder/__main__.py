@@ -1,6 +1,7 @@
 """Command line: ``python -m autograder COMMAND``. Each command is a thin layer over a library function."""
 
 import argparse
+import os
 import sys
 
 from . import course
@@ -36,7 +37,7 @@ def _grade(args):
             gradebook = args.gradebook
         options = GradeOptions(jobs=args.jobs, timeout=args.timeout, import_timeout=args.import_timeout,
                                budget=args.budget, seed=args.seed, require_sandbox=require, gradebook=gradebook,
-                               progress=not args.quiet, shard=shard)
+                               progress=not args.quiet, shard=shard, roster=args.roster, force=args.force)
         result = grade_batch(args.submitted, args.out, options)
     except (GradingSetupError, GradingError, GradebookConfigError) as error:
         print(f"grading could not run: {error}", file=sys.stderr)
@@ -49,11 +50,49 @@ def _merge(args):
     from .grading import MergeError, merge
 
     try:
-        result = merge(args.shards, args.out, gradebook=args.gradebook)
+        result = merge(args.shards, args.out, gradebook=args.gradebook, force=args.force)
     except MergeError as error:
         print(f"merge refused: {error}", file=sys.stderr)
         return 2
     return _report(result, f"merged {len(args.shards)} shards: {len(result.students)} submissions")
+
+
+def _export(args):
+    from .lms.export import ExportError, export
+    from .lms.roster import RosterError, read_roster
+    from .nbgrader_hooks.gradebook import GradebookConfigError, course_gradebook_url, display_url
+
+    try:
+        roster = read_roster(args.roster) if args.roster else None
+        gradebook = {"auto": lambda: course_gradebook_url("."), "none": lambda: None}.get(
+            args.gradebook, lambda: args.gradebook)()
+        count, absent = export(args.graded, args.format, args.out, roster, gradebook, args.part, args.assignment,
+                               args.force)
+    except (ExportError, RosterError, GradebookConfigError) as error:
+        print(f"export refused: {error}", file=sys.stderr)
+        return 2
+    source = f", written answers from {display_url(gradebook)}" if gradebook and args.part == "total" else ""
+    print(f"wrote {count} students' {'totals' if args.part == 'total' else 'code points'} to {args.out} "
+          f"({args.format}{source})")
+    if absent:
+        print(f"{len(absent)} student(s) of the roster have no grade in {args.graded} and were not written: "
+              f"{', '.join(absent)}", file=sys.stderr)
+    return 0
+
+
+def _gradescope(args):
+    from .gradescope.bundle import build_bundle
+    from .seeds import SECRET_VARIABLE
+
+    secret = os.environ.get(SECRET_VARIABLE) if args.embed_secret else None
+    if args.embed_secret and not secret:
+        print(f"gradescope refused: --embed-secret puts ${SECRET_VARIABLE} into the bundle, and it is not set.",
+              file=sys.stderr)
+        return 2
+    names = build_bundle(args.out, require_sandbox=args.require_sandbox, secret=secret)
+    print(f"wrote {args.out} ({len(names)} files): upload it as the autograder of a Gradescope programming assignment "
+          "(see autograder/GRADING.md)")
+    return 0
 
 
 def _report(result, what):
@@ -83,14 +122,47 @@ def build_parser():
                          help="the nbgrader course to build (default: the one this autograder belongs to)")
     release.set_defaults(run=_release)
 
+    _add_grade(commands)
+
+    merge = commands.add_parser(
+        "merge", help="combine the outputs of grade --shard I/N into one batch",
+        description="Combine the --out folders of every shard of one batch (grade --shard 0/N ... N-1/N) into OUT: "
+                    "one grades.csv (as if graded in one run), seeds.csv, the student folders and one summary.html. "
+                    "Refuses (exit status 2, nothing written) missing or repeated shards, shards of different splits "
+                    "or batches, and shards graded with different seeds, secrets, timeouts, points or code.")
+    merge.add_argument("shards", nargs="+", metavar="SHARD_OUT", help="the --out folder of each shard")
+    merge.add_argument("--out", required=True, help="output folder of the combined batch (new or empty)")
+    merge.add_argument("--force", action="store_true",
+                       help="replace OUT whole when it holds the outputs of an earlier run")
+    merge.add_argument("--gradebook", default="auto",
+                       help="nbgrader gradebook URL to write the scores into; 'auto' (default): the course's "
+                            "gradebook found from the SUBMITTED folder the shards graded, as grade does; 'none'")
+    merge.set_defaults(run=_merge)
+
+    _add_export(commands)
+    _add_gradescope(commands)
+    return parser
+
+
+def _add_grade(commands):
     grade = commands.add_parser(
         "grade", help="grade a batch of submissions in sandboxes",
-        description="Grade SUBMITTED/<student_id>/loss_optimization/ (nbgrader's submitted/ folder) or an LMS .zip "
-                    "of that layout; write OUT/grades.csv, OUT/<student_id>/results.json and feedback.html, and "
-                    "OUT/summary.html. Exit status 0 when the batch was graded, whatever the scores. The course "
-                    "secret mixed into every student's seed comes from $AUTOGRADER_SECRET.")
-    grade.add_argument("submitted", help="folder of <student_id>/ folders, or a .zip of them")
-    grade.add_argument("--out", required=True, help="output folder")
+        description="Grade SUBMITTED: nbgrader's submitted/ folder (<student_id>/loss_optimization/), a folder or zip "
+                    "per student, or a Moodle, Canvas or Blackboard bulk download (.zip); write OUT/grades.csv, "
+                    "OUT/totals.csv, OUT/<student_id>/results.json and feedback.html, and OUT/summary.html. The "
+                    "outputs are written beside OUT and moved into place when complete. Exit status 0 when the "
+                    "batch was graded, whatever the scores. The course secret mixed into every student's seed comes "
+                    "from $AUTOGRADER_SECRET.")
+    grade.add_argument("submitted", help="folder of <student_id>/ folders or zips, or an LMS download (.zip)")
+    grade.add_argument("--out", required=True,
+                       help="output folder: new or empty (one that holds an earlier run's outputs needs --force)")
+    grade.add_argument("--force", action="store_true",
+                       help="replace OUT whole when it holds the outputs of an earlier run (a folder that is not an "
+                            "output of the autograder is never replaced)")
+    grade.add_argument("--roster", metavar="CSV",
+                       help="roster mapping the LMS's ids (Canvas user id, Moodle participant id, Blackboard user "
+                            "name) to the course's student ids: columns student_id and lms_id, optionally name, "
+                            "email, section, sis_user_id, sis_login_id")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     grade.add_argument("--timeout", type=float, default=Limits.timeout,
                        help=f"seconds allowed for each call of a student function (default {Limits.timeout:g})")
@@ -118,19 +190,47 @@ def build_parser():
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(run=_grade)
 
-    merge = commands.add_parser(
-        "merge", help="combine the outputs of grade --shard I/N into one batch",
-        description="Combine the --out folders of every shard of one batch (grade --shard 0/N ... N-1/N) into OUT: "
-                    "one grades.csv (as if graded in one run), seeds.csv, the student folders and one summary.html. "
-                    "Refuses (exit status 2, nothing written) missing or repeated shards, shards of different splits "
-                    "or batches, and shards graded with different seeds, secrets, timeouts, points or code.")
-    merge.add_argument("shards", nargs="+", metavar="SHARD_OUT", help="the --out folder of each shard")
-    merge.add_argument("--out", required=True, help="output folder of the combined batch")
-    merge.add_argument("--gradebook", default="auto",
-                       help="nbgrader gradebook URL to write the scores into; 'auto' (default): the course's "
-                            "gradebook found from the SUBMITTED folder the shards graded, as grade does; 'none'")
-    merge.set_defaults(run=_merge)
-    return parser
+
+def _add_export(commands):
+    export = commands.add_parser(
+        "export", help="write the grades of a graded batch in an LMS's import format",
+        description="Write one row per student of GRADED (the --out folder of grade or merge) with the assignment's "
+                    "total: the code's points from GRADED/totals.csv plus the written answers' from nbgrader's "
+                    "gradebook. Formats: canvas (Grades > Import), moodle (the assignment's Upload grading "
+                    "worksheet), plain. Exit status 2 with `export refused: ...` when it cannot (written answers not "
+                    "graded yet, a student the LMS could not find), nothing written.")
+    export.add_argument("graded", help="the --out folder of python -m autograder grade (or merge)")
+    export.add_argument("--format", required=True, choices=("canvas", "moodle", "plain"))
+    export.add_argument("--out", required=True, help="the CSV file to write")
+    export.add_argument("--roster", metavar="CSV", help="names, emails and LMS ids of the students (see grade --roster)")
+    export.add_argument("--gradebook", default="auto",
+                        help="nbgrader gradebook URL to read the written answers' scores from; 'auto' (default): the "
+                             "gradebook of the course in the current folder, if any; 'none'")
+    export.add_argument("--part", choices=("total", "code"), default="total",
+                        help="total (default): code and written answers; code: the code's points alone (out of the "
+                             "code's maximum)")
+    export.add_argument("--assignment", default=course.ASSIGNMENT,
+                        help="the assignment's column in Canvas: a new name creates an assignment; an existing one "
+                             "is named as Canvas exports it, 'Name (id)'")
+    export.add_argument("--force", action="store_true", help="replace --out if it exists")
+    export.set_defaults(run=_export)
+
+
+def _add_gradescope(commands):
+    gradescope = commands.add_parser(
+        "gradescope", help="build the Gradescope autograder zip",
+        description="Write a Gradescope autograder (setup.sh, run_autograder, the grader and the reference) that "
+                    "grades each submission in a bubblewrap sandbox into /autograder/results/results.json. The course "
+                    "secret comes from $AUTOGRADER_SECRET in Gradescope's environment, or from the bundle "
+                    "(--embed-secret).")
+    gradescope.add_argument("--out", required=True, help="the zip to write, e.g. autograder.zip")
+    gradescope.add_argument("--require-sandbox", action="store_true",
+                            help="fail (no results.json) where bubblewrap cannot run in Gradescope's container, "
+                                 "instead of grading with resource limits only")
+    gradescope.add_argument("--embed-secret", action="store_true",
+                            help="put $AUTOGRADER_SECRET into the bundle, for when Gradescope's environment has none "
+                                 "(anyone who can download the autograder can read it)")
+    gradescope.set_defaults(run=_gradescope)
 
 
 def main(argv=None):

@@ -47,6 +47,11 @@ class StudentResult:
     digest: str = ""
     #: What a limit on the submission's cost cut short, in words ("" when nothing was).
     cut: str = ""
+    #: The student's name (from the roster or the LMS download) and id in the LMS, "" when unknown.
+    name: str = ""
+    lms_id: str = ""
+    #: Points of the written answers, graded by hand in nbgrader (None until all of them are graded).
+    written: float = None
 
     @property
     def score(self):
@@ -84,6 +89,8 @@ class BatchResult:
     shard_note: str = ""
     #: Seconds spent in each phase of the run (``{"prepare": ..., "grade": ..., "outputs": ...}``).
     timings: dict = field(default_factory=dict)
+    #: What the instructor should know about the batch as it was read (entries of no student, ids not in the roster).
+    intake_notes: list = field(default_factory=list)
 
     @property
     def grader_errors(self):
@@ -100,7 +107,7 @@ def to_record(student):
     return {"student_id": student.student_id, "seed": student.seed, "digest": student.digest, "rows": rows,
             "notes": list(student.notes), "flags": list(student.flags), "grader_error": student.grader_error,
             "output": base64.b64encode(student.output).decode("ascii"), "output_dropped": student.output_dropped,
-            "cut": student.cut}
+            "cut": student.cut, "name": student.name, "lms_id": student.lms_id, "written": student.written}
 
 
 def from_record(record):
@@ -110,9 +117,12 @@ def from_record(record):
         verdict = dict(row["verdict"])
         verdict["details"] = wire.decode(verdict["details"]) if verdict["details"] is not None else None
         rows.append(Row(Verdict(**verdict), float(row["score"]), float(row["max_score"])))
+    written = record.get("written")
     return StudentResult(record["student_id"], int(record["seed"]), rows, list(record["notes"]),
                          base64.b64decode(record["output"]), int(record["output_dropped"]),
-                         record["grader_error"], list(record["flags"]), record["digest"], record["cut"])
+                         record["grader_error"], list(record["flags"]), record["digest"], record["cut"],
+                         str(record.get("name", "")), str(record.get("lms_id", "")),
+                         None if written is None else float(written))
 
 
 def write_records(students, path):

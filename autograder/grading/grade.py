@@ -20,6 +20,9 @@ from pathlib import Path
 
 from .. import catalogue, course, execution, outputs, seeds
 from ..calls import wire
+from ..intake import SubmissionsError, read_batch
+from ..lms.roster import RosterError, read_roster
+from ..outputs.staging import OutputError, stage
 from ..outputs.text import Redactor
 from ..points import PointsError, load_points
 from ..packages import load_reference
@@ -27,6 +30,11 @@ from ..results import BatchResult, Row, StudentResult
 from ..sandbox import Sandbox, sandbox_status
 from . import submissions
 from .options import GradeOptions, GradingSetupError
+from .publish import write_outputs
+
+
+#: Why a student's modules were not run when no copy of the assignment was found (the notes say what was).
+NOT_FOUND = f"no copy of the assignment (a {course.PACKAGE}/ package or its modules) was found in the submission"
 
 
 def self_test(reference=None):
@@ -68,7 +76,8 @@ class Grader:
             raise GradingSetupError(str(error)) from None
         try:
             self.reference = load_reference()
-            self_test(self.reference)
+            if options.self_test:
+                self_test(self.reference)
         except GradingSetupError:
             raise
         except Exception as error:  # noqa: BLE001 (a broken reference means nothing can be graded)
@@ -90,15 +99,16 @@ class Grader:
         """Grade one submission; never raises for anything the student did."""
         with tempfile.TemporaryDirectory(prefix="autograder-", dir=scratch_root) as scratch:
             notes = list(submission.notes)
-            problems = {module: "no assignment folder was submitted" for module in course.STUDENT_MODULES}
+            problems = {module: NOT_FOUND for module in course.STUDENT_MODULES}
             if submission.folder is not None:
-                notes += submissions.notebook_notes(submission.folder, self.notebooks)
+                notes += submissions.notebook_notes(submission.folder, self.notebooks, submission.notebooks)
                 copy_notes = submissions.copy_package(submission.folder, scratch)
                 notes += copy_notes
                 problems = submissions.module_problems(scratch, copy_notes)
             digest = seeds.submission_digest(Path(scratch) / course.PACKAGE)
             seed = seeds.student_seed(submission.student_id, self.options.seed, self.secret, digest)
-            result = StudentResult(submission.student_id, seed, [], notes, digest=digest)
+            result = StudentResult(submission.student_id, seed, [], notes, digest=digest, name=submission.name,
+                                   lms_id=submission.lms_id)
             plan = catalogue.build_plan(seed)
             outcomes = {key: catalogue.Outcome("missing", message=problems[case.module])
                         for key, case in plan.cases.items() if case.module in problems}
@@ -143,7 +153,8 @@ class Grader:
     def failed(self, submission, error):
         """Rows for a student the grader itself failed on (a grader bug): every test 'error', loudly."""
         seed = seeds.student_seed(submission.student_id, self.options.seed, self.secret)
-        result = StudentResult(submission.student_id, seed, [], list(submission.notes), grader_error=error)
+        result = StudentResult(submission.student_id, seed, [], list(submission.notes), grader_error=error,
+                               name=submission.name, lms_id=submission.lms_id)
         for name, worth in self.points.items():
             verdict = catalogue.Verdict(name, course.group_of(name), True, "", "error",
                                         "the grader failed on this submission; the instructor has been told")
@@ -178,67 +189,73 @@ def grade_batch(submitted, out, options=None, stderr=None, **settings):
     options = options or GradeOptions(**settings)
     options.check()
     stderr = stderr or sys.stderr
-    timings = {}
     started = time.perf_counter()
     submitted, out = Path(submitted).resolve(), Path(out).resolve()
-    _check_paths(submitted, out)
-    with tempfile.TemporaryDirectory(prefix="autograder-batch-") as batch_tmp:
-        batch = _discover(submitted, Path(batch_tmp))
-        batch_students = tuple(submission.student_id for submission in batch)
-        if options.shard is not None:
-            from .shard import forget_manifest
-
-            # A rerun that fails half way must not leave an earlier run's manifest for merge to trust.
-            forget_manifest(out)
-            batch = options.shard.select(batch)
-        grader = Grader(options, stderr)
-        timings["prepare"] = time.perf_counter() - started
-        options.emit("prepared", submissions=len(batch), seconds=timings["prepare"])
-        scratch_root = Path(batch_tmp) / "scratch"
-        scratch_root.mkdir()
-        results = _grade_all(grader, batch, scratch_root, options, stderr)
-    timings["grade"] = time.perf_counter() - started - timings["prepare"]
-    limits = grader.sandbox.limits
-    result = BatchResult(results, out, grader.sandbox.mode, grader.warning, options.seed, grader.default_secret,
-                         timeout=limits.timeout, import_timeout=limits.import_timeout, budget=limits.budget,
-                         secret_fingerprint=seeds.secret_fingerprint(grader.secret), shard=options.shard,
-                         batch_students=batch_students, submitted=submitted, timings=timings)
-    if options.shard is not None:
-        result.shard_note = (f"Shard {options.shard}: {len(results)} of the batch's {len(batch_students)} "
-                             "submissions. Combine every shard's output with `python -m autograder merge`.")
-    if options.gradebook:
-        from ..nbgrader_hooks.gradebook import record_in_gradebook
-
-        record_in_gradebook(options.gradebook, result, stderr)
-    written = time.perf_counter()
-    outputs.write_all(result)
-    if options.shard is not None:
-        from .shard import write_shard
-
-        write_shard(result)
-    timings["outputs"] = time.perf_counter() - written
-    options.emit("written", seconds=timings["outputs"])
+    staging, roster = _prepare(submitted, out, options)
+    try:
+        with tempfile.TemporaryDirectory(prefix="autograder-batch-") as batch_tmp:
+            try:
+                intake = read_batch(submitted, Path(batch_tmp) / "intake", roster)
+            except SubmissionsError as error:
+                raise GradingSetupError(str(error)) from None
+            for note in intake.notes:
+                print(note, file=stderr)
+            batch = intake.submissions
+            if options.shard is not None:
+                batch = options.shard.select(batch)
+            grader = Grader(options, stderr)
+            timings = {"prepare": time.perf_counter() - started}
+            options.emit("prepared", submissions=len(batch), seconds=timings["prepare"])
+            scratch_root = Path(batch_tmp) / "scratch"
+            scratch_root.mkdir()
+            results = _grade_all(grader, batch, scratch_root, options, stderr)
+        timings["grade"] = time.perf_counter() - started - timings["prepare"]
+        result = _batch_result(results, out, grader, options, intake, submitted, timings)
+        write_outputs(result, staging, options.gradebook, stderr, options.emit)
+    except BaseException:
+        staging.discard()
+        raise
     return result
 
 
-def _check_paths(submitted, out):
+def _prepare(submitted, out, options):
+    """Before anything is graded: refuse what cannot work; the outputs' reserved folder (a Staging) and the roster."""
     if not submitted.exists():
         raise GradingSetupError(f"{submitted} does not exist: give the folder of submissions (e.g. submitted/) "
-                                "or an LMS .zip file.")
-    if out == submitted or submitted in out.parents:
-        raise GradingSetupError(f"--out {out} is inside {submitted}: nothing under the submissions may be written; "
-                                "choose an output folder elsewhere.")
-
-
-def _discover(submitted, batch_tmp):
-    """The batch's submissions (an LMS zip unpacked into ``batch_tmp`` first)."""
+                                "or an LMS download (.zip).")
+    roster = _roster(options.roster)
     try:
-        if submitted.is_file():
-            if submitted.suffix.lower() != ".zip":
-                raise GradingSetupError(f"{submitted} is a file but not a .zip: give a folder or an LMS .zip.")
-            return submissions.discover(submissions.extract_zip(submitted, batch_tmp / "unzipped"))
-        return submissions.discover(submitted)
-    except submissions.SubmissionsError as error:
+        staging = stage(out, options.force, protected=[submitted])
+    except OutputError as error:
+        raise GradingSetupError(str(error)) from None
+    if options.shard is not None:
+        from .shard import forget_manifest
+
+        # A forced rerun that fails half way must not leave the earlier run's manifest for merge to trust.
+        forget_manifest(out)
+    return staging, roster
+
+
+def _batch_result(results, out, grader, options, intake, submitted, timings):
+    limits = grader.sandbox.limits
+    batch_students = tuple(submission.student_id for submission in intake.submissions)
+    result = BatchResult(results, out, grader.sandbox.mode, grader.warning, options.seed, grader.default_secret,
+                         timeout=limits.timeout, import_timeout=limits.import_timeout, budget=limits.budget,
+                         secret_fingerprint=seeds.secret_fingerprint(grader.secret), shard=options.shard,
+                         batch_students=batch_students, submitted=submitted, timings=timings,
+                         intake_notes=list(intake.notes))
+    if options.shard is not None:
+        result.shard_note = (f"Shard {options.shard}: {len(results)} of the batch's {len(batch_students)} "
+                             "submissions. Combine every shard's output with `python -m autograder merge`.")
+    return result
+
+
+def _roster(path):
+    if path is None:
+        return None
+    try:
+        return read_roster(path)
+    except RosterError as error:
         raise GradingSetupError(str(error)) from None
 
 

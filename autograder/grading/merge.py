@@ -12,8 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import outputs
+from ..outputs.staging import OutputError, stage
 from ..results import RECORDS, BatchResult, read_records
+from .publish import write_outputs
 from .shard import MANIFEST, MANIFEST_FORMAT, SETTINGS, Shard
 
 _MANIFEST_KEYS = ("shard", "settings", "batch", "submitted", "sandbox", "sandbox_warning", "default_secret", "students")
@@ -38,7 +39,7 @@ class _Part:
         return str(self.folder)
 
 
-def merge(folders, out, gradebook="auto", stderr=None):
+def merge(folders, out, gradebook="auto", stderr=None, force=False):
     """Combine the outputs of every shard of one batch into ``out``, as if the batch had been graded in one run.
 
     Parameters
@@ -51,6 +52,8 @@ def merge(folders, out, gradebook="auto", stderr=None):
         nbgrader gradebook URL to write the scores into; ``"auto"``: the gradebook of the course whose
         ``submitted/`` folder the shards graded, if it has one (see
         :func:`autograder.gradebook.default_gradebook_url`); None or ``"none"``: do not write.
+    force : bool
+        Replace an earlier output folder at ``out`` whole (without it, an ``out`` that holds files is refused).
 
     Returns
     -------
@@ -77,7 +80,8 @@ def merge(folders, out, gradebook="auto", stderr=None):
     result = BatchResult(students, out, sandbox, warning, settings["seed"], first["default_secret"],
                          timeout=settings["timeout"], import_timeout=settings["import_timeout"],
                          budget=settings["budget"], secret_fingerprint=settings["secret"],
-                         batch_students=tuple(first["batch"]), submitted=Path(first["submitted"]))
+                         batch_students=tuple(first["batch"]), submitted=Path(first["submitted"]),
+                         intake_notes=list(first.get("intake_notes", [])))
     result.shard_note = (f"Merged from {len(parts)} shards of a batch of {len(first['batch'])} submissions "
                          "(python -m autograder merge).")
     if gradebook == "auto":
@@ -87,11 +91,15 @@ def merge(folders, out, gradebook="auto", stderr=None):
             gradebook = default_gradebook_url(result.submitted)
         except GradebookConfigError as error:
             raise MergeError(str(error)) from None
-    if gradebook and gradebook != "none":
-        from ..nbgrader_hooks.gradebook import record_in_gradebook
-
-        record_in_gradebook(gradebook, result, stderr)
-    outputs.write_all(result)
+    try:
+        staging = stage(out, force, protected=[result.submitted] + [part.folder for part in parts])
+    except OutputError as error:
+        raise MergeError(str(error)) from None
+    try:
+        write_outputs(result, staging, gradebook if gradebook != "none" else None, stderr)
+    except BaseException:
+        staging.discard()
+        raise
     return result
 
 

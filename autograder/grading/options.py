@@ -48,6 +48,13 @@ class GradeOptions:
     progress: bool = False
     #: Grade only this part of the batch (:class:`autograder.grading.shard.Shard`) and write what merge needs.
     shard: object = None
+    #: CSV file mapping the LMS's ids to the course's (:mod:`autograder.lms.roster`), None for none.
+    roster: str = None
+    #: Replace an earlier output folder whole (without it, an OUT that holds files is refused).
+    force: bool = False
+    #: Grade the reference first and refuse to grade when it fails (off only where that was done once for many
+    #: runs with the same code: a Gradescope image, whose setup.sh runs it).
+    self_test: bool = True
     #: Sandbox limits other than the times above (None: the defaults).
     limits: Limits = None
     #: Called as ``on_event(name, **details)`` at each step of the run (benchmarks and progress displays).

@@ -131,9 +131,11 @@ def forget_manifest(out):
     (Path(out) / MANIFEST).unlink(missing_ok=True)
 
 
-def write_shard(result):
-    """Write a shard's ``results.jsonl``, then ``shard.json`` (atomically: it is either complete or absent)."""
-    write_records(result.students, result.out / RECORDS)
+def write_shard(result, folder=None):
+    """Write a shard's ``results.jsonl``, then ``shard.json`` (atomically: it is either complete or absent), into
+    ``folder`` (default: ``result.out``)."""
+    folder = Path(folder if folder is not None else result.out)
+    write_records(result.students, folder / RECORDS)
     manifest = {
         "format": MANIFEST_FORMAT,
         "shard": {"index": result.shard.index, "count": result.shard.count},
@@ -145,8 +147,9 @@ def write_shard(result):
         "sandbox_warning": result.sandbox_warning,
         "default_secret": result.default_secret,
         "students": [s.student_id for s in result.students],
+        "intake_notes": list(result.intake_notes),
     }
-    path = result.out / MANIFEST
+    path = folder / MANIFEST
     partial = path.with_name(MANIFEST + ".partial")
     partial.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(partial, path)

@@ -1,39 +1,22 @@
-"""Find submissions, copy what is graded into scratch folders, and read notebooks safely.
+"""Copy what is graded into a scratch folder, and read a submission's notebooks safely.
 
-Layouts accepted by ``python -m autograder grade SUBMITTED``:
-
-- ``SUBMITTED/<student_id>/loss_optimization/...``: what ``nbgrader collect`` and
-  ``nbgrader zip_collect`` produce in the course's ``submitted/`` folder;
-- a ``.zip`` file (e.g. downloaded from an LMS) holding that same layout, either at
-  its top level or inside one top folder (``submitted/<student_id>/loss_optimization/...``);
-  ``<student_id>.zip`` files inside it are unpacked into ``<student_id>/`` first.
-
-When ``<student_id>/loss_optimization/`` is missing, the shallowest folder of the
-student's that holds a ``linear_classifier`` package is graded instead, with a note.
-
-Nothing under SUBMITTED is ever written. Only the ``linear_classifier`` package
-is copied into the sandbox's scratch folder, without following symbolic links,
-skipping compiled bytecode and files over the size limits.
+Which folder of a student's is graded is the intake's to say (:mod:`autograder.intake`). From that
+assignment folder only the ``linear_classifier`` package is copied into the sandbox's scratch folder,
+without following symbolic links, skipping compiled bytecode and files over the size limits; the notebooks
+are only checked for being readable (their written answers are graded by hand, in nbgrader).
 """
 
 import json
 import os
-import shutil
-import stat
-import zipfile
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .. import course
+from ..intake.files import MAX_FILE_BYTES, copy_file_nofollow
 
-#: Copy limits for one submission's package.
-MAX_FILE_BYTES = 8 * 2 ** 20
+#: Copy limits for one submission's package (one file's: :data:`autograder.intake.files.MAX_FILE_BYTES`).
 MAX_TOTAL_BYTES = 64 * 2 ** 20
 MAX_FILES = 2000
 MAX_DEPTH = 8
-#: Zip extraction limits (a zip bomb must not fill the disk).
-MAX_ZIP_MEMBER_BYTES = 256 * 2 ** 20
-MAX_ZIP_TOTAL_BYTES = 4 * 2 ** 30
 #: Given folders of the package that graded code must not use, left out of the sandbox's copy: the notebook
 #: checks hold a finished centered-difference gradient and the tolerances, so a graded module that imported
 #: them would be graded on given code (or on a student's edited copy of it).
@@ -42,57 +25,6 @@ NOT_COPIED = ("checks",)
 MAX_NOTEBOOK_BYTES = 50 * 2 ** 20
 MAX_NOTEBOOK_CELLS = 5000
 MAX_NOTEBOOK_OBJECTS = 200_000
-
-
-class SubmissionsError(RuntimeError):
-    """SUBMITTED cannot be read as a batch of submissions."""
-
-
-@dataclass
-class Submission:
-    """One student's submission: where the assignment folder is, and what was odd about it."""
-
-    student_id: str
-    folder: Path = None
-    notes: list = field(default_factory=list)
-
-
-def discover(submitted, assignment=course.ASSIGNMENT):
-    """The submissions under ``submitted`` (a folder of ``<student_id>/`` folders), sorted by student id."""
-    submitted = Path(submitted)
-    if not submitted.is_dir():
-        raise SubmissionsError(f"{submitted} is not a folder of submissions (nor a .zip file).")
-    result = []
-    for entry in sorted(os.scandir(submitted), key=lambda e: e.name):
-        if entry.name.startswith((".", "__MACOSX")):
-            continue
-        if entry.is_symlink():
-            result.append(Submission(entry.name, None, [f"{entry.name} is a symbolic link: not followed"]))
-            continue
-        if not entry.is_dir(follow_symlinks=False):
-            continue
-        result.append(_find_assignment(Path(entry.path), entry.name, assignment))
-    if not result:
-        raise SubmissionsError(
-            f"No submissions in {submitted}: expected one folder per student, "
-            f"{submitted}/<student_id>/{assignment}/ (as nbgrader collect lays them out).")
-    return result
-
-
-def _find_assignment(student_dir, student_id, assignment):
-    expected = student_dir / assignment
-    if expected.is_dir() and not expected.is_symlink():
-        return Submission(student_id, expected)
-    # Shallowest folder holding the package, without following links.
-    frontier = [student_dir]
-    for _ in range(4):
-        found = sorted(f for f in frontier if (f / course.PACKAGE).is_dir() and not (f / course.PACKAGE).is_symlink())
-        if found:
-            relative = found[0].relative_to(student_dir.parent).as_posix()
-            return Submission(student_id, found[0], [f"no {assignment}/ folder: graded {relative}/ instead"])
-        frontier = [Path(e.path) for f in frontier for e in os.scandir(f)
-                    if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
-    return Submission(student_id, None, [f"no {assignment}/ folder with a {course.PACKAGE}/ package was submitted"])
 
 
 def copy_package(assignment_folder, destination):
@@ -141,7 +73,7 @@ def copy_package(assignment_folder, destination):
                     notes.append(f"{name}: the package is over the limit of {MAX_FILES} files or "
                                  f"{MAX_TOTAL_BYTES // 2 ** 20} MB: not copied")
                     continue
-                _copy_file_nofollow(entry.path, dst / entry.name)
+                copy_file_nofollow(entry.path, dst / entry.name)
                 budget["files"] += 1
                 budget["bytes"] += size
             else:
@@ -154,13 +86,6 @@ def copy_package(assignment_folder, destination):
         notes.append(f"{course.PACKAGE}/ could not be copied completely ({error.strerror or error}): "
                      "what was copied is graded")
     return notes
-
-
-def _copy_file_nofollow(source, destination):
-    descriptor = os.open(source, os.O_RDONLY | os.O_NOFOLLOW)
-    with os.fdopen(descriptor, "rb") as reader, open(destination, "wb") as writer:
-        shutil.copyfileobj(reader, writer, MAX_FILE_BYTES)
-    os.chmod(destination, 0o644)
 
 
 def module_problems(package_parent, notes):
@@ -176,12 +101,15 @@ def module_problems(package_parent, notes):
     return problems
 
 
-def notebook_notes(assignment_folder, expected_names):
-    """Notes about notebooks that are missing, unreadable or not notebooks (their written answers cannot be graded)."""
+def notebook_notes(assignment_folder, expected_names, elsewhere=None):
+    """Notes about notebooks that are missing, unreadable or not notebooks (their written answers cannot be graded).
+
+    ``elsewhere``: ``{name: path}`` of notebooks the intake found outside the assignment folder.
+    """
     notes = []
     folder = Path(assignment_folder)
     for name in expected_names:
-        path = folder / name
+        path = Path((elsewhere or {}).get(name, folder / name))
         if path.is_symlink():
             notes.append(f"{name} is a symbolic link: not read")
         elif not path.is_file():
@@ -233,64 +161,3 @@ def expected_notebooks(assignment=course.ASSIGNMENT):
         if any(cell.get("metadata", {}).get("nbgrader", {}).get("grade") for cell in cells):
             names.append(path.name)
     return names
-
-
-# -- LMS zip files -----------------------------------------------------------------
-
-
-def extract_zip(zip_path, destination, assignment=course.ASSIGNMENT):
-    """Unpack an LMS download safely into ``destination``; return the folder of ``<student_id>/`` folders.
-
-    Rejects members with absolute paths or ``..``, skips symbolic links, and
-    stops at the size limits.
-    """
-    destination = Path(destination)
-    _safe_extract(zip_path, destination)
-    root = destination
-    while True:
-        entries = [e for e in os.scandir(root) if not e.name.startswith((".", "__MACOSX"))]
-        folders = [e for e in entries if e.is_dir(follow_symlinks=False)]
-        if len(entries) == 1 and len(folders) == 1 and not _looks_like_student(Path(folders[0].path), assignment):
-            root = Path(folders[0].path)
-            continue
-        break
-    for entry in sorted(os.scandir(root), key=lambda e: e.name):
-        if entry.is_file(follow_symlinks=False) and entry.name.lower().endswith(".zip"):
-            student = root / entry.name[:-4]
-            if not student.exists():
-                _safe_extract(entry.path, student)
-            os.unlink(entry.path)
-    return root
-
-
-def _looks_like_student(folder, assignment):
-    return (folder / assignment).is_dir() or (folder / course.PACKAGE).is_dir()
-
-
-def _safe_extract(zip_path, destination):
-    destination = Path(destination)
-    destination.mkdir(parents=True, exist_ok=True)
-    total = 0
-    try:
-        archive = zipfile.ZipFile(zip_path)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise SubmissionsError(f"{zip_path} is not a readable zip file: {error}") from None
-    with archive:
-        for member in archive.infolist():
-            name = PurePosixPath(member.filename.replace("\\", "/"))
-            if name.is_absolute() or ".." in name.parts or (name.parts and ":" in name.parts[0]):
-                continue
-            if stat.S_ISLNK(member.external_attr >> 16):
-                continue
-            target = destination.joinpath(*name.parts)
-            if member.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            if member.file_size > MAX_ZIP_MEMBER_BYTES:
-                continue
-            total += member.file_size
-            if total > MAX_ZIP_TOTAL_BYTES:
-                raise SubmissionsError(f"{zip_path} unpacks to more than {MAX_ZIP_TOTAL_BYTES // 2 ** 30} GB.")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(member) as reader, open(target, "wb") as writer:
-                shutil.copyfileobj(reader, writer, 1 << 20)

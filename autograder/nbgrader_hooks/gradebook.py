@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .. import course
 from ..course import GROUPS, grade_id
+from ..outputs.totals import written_cell_ids
 
 #: Scores closer than this are equal.
 EPSILON = 1e-9
@@ -49,7 +50,12 @@ def default_gradebook_url(submitted):
     submitted = Path(submitted).resolve()
     if not submitted.is_dir():
         return None
-    course_root = submitted.parent
+    return course_gradebook_url(submitted.parent)
+
+
+def course_gradebook_url(course_root):
+    """The gradebook of the nbgrader course at ``course_root`` (see :func:`default_gradebook_url`), or None."""
+    course_root = Path(course_root).resolve()
     url = _course_directory_setting(course_root, "db_url") or f"sqlite:///{course_root / 'gradebook.db'}"
     if url.startswith("sqlite:///"):
         path = Path(url[len("sqlite:///"):])
@@ -135,16 +141,8 @@ def display_url(db_url):
         return db_url.split("@")[-1] if "@" in db_url else db_url
 
 
-def apply_gradebook(db_url, result, assignment=course.ASSIGNMENT, course_id=course.ASSIGNMENT, autograded="auto"):
-    """Flag suspicious notebooks and write the scores into the gradebook; return a note for the summary.
-
-    Only the students of ``result`` are touched, so shards or graders writing different students into
-    one PostgreSQL gradebook at the same time do not conflict. ``autograded`` is the folder of nbgrader's
-    autograded notebooks (``<student>/<assignment>/<notebook>.ipynb``) that the kernel's scores are read
-    from; "auto": the course's, beside ``result.submitted``; None: only the gradebook's.
-    """
-    if autograded == "auto":
-        autograded = default_autograded_folder(result.submitted)
+def _open(db_url, course_id, work):
+    """Run ``work(gradebook, MissingEntry)`` on the gradebook at ``db_url``; its result."""
     import warnings
 
     from nbgrader.api import Gradebook, MissingEntry
@@ -154,58 +152,174 @@ def apply_gradebook(db_url, result, assignment=course.ASSIGNMENT, course_id=cour
         # SQLAlchemy warns about nbgrader's own session handling; nothing here may clutter the output.
         with warnings.catch_warnings(), Gradebook(engine_url(db_url), course_id=course_id) as gradebook:
             warnings.simplefilter("ignore")
-            return _write(gradebook, MissingEntry, display_url(db_url), result, assignment, autograded)
+            return work(gradebook, MissingEntry)
 
 
-def record_in_gradebook(db_url, result, stderr):
-    """Apply :func:`apply_gradebook` and keep its note in ``result``; a failure is reported, not raised.
+def read_gradebook(db_url, result, stderr, assignment=course.ASSIGNMENT, course_id=course.ASSIGNMENT,
+                   autograded="auto"):
+    """Read from the gradebook what the outputs show, before they are written; a failure is reported, not raised.
 
-    The grades files must be written even when the database is down.
+    Flags the students whose notebooks scored more in their own kernel than their code in the sandbox (the
+    kernel's scores from the notebooks in ``autograded``, nbgrader's autograded folder, "auto": the course's
+    beside ``result.submitted``; else from the gradebook), and sets each student's ``written`` to the score of
+    the written answers when every one of them is graded. Sets ``result.gradebook_note``.
     """
+    if autograded == "auto":
+        autograded = default_autograded_folder(result.submitted)
+    shown = display_url(db_url)
     try:
-        result.gradebook_note = apply_gradebook(db_url, result)
-    except Exception as error:  # noqa: BLE001 (any database or driver error)
-        result.gradebook_note = (f"Could not write to the gradebook {display_url(db_url)}: "
-                                 f"{type(error).__name__}: {error}")
+        result.gradebook_note = _open(db_url, course_id, lambda gradebook, MissingEntry: _read(
+            gradebook, MissingEntry, shown, result, assignment, autograded))
+    except Exception as error:  # noqa: BLE001 (any database or driver error: the outputs are written anyway)
+        result.gradebook_note = f"Could not read the gradebook {shown}: {type(error).__name__}: {error}"
         print(result.gradebook_note, file=stderr)
 
 
-def _write(gradebook, MissingEntry, shown_url, result, assignment, autograded):
-    """Flag and write every student's group scores; return the note for the summary."""
+def record_in_gradebook(db_url, result, stderr, assignment=course.ASSIGNMENT, course_id=course.ASSIGNMENT):
+    """Write each group's sandboxed score into the gradebook (and the students' names where it has none).
+
+    Only the students of ``result`` are touched, so shards or graders writing different students into one
+    PostgreSQL gradebook at the same time do not conflict. Returns whether the scores were written; a failure is
+    reported on ``stderr`` and in ``result.gradebook_note``, not raised (the grades files are written anyway).
+    """
+    shown = display_url(db_url)
+    try:
+        return _open(db_url, course_id, lambda gradebook, MissingEntry: _write(
+            gradebook, MissingEntry, result, assignment))
+    except Exception as error:  # noqa: BLE001 (any database or driver error)
+        result.gradebook_note = f"Could not write to the gradebook {shown}: {type(error).__name__}: {error}"
+        print(result.gradebook_note, file=stderr)
+        return False
+
+
+def _test_cells(source):
+    """``{grade_id: notebook name}`` of the assignment's graded cells in the gradebook."""
+    return {cell.name: notebook.name for notebook in source.notebooks for cell in notebook.grade_cells}
+
+
+def _read(gradebook, MissingEntry, shown_url, result, assignment, autograded):
+    """Flag suspicious notebooks, fill in the written answers' scores; the note for the summary."""
     try:
         source = gradebook.find_assignment(assignment)
     except MissingEntry:
         return (f"The gradebook {shown_url} has no assignment {assignment}: scores were not written. Run "
                 "`python -m autograder release` (nbgrader generate_assignment) with this gradebook first.")
-    notebook_of = {cell.name: notebook.name for notebook in source.notebooks for cell in notebook.grade_cells}
-    missing = [group for group in GROUPS if grade_id(group) not in notebook_of]
+    notebook_of = _test_cells(source)
     for student in result.students:
-        totals = {}
-        for row in student.rows:
-            totals[row.verdict.group] = totals.get(row.verdict.group, 0.0) + row.score
+        try:
+            submission = gradebook.find_submission(assignment, student.student_id)
+        except MissingEntry:
+            continue
+        grades = {grade.name: grade for notebook in submission.notebooks for grade in notebook.grades}
+        student.written = _written(grades)
         in_kernel = {}
         if autograded is not None:
             folder = Path(autograded) / student.student_id / assignment
             for notebook in sorted(set(notebook_of.values())):
                 in_kernel.update(kernel_scores(folder / f"{notebook}.ipynb"))
-        gradebook.update_or_create_student(student.student_id)
+        for group, score in _group_scores(student).items():
+            cell = grade_id(group)
+            kernel_score = in_kernel.get(cell, grades[cell].auto_score if cell in grades else None)
+            if kernel_score is not None and kernel_score > score + EPSILON:
+                student.flags.append(f"{group}: {kernel_score:g} points in the notebook's kernel, "
+                                     f"{score:g} in the sandbox")
+    missing = [group for group in GROUPS if grade_id(group) not in notebook_of]
+    note = f"Scores written to the gradebook {shown_url} once these files were complete."
+    if missing:
+        note += " Its notebooks have no test cell for: " + ", ".join(missing) + " (not written)."
+    return note
+
+
+def _written(grades):
+    """The written answers' score from ``{grade_id: nbgrader Grade}``, None unless every answer is graded."""
+    answers = [grades[cell] for cell in written_cell_ids() if cell in grades]
+    if answers and not any(grade.needs_manual_grade or grade.score is None for grade in answers):
+        return float(sum(grade.score for grade in answers))
+    return None
+
+
+def written_scores(db_url, student_ids, assignment=course.ASSIGNMENT, course_id=course.ASSIGNMENT):
+    """``{student id: score of the written answers, or None until all are graded}`` from the gradebook."""
+    def read(gradebook, MissingEntry):
+        scores = {}
+        for student_id in student_ids:
+            try:
+                submission = gradebook.find_submission(assignment, student_id)
+            except MissingEntry:
+                scores[student_id] = None
+                continue
+            scores[student_id] = _written({grade.name: grade for notebook in submission.notebooks
+                                           for grade in notebook.grades})
+        return scores
+
+    return _open(db_url, course_id, read)
+
+
+def assignment_total(db_url, student_id, assignment=course.ASSIGNMENT, course_id=course.ASSIGNMENT):
+    """The student's :class:`autograder.outputs.totals.Total` as the gradebook has it (the code's points are the
+    sandbox's once ``grade`` wrote them), or None when the gradebook has no such submission."""
+    from ..outputs.totals import Total
+
+    def read(gradebook, MissingEntry):
+        try:
+            submission = gradebook.find_submission(assignment, student_id)
+        except MissingEntry:
+            return None
+        grades = {grade.name: grade for notebook in submission.notebooks for grade in notebook.grades}
+        tests = [grades[grade_id(group)] for group in GROUPS if grade_id(group) in grades]
+        answers = [grades[cell] for cell in written_cell_ids() if cell in grades]
+        return Total(sum(grade.score or 0.0 for grade in tests), sum(grade.max_score for grade in tests),
+                     _written(grades), sum(grade.max_score for grade in answers))
+
+    return _open(db_url, course_id, read)
+
+
+def _group_scores(student):
+    totals = {}
+    for row in student.rows:
+        totals[row.verdict.group] = totals.get(row.verdict.group, 0.0) + row.score
+    return totals
+
+
+def _write(gradebook, MissingEntry, result, assignment):
+    """Write every student's group scores; False when the gradebook has no such assignment."""
+    try:
+        source = gradebook.find_assignment(assignment)
+    except MissingEntry:
+        return False
+    notebook_of = _test_cells(source)
+    for student in result.students:
+        gradebook.update_or_create_student(student.student_id, **_identity(gradebook, MissingEntry, student))
         try:
             gradebook.find_submission(assignment, student.student_id)
         except MissingEntry:
             gradebook.add_submission(assignment, student.student_id)
-        for group, score in totals.items():
+        for group, score in _group_scores(student).items():
             cell = grade_id(group)
-            if cell not in notebook_of:
-                continue
-            grade = gradebook.find_grade(cell, notebook_of[cell], assignment, student.student_id)
-            kernel_score = in_kernel.get(cell, grade.auto_score)
-            if kernel_score is not None and kernel_score > score + EPSILON:
-                student.flags.append(f"{group}: {kernel_score:g} points in the notebook's kernel, "
-                                     f"{score:g} in the sandbox")
-            grade.auto_score = score
-            grade.needs_manual_grade = False
+            if cell in notebook_of:
+                grade = gradebook.find_grade(cell, notebook_of[cell], assignment, student.student_id)
+                grade.auto_score = score
+                grade.needs_manual_grade = False
     gradebook.db.commit()
-    note = f"Scores written to the gradebook {shown_url}."
-    if missing:
-        note += " Its notebooks have no test cell for: " + ", ".join(missing) + " (not written)."
-    return note
+    return True
+
+
+def _identity(gradebook, MissingEntry, student):
+    """The names and LMS id the gradebook lacks for ``student`` (nbgrader export shows them)."""
+    try:
+        known = gradebook.find_student(student.student_id)
+    except MissingEntry:
+        known = None
+    first, last = split_name(student.name)
+    wanted = {"first_name": first, "last_name": last, "lms_user_id": student.lms_id}
+    return {key: value for key, value in wanted.items() if value and not (known and getattr(known, key))}
+
+
+def split_name(name):
+    """``(first, last)`` of a full name: "Bob Jones" and "Jones, Bob" give ("Bob", "Jones")."""
+    name = " ".join(name.split())
+    if "," in name:
+        last, _, first = name.partition(",")
+        return first.strip(), last.strip()
+    first, _, last = name.rpartition(" ")
+    return first, last

@@ -2,7 +2,6 @@
 
 from functools import lru_cache
 
-import jinja2
 import numpy as np
 
 #: How each status reads on a page.
@@ -21,6 +20,8 @@ def number(value):
 @lru_cache(maxsize=None)
 def environment():
     """The Jinja2 environment of the output templates (HTML escaped everywhere)."""
+    import jinja2  # only pages need it: a Gradescope run writes results.json alone
+
     env = jinja2.Environment(loader=jinja2.PackageLoader("autograder.outputs", "templates"),
                              autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True,

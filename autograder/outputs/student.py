@@ -8,6 +8,7 @@ import json
 
 from .. import course
 from .render import describe_row, render
+from .totals import describe, of_student
 
 #: Gradescope visibility of hidden tests: shown (name and diagnosis only) once grades are published.
 HIDDEN_VISIBILITY = "after_published"
@@ -29,13 +30,15 @@ def results_json(student):
             "visibility": HIDDEN_VISIBILITY if verdict.hidden else "visible",
             "extra_data": {"status": verdict.status, "hidden": verdict.hidden},
         })
+    total = of_student(student)
     return {
         "score": student.score,
-        "output": "\n".join(student.notes),
+        "output": "\n".join([describe(total)] + student.notes),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
-        "extra_data": {"student_id": student.student_id, "max_score": student.max_score},
+        "extra_data": {"student_id": student.student_id, "max_score": student.max_score, "lms_id": student.lms_id,
+                       "written": total.written, "written_max": total.written_max},
     }
 
 
@@ -44,7 +47,8 @@ def feedback_html(student):
     groups = {}
     for row in student.rows:
         groups.setdefault(row.verdict.group, []).append(row)
-    return render("feedback.html", assignment=course.ASSIGNMENT, student=student, groups=list(groups.items()))
+    return render("feedback.html", assignment=course.ASSIGNMENT, student=student, groups=list(groups.items()),
+                  total=describe(of_student(student)))
 
 
 def write(result, out):

@@ -6,6 +6,7 @@ from collections import Counter
 
 from .. import course
 from .render import render
+from .totals import written_points
 
 
 def _figure_png(figure):
@@ -61,7 +62,7 @@ def write(result, out):
     statuses = Counter(row.verdict.status for s in students for row in s.rows)
     page = render("summary.html", assignment=course.ASSIGNMENT, result=result, students=students,
                   mean=sum(s.score for s in students) / len(students) if students else 0.0,
-                  total=students[0].max_score if students else 0,
+                  total=students[0].max_score if students else 0, written_max=written_points(),
                   flagged=[s for s in students if s.flags], cut=[s for s in students if s.cut],
                   histogram=score_histogram(result) if students else "",
                   pass_rates=pass_rate_chart(result) if students else "",

@@ -1,16 +1,19 @@
-"""The instructor's tables: ``grades.csv`` (one row per student and test) and ``seeds.csv``."""
+"""The instructor's tables: ``grades.csv`` (one row per student and test), ``totals.csv`` (one row per
+student: the code's points, the written answers', the total) and ``seeds.csv``."""
 
 import csv
 
 from ..seeds import SECRET_VARIABLE
 from .render import number
+from .totals import of_student
 
 GRADES_COLUMNS = ("student_id", "test", "score", "max_score", "status", "message")
+TOTALS_COLUMNS = ("student_id", "name", "lms_id", "code", "code_max", "written", "written_max", "total", "total_max")
 SEEDS_COLUMNS = ("student_id", "seed", "batch_seed", "secret", "submission")
 
 
 def write(result, out):
-    """Write ``grades.csv`` and ``seeds.csv`` (students in the order of ``result.students``)."""
+    """Write ``grades.csv``, ``totals.csv`` and ``seeds.csv`` (students in the order of ``result.students``)."""
     with open(out / "grades.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(GRADES_COLUMNS)
@@ -18,6 +21,15 @@ def write(result, out):
             for row in student.rows:
                 writer.writerow([student.student_id, row.name, number(row.score), number(row.max_score),
                                  row.verdict.status, " ".join(row.verdict.message.split())])
+    with open(out / "totals.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(TOTALS_COLUMNS)
+        for student in result.students:
+            total = of_student(student)
+            written = "" if total.written is None else number(total.written)
+            writer.writerow([student.student_id, student.name, student.lms_id, number(total.code),
+                             number(total.code_max), written, number(total.written_max), number(total.score),
+                             number(total.max_score)])
     with open(out / "seeds.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(SEEDS_COLUMNS)

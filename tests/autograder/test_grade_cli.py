@@ -8,6 +8,8 @@ import zipfile
 import pytest
 
 from autograder import catalogue, course
+from autograder.outputs import totals as totals_module
+from support.lms import assignment_folder, assignment_zip, moodle_download
 from support.submissions import PYTHON, REPO, make_submission, tree_snapshot
 
 TESTS = catalogue.all_test_names()
@@ -168,3 +170,70 @@ def test_a_time_limit_that_is_not_positive_is_refused_by_name(tmp_path, option):
     completed = grade(tmp_path / "submitted", tmp_path / "out", "--quiet", option, "0")
     assert completed.returncode == 2
     assert f"{option} must be a positive number of seconds, got 0.0" in completed.stderr
+
+
+def test_a_moodle_download_is_graded_under_the_rosters_ids_and_a_corrupt_upload_costs_only_its_student(tmp_path):
+    reference = assignment_folder(tmp_path / "work", "ana")
+    download = moodle_download(tmp_path / "moodle.zip", [
+        ("Ana Lopez", 1001, {"loss_optimization.zip": assignment_zip(reference)}, None),
+        ("Bob Jones", 1002, {"loss_optimization.zip": b"PK\x03\x04 cut short"}, None),
+    ])
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,lms_id,name\nalopez,1001,Ana Lopez\nbjones,1002,Bob Jones\n")
+    completed = grade(download, tmp_path / "out", "--roster", str(roster), "--quiet")
+    assert completed.returncode == 0, completed.stderr
+    assert "Read as an LMS download: 2 students named as Moodle names them." in completed.stderr
+    assert scores(read_grades(tmp_path / "out")) == {"alopez": 100, "bjones": 0}
+    bob = json.loads((tmp_path / "out" / "bjones" / "results.json").read_text())
+    assert ("Bob Jones_1002_assignsubmission_file_/loss_optimization.zip is not a readable zip file (File is not a zip "
+            "file).") in bob["output"]
+    assert str(tmp_path) not in bob["output"]
+    with open(tmp_path / "out" / "totals.csv", newline="") as handle:
+        totals = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert (totals["alopez"]["name"], totals["alopez"]["lms_id"], totals["alopez"]["code"]) == ("Ana Lopez", "1001", "100")
+
+
+def test_every_page_states_one_total_in_its_two_parts(batch):
+    written = totals_module.written_points()
+    sentence = f"Total so far: 100 / {100 + written:g} = code 100 / 100 (autograded) + written answers ? / {written:g}"
+    assert sentence in (batch["out"] / "alice" / "feedback.html").read_text()
+    assert json.loads((batch["out"] / "alice" / "results.json").read_text())["output"].startswith(sentence)
+
+
+def test_an_out_that_is_a_file_is_refused_before_anything_is_graded_or_written(tmp_path):
+    course_root = tmp_path / "course"
+    make_submission(course_root / "submitted", "erin")
+    (course_root / "gradebook.db").write_bytes(b"the course's gradebook")
+    out = tmp_path / "grades.txt"
+    out.write_text("keep me")
+    completed = grade(course_root / "submitted", out)
+    assert completed.returncode == 2
+    assert completed.stderr == (f"grading could not run: --out {out} is a file, not a folder: give a new folder for "
+                                "the outputs (it is created).\n")
+    assert out.read_text() == "keep me" and (course_root / "gradebook.db").read_bytes() == b"the course's gradebook"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["course", "grades.txt"]
+
+
+def test_a_stale_out_is_refused_and_with_force_replaced_whole(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    make_submission(first, "erin", "stubs")
+    make_submission(second, "frank", "stubs")
+    out = tmp_path / "out"
+    assert grade(first, out, "--quiet").returncode == 0
+    refused = grade(second, out, "--quiet")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"grading could not run: --out {out} already holds the outputs of an earlier run "
+                                     "(.logs, erin, grades.csv, seeds.csv, ...): pass --force to replace them whole")
+    assert (out / "erin" / "results.json").is_file()
+    assert grade(second, out, "--quiet", "--force").returncode == 0
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [".logs", "frank"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first", "out", "second"]
+
+
+def test_a_folder_that_is_not_an_output_of_the_autograder_is_never_replaced(tmp_path):
+    make_submission(tmp_path / "submitted", "erin", "stubs")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("mine")
+    completed = grade(tmp_path / "submitted", tmp_path / "notes", "--force")
+    assert completed.returncode == 2 and "holds files that are not an output of the autograder" in completed.stderr
+    assert (tmp_path / "notes" / "todo.txt").read_text() == "mine"

@@ -12,7 +12,9 @@ from nbgrader.api import Gradebook
 
 from autograder import catalogue
 from autograder.results import BatchResult, Row, StudentResult
-from autograder.nbgrader_hooks.gradebook import apply_gradebook, default_autograded_folder, default_gradebook_url
+from autograder.nbgrader_hooks.gradebook import (
+    default_autograded_folder, default_gradebook_url, read_gradebook, record_in_gradebook,
+)
 from autograder.points import PointsError, group_points, load_points, sync_notebook_points
 
 
@@ -101,7 +103,9 @@ def gradebook_url(tmp_path, empty_gradebook):
 
 def test_scores_are_written_to_the_gradebook_and_kernel_only_passes_are_flagged(tmp_path, gradebook_url):
     result = batch_result(tmp_path, {"alice": {"optim.sgd"}, "bob": {"losses.svm_loss_naive", "optim.sgd"}})
-    note = apply_gradebook(gradebook_url, result)
+    read_gradebook(gradebook_url, result, sys.stderr)
+    assert record_in_gradebook(gradebook_url, result, sys.stderr)
+    note = result.gradebook_note
     totals = group_points(load_points())
     assert "written" in note and "optim.sgd_momentum" in note  # groups without a test cell are named
     with Gradebook(gradebook_url, course_id="loss_optimization") as gradebook:
@@ -142,7 +146,8 @@ def test_a_kernel_only_pass_read_from_the_autograded_notebooks_is_flagged_on_eve
                 "0 in the sandbox"]
     for _ in range(2):  # the second run finds its own sandboxed scores in the gradebook
         result = batch_result(tmp_path, {"alice": set()})
-        apply_gradebook(gradebook_url, result, autograded=autograded)
+        read_gradebook(gradebook_url, result, sys.stderr, autograded=autograded)
+        record_in_gradebook(gradebook_url, result, sys.stderr)
         assert result.students[0].flags == expected
 
 
@@ -160,8 +165,10 @@ def test_the_autograded_folder_is_the_courses_own_beside_submitted(tmp_path):
 def test_a_gradebook_without_the_assignment_is_left_alone_with_a_note(tmp_path, empty_gradebook):
     shutil.copyfile(empty_gradebook, tmp_path / "empty.db")
     url = f"sqlite:///{tmp_path / 'empty.db'}"
-    note = apply_gradebook(url, batch_result(tmp_path, {"alice": set()}))
-    assert "has no assignment loss_optimization" in note
+    result = batch_result(tmp_path, {"alice": set()})
+    read_gradebook(url, result, sys.stderr)
+    assert not record_in_gradebook(url, result, sys.stderr)
+    assert "has no assignment loss_optimization" in result.gradebook_note
 
 
 def test_the_default_gradebook_is_the_one_next_to_the_submitted_folder(tmp_path):

@@ -528,6 +528,12 @@ def _nbgrader_cycle(folder):
     return run_cycle(folder)
 
 
+def _lms_route(folder):
+    from test_lms_route import run_route
+
+    return run_route(folder)
+
+
 #: The expensive records of the suite: name -> (test modules that use it, function computing it in a folder).
 RECORDS = {
     "corpus-bugs": ({"test_corpus_bugs"}, _graded_batch("bugs")),
@@ -535,6 +541,7 @@ RECORDS = {
     # The same batch graded by a normal user's grader (user namespaces), when the tests run as root.
     "corpus-mixed-as-user": ({"test_corpus_cheats_and_faults"}, _graded_batch("mixed", user=True)),
     "nbgrader-cycle": ({"test_nbgrader_cycle"}, _nbgrader_cycle),
+    "lms-route": ({"test_lms_route"}, _lms_route),
 }
 #: Seconds a worker waits for another one's record before giving up.
 RECORD_PATIENCE = 1800

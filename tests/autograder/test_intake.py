@@ -1,0 +1,325 @@
+"""The intake: LMS downloads in each LMS's own layout, nested zips, several copies, unreadable entries, rosters."""
+
+import io
+import os
+import stat
+import zipfile
+
+import pytest
+
+from autograder import course
+from autograder.intake import SubmissionsError, read_batch, read_student
+from autograder.intake import archive
+from autograder.lms.roster import RosterError, read_roster
+from support.lms import (
+    NEW, OLD, assignment_folder, assignment_zip, attempt, blackboard_download, canvas_download, canvas_prefix,
+    folder_files, moodle_download, write_zip, zip_bytes,
+)
+from support.submissions import make_submission, tree_snapshot
+
+STUDENT_FILES = [f"{module}.py" for module in course.STUDENT_MODULES]
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    """An assignment folder with the release notebooks, its zip, and a buggy one's zip."""
+    root = tmp_path_factory.mktemp("work")
+    good = assignment_folder(root / "good")
+    buggy = assignment_folder(root / "buggy", append={"losses.py": "def svm_loss_naive(W, X, y, reg):\n    return 0.0, W\n"})
+    return {"good": good, "zip": assignment_zip(good), "buggy_zip": assignment_zip(buggy, date_time=OLD),
+            "root": root}
+
+
+def package_text(submission, module="losses.py"):
+    return (submission.folder / course.PACKAGE / module).read_text()
+
+
+def by_id(batch):
+    return {s.student_id: s for s in batch.submissions}
+
+
+def test_a_moodle_download_of_zipped_assignments_gives_one_student_per_participant(tmp_path, work):
+    download = moodle_download(tmp_path / "moodle.zip", [
+        ("Ana Lopez", 1001, {"loss_optimization.zip": work["zip"]}, None),
+        ("Bob Jones", 1002, {"loss_optimization.zip": work["zip"]}, "<p>see attached</p>"),
+        ("Cleo Wu", 1003, {}, "<p>I forgot to upload</p>"),
+    ])
+    students = by_id(read_batch(download, tmp_path / "work"))
+    assert sorted(students) == ["1001", "1002", "1003"]
+    assert students["1002"].name == "Bob Jones" and students["1002"].lms == "moodle"
+    assert students["1001"].folder.name == course.ASSIGNMENT and students["1001"].notes == []
+    assert (students["1002"].folder / course.PACKAGE / "losses.py").is_file()
+    cleo = students["1003"]
+    assert cleo.folder is None
+    assert cleo.notes == ["No assignment was found in your submission (no linear_classifier/ package and none of "
+                          f"{', '.join(STUDENT_FILES)}). It holds: Cleo Wu_1003_assignsubmission_onlinetext_/"
+                          "onlinetext.html."]
+
+
+def test_moodles_flat_layout_and_blind_marking_name_participants_the_same_way(tmp_path, work):
+    download = moodle_download(tmp_path / "moodle.zip", [
+        ("Participant", 2001, {"loss_optimization.zip": work["zip"]}, None),
+        ("Dana Ng", 2002, {f"{course.ASSIGNMENT}.zip": work["zip"]}, None),
+    ], folders=False)
+    students = by_id(read_batch(download, tmp_path / "work"))
+    assert sorted(students) == ["2001", "2002"]
+    assert students["2001"].name == "" and students["2002"].name == "Dana Ng"
+    assert all((s.folder / course.PACKAGE / "losses.py").is_file() for s in students.values())
+
+
+def test_a_canvas_student_with_two_uploads_is_one_student_graded_on_the_newest(tmp_path, work):
+    late = canvas_prefix("Jones, Bob", 1002, late=True)
+    download = canvas_download(tmp_path / "canvas.zip", [
+        ("Jones, Bob", 1002, True, [(50099, "loss_optimization.zip", work["buggy_zip"]),
+                                    (50123, "loss_optimization-1.zip", work["zip"])]),
+        ("Smith, Jane", 1003, False, [(50100, "loss_optimization.zip", work["zip"])]),
+    ])
+    batch = read_batch(download, tmp_path / "work")
+    students = by_id(batch)
+    assert sorted(students) == ["1002", "1003"]
+    bob = students["1002"]
+    assert bob.name == "jonesbob" and bob.lms_id == "1002"
+    assert "return 0.0, W" not in package_text(bob)
+    assert bob.notes == [
+        f"2 copies of the assignment were found in your submission: graded the newest, {late}_50123_loss_optimization"
+        f"-1.zip/loss_optimization/ (files modified 2024-05-02 18:30); not graded: {late}_50099_loss_optimization.zip/"
+        "loss_optimization/ (files modified 2024-05-01 09:00)."]
+    assert batch.notes == ["Read as an LMS download: 2 students named as Canvas names them."]
+
+
+def test_a_canvas_student_who_uploaded_loose_files_gets_them_graded_as_the_package(tmp_path, work):
+    good = work["good"]
+    uploads = [(60000 + i, name, (good / course.PACKAGE / name).read_bytes())
+               for i, name in enumerate(STUDENT_FILES + ["validation.py", "__init__.py"])]
+    uploads.append((60100, "01_loss_functions.ipynb", (good / "01_loss_functions.ipynb").read_bytes()))
+    download = canvas_download(tmp_path / "canvas.zip", [("Lee, Kim", 1004, False, uploads),
+                                                          (None, "anon_x7Kq2", False, [(61000, "loss_optimization.zip",
+                                                                                          work["zip"])])])
+    students = by_id(read_batch(download, tmp_path / "work"))
+    kim = students["1004"]
+    assert sorted(p.name for p in (kim.folder / course.PACKAGE).iterdir()) == sorted(
+        STUDENT_FILES + ["validation.py", "__init__.py"])
+    assert (kim.folder / "01_loss_functions.ipynb").is_file()
+    assert kim.notes == [f"{', '.join(STUDENT_FILES)}, validation.py, __init__.py were not in a linear_classifier/ "
+                         "folder (found at the top of your submission): graded as the linear_classifier/ package."]
+    assert "anon_x7Kq2" in students
+
+
+def test_blackboard_attempts_are_one_student_graded_on_the_latest_attempt(tmp_path, work):
+    download = blackboard_download(tmp_path / "bb.zip", "Loss Optimization", [
+        ("jdoe", "Jane Doe", [(attempt(2024, 5, 3, 10, 0, 0), {"loss_optimization.zip": work["zip"]}),
+                              (attempt(2024, 5, 1, 10, 0, 0), {"loss_optimization.zip": work["buggy_zip"]})]),
+        ("rroe", "Rick Roe", [(attempt(2024, 5, 2, 8, 15, 0), {"loss_optimization.zip": work["zip"]})]),
+    ])
+    students = by_id(read_batch(download, tmp_path / "work"))
+    assert sorted(students) == ["jdoe", "rroe"]
+    jane = students["jdoe"]
+    assert jane.name == "Jane Doe" and jane.attempt == attempt(2024, 5, 3, 10, 0, 0)
+    assert "return 0.0, W" not in package_text(jane)
+    assert jane.notes[0].startswith("2 copies of the assignment were found in your submission: graded the newest, "
+                                    "Loss Optimization_jdoe_attempt_2024-05-03-10-00-00_loss_optimization.zip/"
+                                    "loss_optimization/ (attempt of 2024-05-03 10:00)")
+
+
+def test_a_blackboard_user_name_with_an_underscore_is_read_from_the_receipt(tmp_path, work):
+    download = blackboard_download(tmp_path / "bb.zip", "Loss_Optimization", [
+        ("j_doe", "Jane Doe", [(attempt(2024, 5, 3, 10, 0, 0), {"loss_optimization.zip": work["zip"]})])])
+    jane = read_batch(download, tmp_path / "work").submissions[0]
+    assert (jane.student_id, jane.name) == ("j_doe", "Jane Doe")
+
+
+def test_nbgrader_submitted_folders_are_read_as_they_are_and_never_written(tmp_path):
+    submitted = tmp_path / "submitted"
+    make_submission(submitted, "alice")
+    make_submission(submitted, "bob")
+    before = tree_snapshot(submitted)
+    batch = read_batch(submitted, tmp_path / "work")
+    assert [(s.student_id, s.folder, s.notes) for s in batch.submissions] == [
+        ("alice", submitted / "alice" / course.ASSIGNMENT, []), ("bob", submitted / "bob" / course.ASSIGNMENT, [])]
+    assert batch.notes == [] and tree_snapshot(submitted) == before
+
+
+def test_a_doubly_nested_assignment_folder_is_graded_and_said_where_it_was(tmp_path):
+    submitted = tmp_path / "submitted"
+    inner = make_submission(tmp_path / "elsewhere", "x")
+    (submitted / "carol" / course.ASSIGNMENT).mkdir(parents=True)
+    inner.rename(submitted / "carol" / course.ASSIGNMENT / course.ASSIGNMENT)
+    carol = read_batch(submitted, tmp_path / "work").submissions[0]
+    assert carol.folder == submitted / "carol" / course.ASSIGNMENT / course.ASSIGNMENT
+    assert carol.notes == ["Your assignment was found at carol/loss_optimization/loss_optimization/ and graded there."]
+
+
+def test_of_two_copies_of_the_folder_the_newest_is_graded_and_the_other_named(tmp_path):
+    submitted = tmp_path / "submitted"
+    old = make_submission(submitted, "dan")
+    new = make_submission(tmp_path / "copy", "dan")
+    new.rename(submitted / "dan" / f"{course.ASSIGNMENT} (1)")
+    for path in old.rglob("*.py"):
+        os.utime(path, (1_700_000_000, 1_700_000_000))
+    dan = read_batch(submitted, tmp_path / "work").submissions[0]
+    assert dan.folder.name == f"{course.ASSIGNMENT} (1)"
+    assert dan.notes[0].startswith("2 copies of the assignment were found in your submission: graded the newest, "
+                                   "dan/loss_optimization (1)/ (files modified ")
+    assert dan.notes[0].endswith("not graded: dan/loss_optimization/ (files modified 2023-11-14 22:13).")
+
+
+def test_one_unreadable_zip_costs_only_its_student_and_is_named_as_in_the_download(tmp_path, work):
+    download = moodle_download(tmp_path / "moodle.zip", [
+        ("Ana Lopez", 1001, {"loss_optimization.zip": work["zip"]}, None),
+        ("Bob Jones", 1002, {"loss_optimization.zip": b"PK\x03\x04 this upload was cut short"}, None),
+    ])
+    students = by_id(read_batch(download, tmp_path / "work"))
+    assert students["1001"].folder is not None and students["1001"].notes == []
+    bob = students["1002"]
+    assert bob.folder is None
+    assert bob.notes[0] == ("Bob Jones_1002_assignsubmission_file_/loss_optimization.zip is not a readable zip file "
+                            "(File is not a zip file).")
+    assert str(tmp_path) not in " ".join(bob.notes)
+
+
+def test_a_corrupt_student_zip_in_a_folder_of_zips_costs_only_that_student(tmp_path, work):
+    submitted = tmp_path / "submitted"
+    submitted.mkdir()
+    (submitted / "erin.zip").write_bytes(work["zip"])
+    (submitted / "frank.zip").write_bytes(work["zip"][: len(work["zip"]) // 2])
+    students = by_id(read_batch(submitted, tmp_path / "work"))
+    assert students["erin"].folder is not None
+    assert students["frank"].folder is None and students["frank"].notes[0].startswith(
+        "frank.zip is not a readable zip file")
+
+
+def test_zips_inside_zips_are_unpacked_at_any_depth(tmp_path, work):
+    innermost = zip_bytes({"loss_optimization.zip": work["zip"]})
+    middle = zip_bytes({"handin/final.zip": innermost})
+    download = moodle_download(tmp_path / "moodle.zip", [("Ana Lopez", 1001, {"everything.zip": middle}, None)])
+    ana = read_batch(download, tmp_path / "work").submissions[0]
+    assert (ana.folder / course.PACKAGE / "losses.py").is_file()
+    assert ana.notes == ["Your assignment was found at Ana Lopez_1001_assignsubmission_file_/everything.zip/handin/"
+                         "final.zip/loss_optimization.zip/loss_optimization/ and graded there."]
+
+
+def test_notebooks_handed_in_beside_a_zipped_package_are_found(tmp_path, work):
+    good = work["good"]
+    package_zip = zip_bytes(folder_files(good / course.PACKAGE, f"{course.PACKAGE}/"))
+    uploads = {"code.zip": package_zip, "01_loss_functions.ipynb": (good / "01_loss_functions.ipynb").read_bytes()}
+    download = moodle_download(tmp_path / "moodle.zip", [("Ana Lopez", 1001, uploads, None)])
+    ana = read_batch(download, tmp_path / "work").submissions[0]
+    assert ana.folder.name == "code.zip"
+    assert set(ana.notebooks) == {"01_loss_functions.ipynb"}
+    assert "01_loss_functions.ipynb was not in the assignment folder: read from Ana Lopez_1001_assignsubmission_" \
+           "file_/01_loss_functions.ipynb." in ana.notes
+
+
+@pytest.mark.parametrize("layout", ["contents", "folder", "zip", "loose"])
+def test_one_students_upload_is_found_in_each_way_it_can_be_handed_in(tmp_path, work, layout):
+    upload = tmp_path / "submission"
+    upload.mkdir()
+    if layout == "contents":
+        for name, data in folder_files(work["good"]).items():
+            (upload / name).parent.mkdir(parents=True, exist_ok=True)
+            (upload / name).write_bytes(data)
+    elif layout == "folder":
+        for name, data in folder_files(work["good"], f"{course.ASSIGNMENT}/").items():
+            (upload / name).parent.mkdir(parents=True, exist_ok=True)
+            (upload / name).write_bytes(data)
+    elif layout == "zip":
+        (upload / f"{course.ASSIGNMENT}.zip").write_bytes(work["zip"])
+    else:
+        for name in STUDENT_FILES + ["validation.py", "__init__.py"]:
+            (upload / name).write_bytes((work["good"] / course.PACKAGE / name).read_bytes())
+    submission = read_student(upload, "gs", tmp_path / "work")
+    assert (submission.folder / course.PACKAGE / "losses.py").is_file()
+    assert (layout == "loose") == bool(submission.notes)
+
+
+def test_unsafe_members_are_skipped_and_named(tmp_path, work):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as handle:
+        for name, data in folder_files(work["good"], f"{course.ASSIGNMENT}/").items():
+            handle.writestr(name, data)
+        handle.writestr("../../escaped.txt", "outside")
+        handle.writestr("/absolute.txt", "outside")
+        link = zipfile.ZipInfo(f"{course.ASSIGNMENT}/linear_classifier/link.py")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        handle.writestr(link, "/etc/passwd")
+    download = moodle_download(tmp_path / "moodle.zip", [("Ana Lopez", 1001, {"a.zip": buffer.getvalue()}, None)])
+    ana = read_batch(download, tmp_path / "work").submissions[0]
+    prefix = "Ana Lopez_1001_assignsubmission_file_/a.zip"
+    assert f"{prefix}/../../escaped.txt has a path outside the zip (absolute, or with '..'): skipped." in ana.notes
+    assert f"{prefix}/loss_optimization/linear_classifier/link.py is a symbolic link: skipped." in ana.notes
+    assert not (ana.folder / course.PACKAGE / "link.py").exists()
+    assert not list(tmp_path.parent.glob("escaped.txt")) and not os.path.exists("/absolute.txt")
+
+
+def test_a_zip_bomb_is_refused_and_costs_only_its_student(tmp_path, work):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as handle:
+        handle.writestr("zeros.bin", b"\0" * (archive.RATIO_FLOOR_BYTES + 2 ** 20))
+    download = moodle_download(tmp_path / "moodle.zip", [
+        ("Ana Lopez", 1001, {"loss_optimization.zip": work["zip"]}, None),
+        ("Max Bomb", 1002, {"bomb.zip": buffer.getvalue()}, None)])
+    students = by_id(read_batch(download, tmp_path / "work"))
+    assert students["1001"].folder is not None
+    assert students["1002"].notes[0].startswith("Max Bomb_1002_assignsubmission_file_/bomb.zip holds zeros.bin, which "
+                                                "inflates") and "(a zip bomb?): not unpacked." in students["1002"].notes[0]
+
+
+def test_zips_nested_too_deep_are_reported_not_unpacked(tmp_path):
+    data = zip_bytes({"x.txt": "x"})
+    for level in range(archive.MAX_NESTING + 1):
+        data = zip_bytes({f"level{level}.zip": data})
+    problems = archive.unpack_tree(write_zip(tmp_path / "top.zip", {"inner.zip": data}), tmp_path / "out")
+    assert len(problems) == 1 and problems[0][1] == f"is a zip inside {archive.MAX_NESTING} other zips: not unpacked"
+
+
+def test_a_download_that_is_not_a_zip_is_refused_as_a_whole(tmp_path):
+    bad = tmp_path / "download.zip"
+    bad.write_text("not a zip")
+    with pytest.raises(SubmissionsError, match="download.zip is not a readable zip file"):
+        read_batch(bad, tmp_path / "work")
+
+
+def test_an_empty_folder_is_refused_naming_the_layouts_it_could_be(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SubmissionsError, match="<student_id>/loss_optimization/.*Moodle, Canvas or Blackboard"):
+        read_batch(tmp_path / "empty", tmp_path / "work")
+
+
+def test_a_roster_maps_lms_ids_to_the_courses_and_names_who_is_missing(tmp_path, work):
+    download = moodle_download(tmp_path / "moodle.zip", [
+        ("Ana Lopez", 1001, {"loss_optimization.zip": work["zip"]}, None),
+        ("Bob Jones", 1002, {"loss_optimization.zip": work["zip"]}, None),
+    ])
+    roster_file = tmp_path / "roster.csv"
+    roster_file.write_text("Student ID,LMS id,Name,Email\nalopez,1001,Ana López,ana@example.edu\n"
+                           "cwu,1003,Cleo Wu,cleo@example.edu\n", encoding="utf-8")
+    batch = read_batch(download, tmp_path / "work", read_roster(roster_file))
+    students = by_id(batch)
+    assert sorted(students) == ["1002", "alopez"]
+    assert students["alopez"].name == "Ana López" and students["alopez"].lms_id == "1001"
+    assert f"1 LMS id is not in the roster {roster_file}, graded under the LMS id: 1002." in batch.notes
+    assert "1 student of the roster handed in nothing: cwu." in batch.notes
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name,lms_id\nAna,1\n", "has no student_id column"),
+    ("student_id,lms_id\nana,1\nbob,1\n", "lines 2 and 3: the lms_id '1' is given twice"),
+    ("student_id,lms_id\nana,\n", "line 2: the lms_id is empty"),
+    ("student_id,lms_id\n../x,1\n", "cannot name a folder"),
+    ("", "is empty"),
+])
+def test_a_roster_that_cannot_be_used_is_refused_saying_what_to_fix(tmp_path, text, message):
+    path = tmp_path / "roster.csv"
+    path.write_text(text)
+    with pytest.raises(RosterError, match=message):
+        read_roster(path)
+
+
+def test_a_module_lying_beside_the_package_is_named_as_not_graded(tmp_path):
+    submitted = tmp_path / "submitted"
+    folder = make_submission(submitted, "gail")
+    (folder / "losses.py").write_text("# an older draft\n")
+    gail = read_batch(submitted, tmp_path / "work").submissions[0]
+    assert gail.folder == folder
+    assert gail.notes == ["losses.py next to linear_classifier/ in gail/loss_optimization/ was not graded: the copies "
+                          "inside linear_classifier/ were."]
