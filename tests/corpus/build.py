@@ -319,8 +319,8 @@ def grade(submitted, out, jobs=2, timeout=None, seed=0, secrets=None, user=False
     uid, gid = users.ensure_user()
     users.open_traversal(submitted, REPO)
     users.share(submitted)
-    Path(out).mkdir(parents=True, exist_ok=True)
-    users.give(out, uid, gid)
+    # The grader writes its outputs beside OUT and moves them into place: the user needs OUT's folder.
+    os.chown(Path(out).parent, uid, gid)
     return users.as_user(command, uid, gid, users.user_home(uid, gid, Path(out).parent), env=env, cwd=REPO,
                          capture_output=True, text=True, errors="replace")
 

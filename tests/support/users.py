@@ -108,13 +108,6 @@ def user_home(uid, gid, parent):
     return home
 
 
-def give(path, uid, gid):
-    """Make ``path`` (a folder, recursively) the user's, as an output folder must be."""
-    path = Path(path)
-    for item in [path, *path.rglob("*")]:
-        os.chown(item, uid, gid, follow_symlinks=False)
-
-
 def as_user(command, uid, gid, home, env=None, **kwargs):
     """Run ``command`` as the user (``setpriv``, no supplementary groups); a CompletedProcess."""
     environment = dict(env if env is not None else os.environ)
