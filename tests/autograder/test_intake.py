@@ -154,8 +154,9 @@ def test_of_two_copies_of_the_folder_the_newest_is_graded_and_the_other_named(tm
     old = make_submission(submitted, "dan")
     new = make_submission(tmp_path / "copy", "dan")
     new.rename(submitted / "dan" / f"{course.ASSIGNMENT} (1)")
-    for path in old.rglob("*.py"):
-        os.utime(path, (1_700_000_000, 1_700_000_000))
+    for path in old.rglob("*"):
+        if path.is_file():
+            os.utime(path, (1_700_000_000, 1_700_000_000))
     dan = read_batch(submitted, tmp_path / "work").submissions[0]
     assert dan.folder.name == f"{course.ASSIGNMENT} (1)"
     assert dan.notes[0].startswith("2 copies of the assignment were found in your submission: graded the newest, "

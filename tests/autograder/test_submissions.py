@@ -43,6 +43,7 @@ def test_students_are_the_folders_of_submitted_and_a_misplaced_package_is_found(
 
 def test_a_notebook_found_outside_the_assignment_folder_is_read_where_it_is(tmp_path):
     folder = make_submission(tmp_path / "submitted", "erin")
+    (folder / "02_gradients.ipynb").unlink()
     outside = tmp_path / "01_loss_functions.ipynb"
     outside.write_text('{"cells": [ broken')
     notes = submissions.notebook_notes(folder, ["01_loss_functions.ipynb", "02_gradients.ipynb"],
