@@ -18,7 +18,8 @@ from pathlib import Path
 REQUIRED = ("student_id", "lms_id")
 OPTIONAL = ("name", "email", "section", "sis_user_id", "sis_login_id")
 #: Characters a student id may not hold: it names the student's folder of outputs.
-_UNSAFE = set('/\\\0') | {chr(code) for code in range(32)}
+#: Path separators; every character that is not printable (control, bidirectional, ...) is refused too.
+_UNSAFE = set('/\\')
 
 
 class RosterError(ValueError):
@@ -58,7 +59,8 @@ def _column(name):
 
 def check_student_id(student_id, where):
     """Raise RosterError when ``student_id`` cannot name a folder of outputs."""
-    if student_id in (".", "..") or student_id.startswith(".") or _UNSAFE & set(student_id):
+    if (student_id in (".", "..") or student_id.startswith(".") or _UNSAFE & set(student_id)
+            or not student_id.isprintable()):
         raise RosterError(f"{where}: the student id {student_id!r} cannot name a folder (no '/', '\\', control "
                           "characters, nor a leading '.'): use the course's plain ids.")
 

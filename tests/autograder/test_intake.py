@@ -324,3 +324,12 @@ def test_a_module_lying_beside_the_package_is_named_as_not_graded(tmp_path):
     assert gail.folder == folder
     assert gail.notes == ["losses.py next to linear_classifier/ in gail/loss_optimization/ was not graded: the copies "
                           "inside linear_classifier/ were."]
+
+
+def test_a_student_folder_named_with_control_or_bidirectional_characters_is_graded_under_a_printable_id(tmp_path):
+    submitted = tmp_path / "submitted"
+    make_submission(submitted, "eve\x1b[2J\u202eevil")
+    batch = read_batch(submitted, tmp_path / "work")
+    (eve,) = batch.submissions
+    assert eve.student_id.isprintable() and "\x1b" not in eve.student_id and "\u202e" not in eve.student_id
+    assert eve.student_id.startswith("eve") and eve.folder is not None
