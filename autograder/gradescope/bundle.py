@@ -43,6 +43,9 @@ python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --quiet -r /autograder/source/requirements.txt
 # The reference must pass the grader's own tests in this image, or every grade would be wrong: fail the build.
 cd /autograder/source && /autograder/venv/bin/python -m autograder.gradescope.run --self-test
+# Where bubblewrap cannot run, student code runs as a user of its own: the reference and any embedded secret
+# must then be root's alone.
+chmod -R go-rwx /autograder/source
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash

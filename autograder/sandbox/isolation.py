@@ -18,6 +18,7 @@ one machine (two shards on one node) never share a uid, nor therefore a process 
 
 import fcntl
 import os
+import stat
 import shutil
 import subprocess
 import sys
@@ -116,6 +117,32 @@ def sandbox_uid():
             handle.close()
         return
     raise RuntimeError(f"more than {len(SANDBOX_UIDS)} sandboxes at once on this machine: lower --jobs")
+
+
+def interpreter_reachable_by_others():
+    """Whether a root grader's sandbox user could run this interpreter without bubblewrap's mounts.
+
+    Every folder on the way to the interpreter, its environment and numpy must let others in, and the files
+    read them: pyenv under ``/root`` (mode 0700) does not, Debian's and a venv beside it do.
+    """
+    if os.geteuid() != 0:
+        return False
+    for source, _ in python_mounts():
+        for folder in [Path(source), *Path(source).parents]:
+            if not folder.stat().st_mode & stat.S_IXOTH:
+                return False
+    target = Path(os.path.realpath(sys.executable))
+    return bool(target.stat().st_mode & stat.S_IXOTH)
+
+
+def open_for_traversal(*paths):
+    """Let other users traverse the grader's own temporary folders that lead to ``paths`` (not read them)."""
+    temporary = Path(tempfile.gettempdir()).resolve()
+    for path in paths:
+        for folder in Path(path).resolve().parents:
+            if folder == temporary or temporary not in folder.parents:
+                break
+            folder.chmod(stat.S_IMODE(folder.stat().st_mode) | stat.S_IXOTH)
 
 
 def grader_folder(destination):

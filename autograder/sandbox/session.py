@@ -22,13 +22,16 @@ from pathlib import Path
 
 from .. import course
 from ..calls import wire
-from .isolation import (ENVIRONMENT, SUBMISSION_MOUNT, bwrap_command, direct_command, grader_folder, sandbox_uid,
-                        start_message)
+from .isolation import (ENVIRONMENT, SUBMISSION_MOUNT, bwrap_command, direct_command, grader_folder,
+                        interpreter_reachable_by_others, open_for_traversal, sandbox_uid, start_message)
 
 #: Statuses after which a module's remaining calls run last.
 DEFERRING = ("timeout", "crashed", "protocol")
 #: Seconds the grader waits beyond a call's own deadlines before it gives the host up for lost.
 GRACE = 5.0
+#: Seconds of a submission's budget kept for the grader's own work on it (copying its package before the
+#: sandbox, judging its results after), so its whole grading stays within the budget; at most a tenth of it.
+BUDGET_RESERVE = 1.0
 #: Longest message the host may send (its results are already bounded by each call's expected size).
 HOST_MESSAGE_LIMIT = 256 * 2 ** 20
 
@@ -120,12 +123,18 @@ class Session:
 
     def __enter__(self):
         # Only bubblewrap can switch users (see isolation's docstring); without it the host keeps ours.
-        self.uid = self._stack.enter_context(sandbox_uid() if self.mode == "bubblewrap" else nullcontext())
+        # A root grader runs student code as a uid of its own, even without bubblewrap when the interpreter is
+        # reachable by other users (see isolation's docstring); a normal user's grader runs it as itself.
+        switch = self.mode == "bubblewrap" or interpreter_reachable_by_others()
+        self.uid = self._stack.enter_context(sandbox_uid() if switch else nullcontext())
         if not (self.grader_dir / "worker.py").is_file():
             grader_folder(self.grader_dir)
         if self.uid is not None:
-            # The bound copy must be readable by the sandbox's own user (its files and folders already are).
+            # The copy must be readable by the sandbox's own user (its files and folders already are).
             os.chmod(self.package_parent, 0o755)
+            if self.mode != "bubblewrap":
+                # Without bubblewrap's mounts, that user reaches them through the grader's private folders.
+                open_for_traversal(self.package_parent, self.grader_dir)
         requests_read, self._requests = os.pipe()
         events_read, events_write = os.pipe()
         if self.mode == "bubblewrap":
@@ -154,13 +163,16 @@ class Session:
     def __exit__(self, *exc):
         self.close()
 
-    def close(self):
+    def close(self, ask_first=True):
+        """End the host: ask it to stop its call processes and wait a moment, or (``ask_first=False``, for a
+        host that is busy with a hung call) kill it at once, so a lost call costs no more than its deadline."""
         if self.process is not None:
-            try:
-                self._send({"op": "end"})
-                self.process.wait(timeout=2)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
+            if ask_first:
+                try:
+                    self._send({"op": "end"})
+                    self.process.wait(timeout=2)
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
             _kill_tree(self.process)
             self._selector.close()
             self._channel.close()
@@ -305,7 +317,8 @@ class _Submission:
         self.package_parent, self.serve, self.package, self.grader_dir = package_parent, serve, package, grader_dir
         self.result = SandboxRun(reports={})
         self.started = time.monotonic()
-        self.budget_end = self.started + self.limits.budget if self.limits.budget else float("inf")
+        budget = self.limits.budget
+        self.budget_end = self.started + budget - min(BUDGET_RESERVE, budget / 10) if budget else float("inf")
         self.failed_modules, self.hung_targets = {}, set()
         self.session = None
         self.starts = 0
@@ -372,12 +385,11 @@ class _Submission:
     def lose(self, key, lost):
         """The host was lost during call ``key``: report it and close the session (the next call restarts it)."""
         self.keep_output()
-        self.session.close()
+        self.session.close(ask_first=False)
         self.session = None
         if lost.kind == "timeout" and time.monotonic() >= self.budget_end:
-            spent = time.monotonic() - self.started
             self.result.cut = (f"the submission used up its time budget of {self.limits.budget:g} s (imports, calls "
-                               f"and restarts together; {spent:.0f} s used)")
+                               "and restarts together)")
             self.result.reports[key] = CallReport("timeout", message=f"stopped: {self.result.cut}")
         else:
             self.result.reports[key] = CallReport("crashed", message=f"the grading sandbox {lost}")
@@ -446,9 +458,10 @@ def probe_bwrap():
     return True, ""
 
 
-WARNING_NO_SANDBOX = ("Student code ran WITHOUT a sandbox, with resource limits only: it could read solutions/, "
-                      "other submissions, the grader's environment and the network. Do not trust these grades "
-                      "against cheating.")
+WARNING_NO_SANDBOX = ("Student code ran WITHOUT a sandbox, with resource limits only (and, for a grader run by root, "
+                      "as a user of its own): it could read whatever that user may read (solutions/ unless only its "
+                      "owner may read it, other submissions), the grader's environment and the network. Do not trust "
+                      "these grades against cheating.")
 
 
 def sandbox_status(require=None):

@@ -271,20 +271,20 @@ class Host:
     def sweep(self):
         """Kill every process but the host and its call processes (only as the sandbox's pid 1).
 
-        A call process that started others is stopped too: its dead children stay zombies, which count
-        against the process limit, until their parent is gone and the host reaps them.
+        The call processes are kept, so a module that starts processes at import is imported once, not
+        once per call. Their killed children stay zombies (which count against the process limit) until
+        the call process collects them when its next call begins; if they fill the limit first, the next
+        spawn stops every call process and starts again.
         """
         if not self.is_init:
             return
         keep = {1} | {p.pid for p in self.processes.values()}
-        strays = [int(name) for name in os.listdir("/proc") if name.isdigit() and int(name) not in keep]
-        for pid in strays:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        if strays:
-            self.stop_all()
+        for name in os.listdir("/proc"):
+            if name.isdigit() and int(name) not in keep:
+                try:
+                    os.kill(int(name), signal.SIGKILL)
+                except OSError:
+                    pass
         self.reap()
 
     # -- one call -------------------------------------------------------------------
@@ -479,6 +479,17 @@ class _ServiceClient:
         return outputs["loss"], outputs["dW"]
 
 
+def _collect_killed_children():  # pragma: no cover (runs in a call process)
+    """Reap the children the host killed after the previous call: every child is dead when a call begins."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def _child_main(package, module_name, package_parent, region, requests, events):  # pragma: no cover
     """Import the student's module, then run each call the host sends, until the host goes away."""
     runners.SANDBOXED = True
@@ -496,6 +507,7 @@ def _child_main(package, module_name, package_parent, region, requests, events):
     channel.send(event="imported")
     while True:
         request = channel.receive()
+        _collect_killed_children()
         args = wire.decode(request["args"])
         args.update(_views(region, request["layout"]))
         frozen = _views(memoryview(region).toreadonly(), {name: place for name, place in request["layout"].items()

@@ -11,6 +11,7 @@ import pytest
 from autograder import course
 from autograder.calls import wire
 from autograder.sandbox import Limits, Sandbox, probe_bwrap, sandbox_status
+from support import users
 
 BWRAP, WHY_NOT = probe_bwrap()
 # `make setup` installs bubblewrap, so its absence is a failure; a machine that cannot run it at all
@@ -271,6 +272,35 @@ def test_a_loop_at_import_is_stopped_by_the_import_limit_not_the_call_limit(tmp_
     assert value(run, "answers") == 42.0
 
 
+STARTS_PROCESSES_AT_IMPORT = """
+import os, subprocess
+
+for _ in range(8):
+    subprocess.Popen(["sleep", "300", {token!r}])
+IMPORTED_IN = os.getpid()
+
+def imported_in():
+    return float(IMPORTED_IN)
+
+def processes_seen():
+    return float(len([p for p in os.listdir("/proc") if p.isdigit()]))
+"""
+
+
+@needs_bwrap
+def test_a_module_that_starts_processes_at_import_is_imported_once_and_its_processes_are_swept(tmp_path, listener):
+    token = f"import-sleeper-{os.getpid()}-{time.time_ns()}"
+    parent = write_probes(tmp_path, listener, "unused-token", tmp_path / "unused")
+    (parent / course.PACKAGE / "spawner.py").write_text(STARTS_PROCESSES_AT_IMPORT.format(token=token))
+    calls = [{**call(target, key), "module": "spawner"}
+             for target, key in [("imported_in", "first"), ("processes_seen", "seen"), ("imported_in", "second")]]
+    run = Sandbox(LIMITS, "bubblewrap").run(calls, parent)
+    # One import for all three calls, and by the second call the sleepers are gone, zombies included.
+    assert value(run, "first") == value(run, "second")
+    assert value(run, "seen") == 2.0  # the host and this call process
+    assert [p.pid for p in psutil.process_iter(["cmdline"]) if token in " ".join(p.info["cmdline"] or [])] == []
+
+
 def test_without_bubblewrap_limits_still_stop_hogs_hangs_and_exits(tmp_path, listener):
     parent = write_probes(tmp_path, listener, "unused-token", tmp_path / "unused")
     keys = ["hogs_memory", "hangs", "exits", "answers"]
@@ -279,6 +309,15 @@ def test_without_bubblewrap_limits_still_stop_hogs_hangs_and_exits(tmp_path, lis
     assert run.reports["hangs"].status == "timeout"
     assert run.reports["exits"].status == "crashed"
     assert value(run, "answers") == 42.0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a sandbox uid is for a grader run by root (CI runs as root)")
+def test_without_bubblewrap_a_root_grader_still_runs_student_code_as_a_user_of_its_own(tmp_path, listener):
+    # As on Gradescope, where bubblewrap may not run: the interpreter is one other users can reach.
+    users.open_traversal()
+    parent = write_probes(tmp_path, listener, "unused-token", tmp_path / "unused")
+    run = Sandbox(LIMITS, "rlimits").run([call("runs_as_uid")], parent)
+    assert value(run, "runs_as_uid") not in (0.0, -1.0)
 
 
 def test_resource_limits_only_mode_comes_with_a_loud_warning():
