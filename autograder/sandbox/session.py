@@ -54,6 +54,9 @@ class Limits:
     startup: float = 60.0
     #: Address space of each process, in MB.
     memory_mb: int = 1024
+    #: Resident memory of all the sandbox's processes together, in MB, watched by its host while student code
+    #: runs: the per-process limit alone would let ``processes`` of them hold ``memory_mb`` each.
+    sandbox_memory_mb: int = 2048
     #: Largest file the process may write, in MB (only /tmp is writable, a tmpfs of tmp_mb).
     file_mb: int = 16
     tmp_mb: int = 64
@@ -67,7 +70,8 @@ class Limits:
     def for_host(self, num_calls):
         """The limits the host applies to itself and its call processes."""
         cpu = int(self.startup + self.timeout * (num_calls + 2)) + 1
-        return {"memory_bytes": self.memory_mb * 2 ** 20, "cpu_seconds": cpu, "file_bytes": self.file_mb * 2 ** 20,
+        return {"memory_bytes": self.memory_mb * 2 ** 20, "sandbox_memory_bytes": self.sandbox_memory_mb * 2 ** 20,
+                "cpu_seconds": cpu, "file_bytes": self.file_mb * 2 ** 20,
                 "processes": self.processes, "open_files": self.open_files, "timeout": self.timeout,
                 "import_timeout": self.import_timeout, "output_keep": self.output_keep,
                 "output_limit": self.output_limit}

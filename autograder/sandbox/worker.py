@@ -50,6 +50,8 @@ import wire
 
 #: Bytes of shared memory for one call's observed inputs.
 REGION_BYTES = 16 * 2 ** 20
+#: Seconds between two looks at the sandbox's memory while student code runs.
+MEMORY_POLL = 0.05
 #: Longest import or service message a call process may send (an error message, a minibatch).
 SMALL_MESSAGE = 64 * 1024
 #: A result may hold this many times the entries a correct one has (a wrong shape is diagnosed, not refused).
@@ -99,6 +101,16 @@ def _become(uid):
     os.setuid(uid)
     if os.getuid() != uid or os.geteuid() != uid:
         raise SystemExit(f"the sandbox host could not switch to uid {uid}")
+
+
+def _first_for_the_oom_killer():
+    """Should the machine run out of memory anyway, the kernel kills the sandbox's processes (which inherit
+    this), not the grader's. Only privileged processes may lower it again."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as score:
+            score.write("1000")
+    except OSError:
+        pass  # a /proc without it: the watch on the sandbox's memory still holds
 
 
 def _make_undumpable():
@@ -171,6 +183,7 @@ class Host:
         start = self.receive()
         self.package = start["package"]
         self.limits = start["limits"]
+        _first_for_the_oom_killer()
         if start.get("run_as") is not None:
             _become(int(start["run_as"]))
         _set_limits(self.limits)
@@ -384,7 +397,8 @@ class Host:
                 seconds = self.limits["import_timeout" if phase == "import" else "timeout"]
                 raise Outcome("timeout", "", phase=phase, seconds=seconds)
             watched = [process.events] + ([process.output] if process.output_open else [])
-            readable = select.select(watched, [], [], remaining)[0]
+            readable = select.select(watched, [], [], min(remaining, MEMORY_POLL) if self.is_init else remaining)[0]
+            self.check_memory(phase)
             if process.output in readable:
                 self.forward_output(process)
             if process.events in readable:
@@ -400,6 +414,28 @@ class Host:
             return wire.loads(process.lines.pop(0), max_bytes)
         except wire.ProtocolError as error:
             raise Outcome("protocol", f"sent malformed data ({error})") from None
+
+    def check_memory(self, phase):
+        """Outcome ``crashed`` when the sandbox's processes together hold more memory than its limit.
+
+        Only as the sandbox's pid 1, whose /proc lists the sandbox's processes and nothing else. What a
+        process holds is its resident set (pages shared between processes count once for each of them).
+        """
+        if not self.is_init:
+            return
+        limit = int(self.limits["sandbox_memory_bytes"])
+        page = os.sysconf("SC_PAGE_SIZE")
+        total = 0
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    with open(f"/proc/{name}/statm", "rb") as statm:
+                        total += int(statm.read().split()[1]) * page
+                except (OSError, ValueError, IndexError):
+                    pass  # the process ended meanwhile
+        if total > limit:
+            raise Outcome("crashed", f"used more than {limit // 2 ** 20} MB of memory together with the processes "
+                                     "it started (the limit of the whole sandbox)", phase=phase)
 
     def forward_output(self, process):
         data = os.read(process.output, 1 << 16)

@@ -106,6 +106,25 @@ def hogs_memory():
     block = bytearray(4 * 2 ** 30)
     return float(len(block))
 
+def hogs_memory_across_processes():
+    ready_read, ready_write = os.pipe()
+    for _ in range(4):
+        if os.fork() == 0:
+            try:
+                block = b"\\x01" * (300 * 2 ** 20)
+                os.write(ready_write, b"+")
+                time.sleep(60)
+            finally:
+                os._exit(0)
+    held = 0
+    while held < 4:
+        held += len(os.read(ready_read, 4))
+    return float(held)
+
+def oom_score():
+    with open("/proc/self/oom_score_adj") as score:
+        return float(score.read())
+
 def hangs():
     while True:
         pass
@@ -159,7 +178,7 @@ def value(run, key):
 
 
 ORDER = ["reads_solutions", "reads_other_student", "lists_course_folder", "reaches_network", "writes_outside",
-         "sees_processes", "leaves_processes", "runs_as_uid", "counts_forks", "hogs_memory", "hangs", "hangs_again",
+         "sees_processes", "leaves_processes", "runs_as_uid", "counts_forks", "oom_score", "hogs_memory", "hangs", "hangs_again",
          "exits", "floods", "answers"]
 
 
@@ -228,6 +247,24 @@ def test_memory_hog_gets_a_memory_error_and_later_calls_still_run(bwrap_run):
     report = run.reports["hogs_memory"]
     assert report.status == "ok" and report.result["error"]["kind"] == "memory"
     assert value(run, "answers") == 42.0
+
+
+@needs_bwrap
+def test_processes_that_together_hold_more_memory_than_the_sandbox_may_are_stopped(tmp_path, listener):
+    # Four processes of 300 MB each are within the per-process limit, not the sandbox's (1024 MB).
+    parent = write_probes(tmp_path, listener, "unused-token", tmp_path / "unused")
+    limits = Limits(timeout=30, startup=60, memory_mb=1024, sandbox_memory_mb=1024)
+    run = Sandbox(limits, "bubblewrap").run([call("hogs_memory_across_processes"), call("answers")], parent)
+    report = run.reports["hogs_memory_across_processes"]
+    assert report.status == "crashed", report
+    assert "more than 1024 MB of memory together with the processes it started" in report.message
+    assert value(run, "answers") == 42.0
+
+
+@needs_bwrap
+def test_the_kernels_out_of_memory_killer_picks_student_processes_before_the_graders(bwrap_run):
+    run, *_ = bwrap_run
+    assert value(run, "oom_score") == 1000.0
 
 
 @needs_bwrap
