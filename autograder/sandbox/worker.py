@@ -158,6 +158,7 @@ class Host:
         self.pending = []
         self.processes = {}
         self.output_bytes = 0
+        self.memory_checked = 0.0
         self.import_seconds = 0.0
         self.is_init = os.getpid() == 1
 
@@ -421,8 +422,9 @@ class Host:
         Only as the sandbox's pid 1, whose /proc lists the sandbox's processes and nothing else. What a
         process holds is its resident set (pages shared between processes count once for each of them).
         """
-        if not self.is_init:
+        if not self.is_init or time.monotonic() - self.memory_checked < MEMORY_POLL:
             return
+        self.memory_checked = time.monotonic()
         limit = int(self.limits["sandbox_memory_bytes"])
         page = os.sysconf("SC_PAGE_SIZE")
         total = 0
