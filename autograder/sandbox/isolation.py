@@ -191,8 +191,10 @@ def bwrap_command(package_parent, grader_dir, limits, python=None, run_as=None):
                     command += ["--perms", "0755", "--dir", str(parent)]
                     made.add(str(parent))
             command += ["--ro-bind", source, destination]
-    command += ["--ro-bind", str(package_parent), SUBMISSION_MOUNT, "--ro-bind", str(grader_dir), GRADER_MOUNT,
-                "--chdir", SUBMISSION_MOUNT, "--clearenv"]
+    command += ["--ro-bind", str(package_parent), SUBMISSION_MOUNT, "--ro-bind", str(grader_dir), GRADER_MOUNT]
+    # bubblewrap's own / and /dev are tmpfs without a size limit, writable by a user namespace's user: only the
+    # sized /tmp may be written, or a submission could fill the machine's memory with files.
+    command += ["--remount-ro", "/", "--remount-ro", "/dev", "--chdir", SUBMISSION_MOUNT, "--clearenv"]
     for name, value in ENVIRONMENT.items():
         command += ["--setenv", name, value]
     return command + ["--", python or sandbox_python(), "-s", "-B", f"{GRADER_MOUNT}/worker.py"]

@@ -4,7 +4,8 @@ A grader started by root and one started by a normal user isolate sandboxes diff
 a user namespace), so every probe runs in both modes: root's in this process, the normal user's in a
 grader process run as a user the test creates (CI runs as root). The grader's environment holds a course
 secret and a database password, as GRADING.md recommends setting them; student code must find neither, nor
-the grader's folders, its hostname, or the inputs of calls that have not run yet.
+the grader's folders, its hostname, or the inputs of calls that have not run yet; nor may it write anywhere but
+its size-limited /tmp (files elsewhere would fill the machine's memory or disk, outside every limit).
 """
 
 import json
@@ -99,10 +100,37 @@ def hostname(**kwargs):
     return 0.0
 
 
+def writes_outside_tmp(**kwargs):
+    # Every folder two levels deep, and /dev/shm: bubblewrap's own / and /dev are tmpfs without a size limit.
+    def inside(folder):
+        try:
+            return [os.path.join(folder, name) for name in os.listdir(folder)]
+        except OSError:
+            return []
+
+    tops = [top for top in inside("/") if top not in ("/proc", "/sys", "/tmp")]
+    folders = ["/", "/dev/shm"] + tops + [path for top in tops for path in inside(top)]
+    written = []
+    for folder in folders:
+        path = os.path.join(folder, "written-by-student")
+        if os.path.isdir(folder) and not folder.startswith(("/proc", "/sys", "/tmp")):
+            try:
+                with open(path, "wb") as handle:
+                    handle.write(b"x")
+                written.append(folder)
+                os.unlink(path)
+            except OSError:
+                pass
+    if written:
+        raise RuntimeError("wrote files in " + ", ".join(written))
+    return 0.0
+
+
 def later(**kwargs):
     return 0.0
 '''
-ORDER = ("finds_secrets", "finds_host_paths", "finds_later_inputs", "reads_the_hosts_memory", "hostname")
+ORDER = ("finds_secrets", "finds_host_paths", "finds_later_inputs", "reads_the_hosts_memory", "hostname",
+         "writes_outside_tmp")
 DRIVER = """
 import json, sys
 from pathlib import Path
@@ -191,3 +219,7 @@ def test_a_call_never_sees_the_inputs_of_calls_still_to_come(reports):
 
 def test_the_sandboxs_host_process_cannot_be_read_by_student_code(reports):
     assert outcome(reports, "reads_the_hosts_memory") == 0.0
+
+
+def test_student_code_can_write_only_to_its_size_limited_tmp(reports):
+    assert outcome(reports, "writes_outside_tmp") == 0.0
