@@ -8,6 +8,7 @@ are only checked for being readable (their written answers are graded by hand, i
 
 import json
 import os
+import stat
 from pathlib import Path
 
 from .. import course
@@ -17,6 +18,11 @@ from ..intake.files import MAX_FILE_BYTES, copy_file_nofollow
 MAX_TOTAL_BYTES = 64 * 2 ** 20
 MAX_FILES = 2000
 MAX_DEPTH = 8
+#: Entries of a package looked at, at most, and notes about skipped entries kept before they are only counted.
+MAX_ENTRIES = 4 * MAX_FILES
+MAX_SKIP_NOTES = 10
+#: The files copied before any other, whatever else the package holds: its own and the graded modules.
+FIRST = ("__init__.py", *(f"{module}.py" for module in course.STUDENT_MODULES))
 #: Given folders of the package that graded code must not use, left out of the sandbox's copy: the notebook
 #: checks hold a finished centered-difference gradient and the tolerances, so a graded module that imported
 #: them would be graded on given code (or on a student's edited copy of it).
@@ -30,62 +36,96 @@ MAX_NOTEBOOK_OBJECTS = 200_000
 def copy_package(assignment_folder, destination):
     """Copy ``assignment_folder/linear_classifier`` into ``destination``; return the notes about what was skipped.
 
-    Symbolic links are never followed (nor recreated); ``__pycache__``, ``.pyc``
-    files, special files, files over the limits and the folders of :data:`NOT_COPIED` are skipped.
+    The graded modules are copied first, then the package's other files, then its folders, so nothing else a
+    student keeps in the package (a dataset, a virtual environment) can use up the limits before them.
+    Symbolic links are never followed (nor recreated); ``__pycache__``, ``.pyc`` files, special files, files
+    over the limits and the folders of :data:`NOT_COPIED` are skipped; at most :data:`MAX_ENTRIES` entries
+    are looked at, and skipped entries beyond :data:`MAX_SKIP_NOTES` are counted in one note.
     """
-    notes = []
     source = Path(assignment_folder) / course.PACKAGE
     target = Path(destination) / course.PACKAGE
     if source.is_symlink():
-        notes.append(f"{course.PACKAGE}/ is a symbolic link: not followed; submit the folder itself")
-        return notes
+        return [f"{course.PACKAGE}/ is a symbolic link: not followed; submit the folder itself"]
     if not source.is_dir():
-        notes.append(f"{course.PACKAGE}/ is missing from the submission")
-        return notes
-    budget = {"bytes": 0, "files": 0}
-
-    def copy_tree(src, dst, relative, depth=0):
-        dst.mkdir(mode=0o755)
-        if depth > MAX_DEPTH:
-            notes.append(f"{relative}/ is nested more than {MAX_DEPTH} folders deep: not copied")
-            return
-        for entry in sorted(os.scandir(src), key=lambda e: e.name):
-            name = f"{relative}/{entry.name}"
-            if entry.is_symlink():
-                try:
-                    link = os.readlink(entry.path)
-                except OSError:
-                    link = "?"
-                notes.append(f"{name} is a symbolic link (to {link}): not followed; submit the file itself")
-            elif entry.is_dir(follow_symlinks=False):
-                if entry.name == "__pycache__" or (depth == 0 and entry.name in NOT_COPIED):
-                    continue
-                copy_tree(Path(entry.path), dst / entry.name, name, depth + 1)
-            elif entry.is_file(follow_symlinks=False):
-                if entry.name.endswith((".pyc", ".pyo")):
-                    continue
-                size = entry.stat(follow_symlinks=False).st_size
-                if size > MAX_FILE_BYTES:
-                    notes.append(f"{name} is {size / 2 ** 20:.0f} MB, over the {MAX_FILE_BYTES // 2 ** 20} MB limit: "
-                                 "not copied")
-                    continue
-                if budget["files"] >= MAX_FILES or budget["bytes"] + size > MAX_TOTAL_BYTES:
-                    notes.append(f"{name}: the package is over the limit of {MAX_FILES} files or "
-                                 f"{MAX_TOTAL_BYTES // 2 ** 20} MB: not copied")
-                    continue
-                copy_file_nofollow(entry.path, dst / entry.name)
-                budget["files"] += 1
-                budget["bytes"] += size
-            else:
-                notes.append(f"{name} is not a regular file: not copied")
-
+        return [f"{course.PACKAGE}/ is missing from the submission"]
+    copy = _PackageCopy()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        copy_tree(source, target, course.PACKAGE)
+        copy.tree(source, target, course.PACKAGE)
+    except _ScanLimit:
+        copy.notes.append(f"{course.PACKAGE}/ holds more than {MAX_ENTRIES} files and folders: the rest was not "
+                          "looked at")
     except OSError as error:
-        notes.append(f"{course.PACKAGE}/ could not be copied completely ({error.strerror or error}): "
-                     "what was copied is graded")
-    return notes
+        copy.notes.append(f"{course.PACKAGE}/ could not be copied completely ({error.strerror or error}): "
+                          "what was copied is graded")
+    if copy.unnoted:
+        copy.notes.append(f"... and {copy.unnoted} more entries not copied (symbolic links, special files, or over "
+                          "the limits)")
+    return copy.notes
+
+
+class _ScanLimit(Exception):
+    pass
+
+
+class _PackageCopy:
+    """One package's copy within the limits: what was copied so far and the notes about what was not."""
+
+    def __init__(self):
+        self.notes, self.unnoted = [], 0
+        self.files = self.bytes = self.entries = 0
+
+    def skip(self, note):
+        if len(self.notes) < MAX_SKIP_NOTES:
+            self.notes.append(note)
+        else:
+            self.unnoted += 1
+
+    def tree(self, src, dst, relative, depth=0):
+        dst.mkdir(mode=0o755)
+        if depth > MAX_DEPTH:
+            self.skip(f"{relative}/ is nested more than {MAX_DEPTH} folders deep: not copied")
+            return
+        first = FIRST if depth == 0 else ()
+        for name in first:
+            if os.path.lexists(src / name):
+                self.entry(src / name, dst, f"{relative}/{name}", depth)
+        names = []
+        for entry in os.scandir(src):
+            self.entries += 1
+            if self.entries > MAX_ENTRIES:
+                raise _ScanLimit
+            if entry.name not in first:
+                names.append((entry.is_dir(follow_symlinks=False), entry.name))
+        for _, name in sorted(names):
+            self.entry(src / name, dst, f"{relative}/{name}", depth)
+
+    def entry(self, path, dst, name, depth):
+        status = os.lstat(path)
+        if stat.S_ISLNK(status.st_mode):
+            try:
+                link = os.readlink(path)
+            except OSError:
+                link = "?"
+            self.skip(f"{name} is a symbolic link (to {link}): not followed; submit the file itself")
+        elif stat.S_ISDIR(status.st_mode):
+            if path.name != "__pycache__" and not (depth == 0 and path.name in NOT_COPIED):
+                self.tree(path, dst / path.name, name, depth + 1)
+        elif stat.S_ISREG(status.st_mode):
+            if path.name.endswith((".pyc", ".pyo")):
+                return
+            if status.st_size > MAX_FILE_BYTES:
+                self.skip(f"{name} is {status.st_size / 2 ** 20:.0f} MB, over the {MAX_FILE_BYTES // 2 ** 20} MB "
+                          "limit: not copied")
+            elif self.files >= MAX_FILES or self.bytes + status.st_size > MAX_TOTAL_BYTES:
+                self.skip(f"{name}: the package is over the limit of {MAX_FILES} files or "
+                          f"{MAX_TOTAL_BYTES // 2 ** 20} MB: not copied")
+            else:
+                copy_file_nofollow(path, dst / path.name)
+                self.files += 1
+                self.bytes += status.st_size
+        else:
+            self.skip(f"{name} is not a regular file: not copied")
 
 
 def module_problems(package_parent, notes):

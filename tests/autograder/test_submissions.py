@@ -50,3 +50,30 @@ def test_a_notebook_found_outside_the_assignment_folder_is_read_where_it_is(tmp_
                                        {"01_loss_functions.ipynb": outside})
     assert notes[0].startswith("01_loss_functions.ipynb is not a readable notebook (not JSON")
     assert notes[1] == "02_gradients.ipynb is missing: its written answers cannot be graded"
+
+
+def test_the_graded_modules_are_copied_first_whatever_else_the_package_holds(tmp_path):
+    folder = make_submission(tmp_path / "submitted", "frank")
+    data = folder / "linear_classifier" / "aaa_dataset"  # sorted before every module
+    data.mkdir()
+    for index in range(submissions.MAX_FILES + 50):
+        (data / f"image{index}.txt").write_text("")
+    for index in range(50):
+        (data / f"link{index}").symlink_to("/etc/passwd")
+    notes = submissions.copy_package(folder, tmp_path / "scratch")
+    assert submissions.module_problems(tmp_path / "scratch", notes) == {}
+    # A note for each of the first few skipped entries, then one that counts the rest.
+    assert len(notes) == submissions.MAX_SKIP_NOTES + 1
+    assert "over the limit of 2000 files" in notes[0]
+    assert notes[-1].startswith("... and ") and "more entries not copied" in notes[-1]
+
+
+def test_a_package_of_countless_entries_is_not_read_to_the_end_and_its_modules_still_graded(tmp_path):
+    folder = make_submission(tmp_path / "submitted", "grace")
+    package = folder / "linear_classifier"
+    for index in range(submissions.MAX_ENTRIES + 10):
+        (package / f"junk{index}").mkdir()
+    notes = submissions.copy_package(folder, tmp_path / "scratch")
+    assert submissions.module_problems(tmp_path / "scratch", notes) == {}
+    assert any(f"holds more than {submissions.MAX_ENTRIES} files and folders" in note for note in notes)
+    assert len(notes) <= submissions.MAX_SKIP_NOTES + 2
