@@ -12,15 +12,14 @@ import stat
 from pathlib import Path
 
 from .. import course
-from ..intake.files import MAX_FILE_BYTES, copy_file_nofollow
+from ..intake.files import MAX_FILE_BYTES, capped_notes, copy_file_nofollow
 
 #: Copy limits for one submission's package (one file's: :data:`autograder.intake.files.MAX_FILE_BYTES`).
 MAX_TOTAL_BYTES = 64 * 2 ** 20
 MAX_FILES = 2000
 MAX_DEPTH = 8
-#: Entries of a package looked at, at most, and notes about skipped entries kept before they are only counted.
+#: Entries of a package looked at, at most.
 MAX_ENTRIES = 4 * MAX_FILES
-MAX_SKIP_NOTES = 10
 #: The files copied before any other, whatever else the package holds: its own and the graded modules.
 FIRST = ("__init__.py", *(f"{module}.py" for module in course.STUDENT_MODULES))
 #: Given folders of the package that graded code must not use, left out of the sandbox's copy: the notebook
@@ -40,7 +39,7 @@ def copy_package(assignment_folder, destination):
     student keeps in the package (a dataset, a virtual environment) can use up the limits before them.
     Symbolic links are never followed (nor recreated); ``__pycache__``, ``.pyc`` files, special files, files
     over the limits and the folders of :data:`NOT_COPIED` are skipped; at most :data:`MAX_ENTRIES` entries
-    are looked at, and skipped entries beyond :data:`MAX_SKIP_NOTES` are counted in one note.
+    are looked at, and notes about skipped entries are capped (:func:`autograder.intake.files.capped_notes`).
     """
     source = Path(assignment_folder) / course.PACKAGE
     target = Path(destination) / course.PACKAGE
@@ -49,19 +48,16 @@ def copy_package(assignment_folder, destination):
     if not source.is_dir():
         return [f"{course.PACKAGE}/ is missing from the submission"]
     copy = _PackageCopy()
+    notes = []
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         copy.tree(source, target, course.PACKAGE)
     except _ScanLimit:
-        copy.notes.append(f"{course.PACKAGE}/ holds more than {MAX_ENTRIES} files and folders: the rest was not "
-                          "looked at")
+        notes.append(f"{course.PACKAGE}/ holds more than {MAX_ENTRIES} files and folders: the rest was not looked at")
     except OSError as error:
-        copy.notes.append(f"{course.PACKAGE}/ could not be copied completely ({error.strerror or error}): "
-                          "what was copied is graded")
-    if copy.unnoted:
-        copy.notes.append(f"... and {copy.unnoted} more entries not copied (symbolic links, special files, or over "
-                          "the limits)")
-    return copy.notes
+        notes.append(f"{course.PACKAGE}/ could not be copied completely ({error.strerror or error}): "
+                     "what was copied is graded")
+    return capped_notes(copy.skipped) + notes
 
 
 class _ScanLimit(Exception):
@@ -72,19 +68,13 @@ class _PackageCopy:
     """One package's copy within the limits: what was copied so far and the notes about what was not."""
 
     def __init__(self):
-        self.notes, self.unnoted = [], 0
+        self.skipped = []
         self.files = self.bytes = self.entries = 0
-
-    def skip(self, note):
-        if len(self.notes) < MAX_SKIP_NOTES:
-            self.notes.append(note)
-        else:
-            self.unnoted += 1
 
     def tree(self, src, dst, relative, depth=0):
         dst.mkdir(mode=0o755)
         if depth > MAX_DEPTH:
-            self.skip(f"{relative}/ is nested more than {MAX_DEPTH} folders deep: not copied")
+            self.skipped.append(f"{relative}/ is nested more than {MAX_DEPTH} folders deep: not copied")
             return
         first = FIRST if depth == 0 else ()
         for name in first:
@@ -107,7 +97,7 @@ class _PackageCopy:
                 link = os.readlink(path)
             except OSError:
                 link = "?"
-            self.skip(f"{name} is a symbolic link (to {link}): not followed; submit the file itself")
+            self.skipped.append(f"{name} is a symbolic link (to {link}): not followed; submit the file itself")
         elif stat.S_ISDIR(status.st_mode):
             if path.name != "__pycache__" and not (depth == 0 and path.name in NOT_COPIED):
                 self.tree(path, dst / path.name, name, depth + 1)
@@ -115,17 +105,17 @@ class _PackageCopy:
             if path.name.endswith((".pyc", ".pyo")):
                 return
             if status.st_size > MAX_FILE_BYTES:
-                self.skip(f"{name} is {status.st_size / 2 ** 20:.0f} MB, over the {MAX_FILE_BYTES // 2 ** 20} MB "
+                self.skipped.append(f"{name} is {status.st_size / 2 ** 20:.0f} MB, over the {MAX_FILE_BYTES // 2 ** 20} MB "
                           "limit: not copied")
             elif self.files >= MAX_FILES or self.bytes + status.st_size > MAX_TOTAL_BYTES:
-                self.skip(f"{name}: the package is over the limit of {MAX_FILES} files or "
+                self.skipped.append(f"{name}: the package is over the limit of {MAX_FILES} files or "
                           f"{MAX_TOTAL_BYTES // 2 ** 20} MB: not copied")
             else:
                 copy_file_nofollow(path, dst / path.name)
                 self.files += 1
                 self.bytes += status.st_size
         else:
-            self.skip(f"{name} is not a regular file: not copied")
+            self.skipped.append(f"{name} is not a regular file: not copied")
 
 
 def module_problems(package_parent, notes):

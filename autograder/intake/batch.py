@@ -17,7 +17,7 @@ from .. import course
 from ..lms.roster import RosterError, check_student_id
 from . import layouts
 from .archive import ArchiveError, Budget, is_zip, unpack_tree
-from .files import ignored
+from .files import capped_notes, ignored
 from .locate import STUDENT_FILES, Node, Source, Walker, assignment_notebooks, choose
 
 #: Ids listed in a batch note before "and N more".
@@ -297,7 +297,7 @@ def _apply_roster(students, roster, notes):
 def _submission(student_id, student, workdir):
     candidate, folder, notes = choose(student.sources, workdir)
     problems = student.walker.problems + student.problems
-    notes = [f"{display} {reason}." for display, reason in problems] + notes
+    notes = capped_notes([f"{display} {reason}." for display, reason in problems]) + notes
     if student.walker.truncated:
         notes.append("Your submission holds too many files, or folders nested too deep: only part of it was looked at.")
     attempt = candidate.source.attempt if candidate is not None else None

@@ -10,6 +10,9 @@ import shutil
 
 #: A single file of a submission larger than this is not copied.
 MAX_FILE_BYTES = 8 * 2 ** 20
+#: Notes about skipped entries kept for one student; the others are counted in one note, so that a submission of
+#: countless bad entries cannot swell its feedback.
+MAX_SKIP_NOTES = 10
 #: Names the intake never looks into: operating systems' and editors' leftovers, and hidden files.
 IGNORED_NAMES = ("__MACOSX", "__pycache__", ".ipynb_checkpoints", ".DS_Store", "Thumbs.db", "desktop.ini")
 
@@ -25,3 +28,10 @@ def copy_file_nofollow(source, destination):
     with os.fdopen(descriptor, "rb") as reader, open(destination, "wb") as writer:
         shutil.copyfileobj(reader, writer, MAX_FILE_BYTES)
     os.chmod(destination, 0o644)
+
+
+def capped_notes(notes):
+    """``notes``, those beyond :data:`MAX_SKIP_NOTES` counted in a last one."""
+    if len(notes) <= MAX_SKIP_NOTES:
+        return list(notes)
+    return notes[:MAX_SKIP_NOTES] + [f"... and {len(notes) - MAX_SKIP_NOTES} more entries skipped in the same way."]

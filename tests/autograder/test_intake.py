@@ -10,6 +10,7 @@ import pytest
 from autograder import course
 from autograder.intake import SubmissionsError, read_batch, read_student
 from autograder.intake import archive
+from autograder.intake.files import MAX_SKIP_NOTES
 from autograder.lms.roster import RosterError, read_roster
 from support.lms import (
     NEW, OLD, assignment_folder, assignment_zip, attempt, blackboard_download, canvas_download, canvas_prefix,
@@ -250,6 +251,21 @@ def test_unsafe_members_are_skipped_and_named(tmp_path, work):
     assert f"{prefix}/loss_optimization/linear_classifier/link.py is a symbolic link: skipped." in ana.notes
     assert not (ana.folder / course.PACKAGE / "link.py").exists()
     assert not list(tmp_path.parent.glob("escaped.txt")) and not os.path.exists("/absolute.txt")
+
+
+def test_countless_unsafe_members_give_a_few_notes_and_a_count(tmp_path, work):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as handle:
+        for name, data in folder_files(work["good"], f"{course.ASSIGNMENT}/").items():
+            handle.writestr(name, data)
+        for index in range(500):
+            handle.writestr(f"../escaped{index}.txt", "outside")
+    download = moodle_download(tmp_path / "moodle.zip", [("Ana Lopez", 1001, {"a.zip": buffer.getvalue()}, None)])
+    ana = read_batch(download, tmp_path / "work").submissions[0]
+    skipped = [note for note in ana.notes if "has a path outside the zip" in note]
+    assert len(skipped) == MAX_SKIP_NOTES
+    assert f"... and {500 - MAX_SKIP_NOTES} more entries skipped in the same way." in ana.notes
+    assert (ana.folder / course.PACKAGE / "losses.py").is_file()
 
 
 def test_a_zip_bomb_is_refused_and_costs_only_its_student(tmp_path, work):
