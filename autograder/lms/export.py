@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .. import course
-from ..outputs.render import number
+from ..outputs.render import from_text_cell, number, text_cell
 from ..outputs.totals import Total
 
 FORMATS = ("canvas", "moodle", "plain")
@@ -76,7 +76,7 @@ def read_totals(graded):
             try:
                 written = float(line["written"]) if line["written"] else None
                 total = Total(float(line["code"]), float(line["code_max"]), written, float(line["written_max"]))
-                rows.append(Row(line["student_id"], line["name"], line["lms_id"], total))
+                rows.append(Row(*(from_text_cell(line[name]) for name in ("student_id", "name", "lms_id")), total))
             except (KeyError, TypeError, ValueError) as error:
                 raise ExportError(f"{path} is not a totals file of the autograder ({type(error).__name__}: {error}): "
                                   "grade the batch again.") from None
@@ -127,7 +127,7 @@ def render(rows, form, assignment=course.ASSIGNMENT, now=None):
         writer.writerow(PLAIN_COLUMNS)
         for row in rows:
             total = row.total
-            writer.writerow([row.student_id, row.name, row.email, row.lms_id, number(total.code),
+            writer.writerow([*map(text_cell, (row.student_id, row.name, row.email, row.lms_id)), number(total.code),
                              number(total.code_max), "" if total.written is None else number(total.written),
                              number(total.written_max), number(total.score) if total.complete else "",
                              number(total.max_score)])
@@ -138,15 +138,15 @@ def render(rows, form, assignment=course.ASSIGNMENT, now=None):
         writer.writerow(["Points Possible", "", "", "", ""] + [number(_max(rows))])
         for row in rows:
             canvas_id = "" if row.lms_id.startswith("anon_") else row.lms_id
-            writer.writerow([row.name, canvas_id, row.sis_user_id, row.sis_login_id, row.section,
+            writer.writerow([*map(text_cell, (row.name, canvas_id, row.sis_user_id, row.sis_login_id, row.section)),
                              number(row.total.score)])
     else:
         _need(rows, lambda row: row.lms_id.isdigit(), "a Moodle participant id (the roster's lms_id)")
         writer.writerow(MOODLE_COLUMNS)
         stamp = (now or datetime.now()).strftime(MOODLE_TIME)
         for row in rows:
-            writer.writerow([f"{MOODLE_PARTICIPANT}{row.lms_id}", row.name, row.email, number(row.total.score),
-                             number(row.total.max_score), stamp])
+            writer.writerow([f"{MOODLE_PARTICIPANT}{row.lms_id}", text_cell(row.name), text_cell(row.email),
+                             number(row.total.score), number(row.total.max_score), stamp])
     return buffer.getvalue()
 
 

