@@ -392,8 +392,9 @@ class _Submission:
         self.session.close(ask_first=False)
         self.session = None
         if lost.kind == "timeout" and time.monotonic() >= self.budget_end:
+            spent = time.monotonic() - self.started
             self.result.cut = (f"the submission used up its time budget of {self.limits.budget:g} s (imports, calls "
-                               "and restarts together)")
+                               f"and restarts together; {spent:.0f} s used)")
             self.result.reports[key] = CallReport("timeout", message=f"stopped: {self.result.cut}")
         else:
             self.result.reports[key] = CallReport("crashed", message=f"the grading sandbox {lost}")
