@@ -18,8 +18,8 @@ one machine (two shards on one node) never share a uid, nor therefore a process 
 
 import fcntl
 import os
-import stat
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile

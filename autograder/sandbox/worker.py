@@ -272,13 +272,7 @@ class Host:
                 block_for.exit_status = status
             except ChildProcessError:
                 pass
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
+        for pid, status in _ended_children():
             if pid in by_pid:
                 by_pid[pid].exit_status = status
 
@@ -517,15 +511,16 @@ class _ServiceClient:
         return outputs["loss"], outputs["dW"]
 
 
-def _collect_killed_children():  # pragma: no cover (runs in a call process)
-    """Reap the children the host killed after the previous call: every child is dead when a call begins."""
+def _ended_children():
+    """``(pid, wait status)`` of each child of this process that has ended, without waiting for the others."""
     while True:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
+        yield pid, status
 
 
 def _child_main(package, module_name, package_parent, region, requests, events):  # pragma: no cover
@@ -545,7 +540,9 @@ def _child_main(package, module_name, package_parent, region, requests, events):
     channel.send(event="imported")
     while True:
         request = channel.receive()
-        _collect_killed_children()
+        # Reap the children the host killed after the previous call (every child is dead when a call begins).
+        for _ in _ended_children():
+            pass
         args = wire.decode(request["args"])
         args.update(_views(region, request["layout"]))
         frozen = _views(memoryview(region).toreadonly(), {name: place for name, place in request["layout"].items()
