@@ -8,8 +8,12 @@ path in the unpacked tree reads as the file's name in the download. What it refu
 - members with an absolute path, a drive letter or ``..`` (they would land outside the folder);
 - symbolic links (they would point anywhere on the grading machine);
 - more than :data:`MAX_MEMBERS` members, or members over :data:`MAX_MEMBER_BYTES`;
+- members more than :data:`MAX_PATH_PARTS` folders deep (no walk of the tree can then exhaust Python's stack);
 - zips that inflate more than :data:`MAX_RATIO` times (zip bombs), or past what is left of the batch's
-  :class:`Budget`, or nested more than :data:`MAX_NESTING` deep.
+  :class:`Budget`, or nested more than :data:`MAX_NESTING` deep;
+- zips whose members, or bytes, exceed what is left of their student's :class:`Allowance`: every zip of one
+  student, nested ones included, draws on one allowance, so a small zip of many zips is refused as soon as the
+  count is read from its directory, before anything is written.
 
 A zip that cannot be read is reported, never raised past the student it belongs to: the caller gets
 a list of problems, each with the path (in the download) of what could not be unpacked and why.
@@ -35,6 +39,14 @@ MAX_RATIO = 200
 RATIO_FLOOR_BYTES = 16 * 2 ** 20
 #: Zips inside zips inside ... this deep are unpacked; deeper ones are reported.
 MAX_NESTING = 4
+#: Members (files and folders) one student's zips may unpack, nested zips included.
+MAX_STUDENT_MEMBERS = 10_000
+#: Bytes one student's zips may unpack, nested zips included.
+MAX_STUDENT_BYTES = 1 * 2 ** 30
+#: Members of a whole LMS download (its students' own zips are counted in their allowances).
+MAX_DOWNLOAD_MEMBERS = 200_000
+#: A member more than this many folders deep is skipped.
+MAX_PATH_PARTS = 32
 ZIP_SUFFIX = ".zip"
 
 
@@ -55,12 +67,30 @@ class Budget:
         self.left -= size
 
 
+class Allowance:
+    """What one student's zips may still unpack (members and bytes), shared by every zip of that student."""
+
+    def __init__(self, members=MAX_STUDENT_MEMBERS, size=MAX_STUDENT_BYTES):
+        self.members = members
+        self.bytes = size
+
+    def take(self, members, size):
+        if members > self.members:
+            raise ArchiveError(f"holds {members} members, more than the {self.members} left of the "
+                               f"{MAX_STUDENT_MEMBERS} one student's zips may unpack: not unpacked")
+        if size > self.bytes:
+            raise ArchiveError(f"unpacks to {size / 2 ** 20:.0f} MB, more than the {self.bytes / 2 ** 20:.0f} MB left "
+                               f"of the {MAX_STUDENT_BYTES // 2 ** 30} GB one student's zips may unpack: not unpacked")
+        self.members -= members
+        self.bytes -= size
+
+
 def is_zip(name):
     """Whether a file called ``name`` is a zip (by its name, as LMSs name them)."""
     return name.lower().endswith(ZIP_SUFFIX)
 
 
-def unpack_tree(zip_path, destination, budget=None, depth=0):
+def unpack_tree(zip_path, destination, budget=None, depth=0, allowance=None, nested=True):
     """Unpack ``zip_path`` into the new folder ``destination``, and every zip inside into a folder of its name.
 
     Parameters
@@ -73,19 +103,26 @@ def unpack_tree(zip_path, destination, budget=None, depth=0):
         What the batch may still unpack (a budget of its own when None).
     depth : int
         How many zips ``zip_path`` is inside of.
+    allowance : Allowance or None
+        What the student whose zip this is may still unpack. None: ``zip_path`` is a whole download, each of whose
+        top-level entries is a student's (up to :data:`MAX_DOWNLOAD_MEMBERS` members; each top-level entry's
+        members and nested zips draw on an allowance of their own).
+    nested : bool
+        Whether zips inside are unpacked too (False leaves them as files, for the caller to unpack).
 
     Returns
     -------
     list of (str, str)
         ``(path, reason)`` for each member or inner zip that was not unpacked, the path relative to
-        ``destination`` (``""`` for ``zip_path`` itself never occurs: that raises).
+        ``destination``.
 
     Raises
     ------
     ArchiveError
-        When ``zip_path`` itself cannot be read or is refused as a whole (too large, a zip bomb).
+        When ``zip_path`` itself cannot be read or is refused as a whole (too large, a zip bomb, too many members).
     """
     budget = budget if budget is not None else Budget()
+    allowances = _Allowances(allowance)
     destination = Path(destination)
     problems = []
     try:
@@ -93,20 +130,48 @@ def unpack_tree(zip_path, destination, budget=None, depth=0):
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise ArchiveError(f"is not a readable zip file ({error})") from None
     with archive:
-        members = _checked_members(archive, budget)
+        members = _checked_members(archive, budget, allowances)
         destination.mkdir(parents=True)
+        for entry, reason in allowances.refused.items():
+            (destination / entry).mkdir(exist_ok=True)  # the student is still found, with the reason
+            problems.append((entry, reason))
         for member in members:
+            if (safe_member_path(member.filename) or [""])[0] in allowances.refused:
+                continue
             problem = _unpack_member(archive, member, destination)
             if problem:
                 problems.append(problem)
-    for inner in sorted(p for p in destination.rglob("*") if p.is_file() and not p.is_symlink() and is_zip(p.name)):
+    if nested:
+        problems += _unpack_inner(destination, budget, depth, allowances)
+    return problems
+
+
+class _Allowances:
+    """The allowance of each top-level entry of a zip: one for all (a student's zip) or one per entry (a download)."""
+
+    def __init__(self, allowance):
+        self.shared = allowance
+        self.by_entry = {}
+        #: Top-level entries of a download refused as a whole: ``{entry: reason}``.
+        self.refused = {}
+
+    def of(self, relative):
+        if self.shared is not None:
+            return self.shared
+        return self.by_entry.setdefault(relative.split("/", 1)[0], Allowance())
+
+
+def _unpack_inner(destination, budget, depth, allowances):
+    """Unpack each zip found below ``destination`` into a folder of its name; the problems."""
+    problems = []
+    for inner in _zips_below(destination):
         relative = inner.relative_to(destination).as_posix()
         if depth + 1 > MAX_NESTING:
             problems.append((relative, f"is a zip inside {MAX_NESTING} other zips: not unpacked"))
             continue
         unpacking = inner.with_name(inner.name + ".unpacking")
         try:
-            inner_problems = unpack_tree(inner, unpacking, budget, depth + 1)
+            inner_problems = unpack_tree(inner, unpacking, budget, depth + 1, allowances.of(relative))
         except ArchiveError as error:
             shutil.rmtree(unpacking, ignore_errors=True)
             problems.append((relative, str(error)))
@@ -117,23 +182,49 @@ def unpack_tree(zip_path, destination, budget=None, depth=0):
     return problems
 
 
-def _checked_members(archive, budget):
-    """The members of ``archive``, after the checks that refuse it as a whole (count, bombs, sizes)."""
+def _zips_below(folder):
+    """The zip files below ``folder``, in order, found without following links (its depth is bounded on unpacking)."""
+    found = []
+    for parent, folders, files in os.walk(folder):
+        folders.sort()
+        found += [Path(parent) / name for name in files if is_zip(name) and not os.path.islink(Path(parent) / name)]
+    return sorted(found)
+
+
+def _checked_members(archive, budget, allowances):
+    """The members of ``archive``, after the checks that refuse it as a whole (count, bombs, sizes, allowance).
+
+    For a download, a student's entry that fails a check is refused alone (``allowances.refused``).
+    """
     members = archive.infolist()
-    if len(members) > MAX_MEMBERS:
-        raise ArchiveError(f"has {len(members)} members, more than the {MAX_MEMBERS} a submission may have: "
-                           "not unpacked")
-    total = 0
+    download = allowances.shared is None
+    limit, what = (MAX_DOWNLOAD_MEMBERS, "a download") if download else (MAX_MEMBERS, "a submission")
+    if len(members) > limit:
+        raise ArchiveError(f"has {len(members)} members, more than the {limit} {what} may have: not unpacked")
+    entries = {}
     for member in members:
-        if member.is_dir() or member.file_size > MAX_MEMBER_BYTES:
+        entry = (safe_member_path(member.filename) or [""])[0] if download else ""
+        count, size, bomb = entries.get(entry, (0, 0, ""))
+        unpacked = member.file_size if not member.is_dir() and member.file_size <= MAX_MEMBER_BYTES else 0
+        if unpacked > RATIO_FLOOR_BYTES and unpacked > MAX_RATIO * max(member.compress_size, 1):
+            bomb = bomb or (f"holds {member.filename}, which inflates {unpacked // max(member.compress_size, 1)} "
+                            "times (a zip bomb?): not unpacked")
+        entries[entry] = count + 1, size + unpacked, bomb
+    total = 0
+    for entry, (count, size, bomb) in entries.items():
+        try:
+            if bomb:
+                raise ArchiveError(bomb)
+            if not download and size > MAX_ZIP_BYTES:
+                raise ArchiveError(f"unpacks to {size / 2 ** 30:.1f} GB, more than the {MAX_ZIP_BYTES // 2 ** 30} GB "
+                                   "a zip may: not unpacked")
+            allowances.of(entry).take(count, size)
+        except ArchiveError as error:
+            if not download:
+                raise
+            allowances.refused[entry] = str(error)  # one student's entry of a download, never the download
             continue
-        if member.file_size > RATIO_FLOOR_BYTES and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-            raise ArchiveError(f"holds {member.filename}, which inflates {member.file_size // max(member.compress_size, 1)} "
-                               "times (a zip bomb?): not unpacked")
-        total += member.file_size
-    if total > MAX_ZIP_BYTES:
-        raise ArchiveError(f"unpacks to {total / 2 ** 30:.1f} GB, more than the {MAX_ZIP_BYTES // 2 ** 30} GB a zip "
-                           "may: not unpacked")
+        total += size
     budget.take(total, "it")
     return members
 
@@ -153,6 +244,8 @@ def _unpack_member(archive, member, destination):
     if parts is None:
         return member.filename, "has a path outside the zip (absolute, or with '..'): skipped"
     relative = "/".join(parts)
+    if len(parts) > MAX_PATH_PARTS:
+        return "/".join(parts[:3]) + "/...", f"is more than {MAX_PATH_PARTS} folders deep: skipped"
     if stat.S_ISLNK(member.external_attr >> 16):
         return relative, "is a symbolic link: skipped"
     target = destination.joinpath(*parts)
