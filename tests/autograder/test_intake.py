@@ -53,7 +53,7 @@ def test_a_moodle_download_of_zipped_assignments_gives_one_student_per_participa
     cleo = students["1003"]
     assert cleo.folder is None
     assert cleo.notes == ["No assignment was found in your submission (no linear_classifier/ package and none of "
-                          f"{', '.join(STUDENT_FILES)}). It holds: Cleo Wu_1003_assignsubmission_onlinetext_/"
+                          f"{', '.join(STUDENT_FILES)}). It holds: Cleo Wu_1003_assignsubmission_onlinetext/"
                           "onlinetext.html."]
 
 
@@ -174,7 +174,7 @@ def test_one_unreadable_zip_costs_only_its_student_and_is_named_as_in_the_downlo
     assert students["1001"].folder is not None and students["1001"].notes == []
     bob = students["1002"]
     assert bob.folder is None
-    assert bob.notes[0] == ("Bob Jones_1002_assignsubmission_file_/loss_optimization.zip is not a readable zip file "
+    assert bob.notes[0] == ("Bob Jones_1002_assignsubmission_file/loss_optimization.zip is not a readable zip file "
                             "(File is not a zip file).")
     assert str(tmp_path) not in " ".join(bob.notes)
 
@@ -196,7 +196,7 @@ def test_zips_inside_zips_are_unpacked_at_any_depth(tmp_path, work):
     download = moodle_download(tmp_path / "moodle.zip", [("Ana Lopez", 1001, {"everything.zip": middle}, None)])
     ana = read_batch(download, tmp_path / "work").submissions[0]
     assert (ana.folder / course.PACKAGE / "losses.py").is_file()
-    assert ana.notes == ["Your assignment was found at Ana Lopez_1001_assignsubmission_file_/everything.zip/handin/"
+    assert ana.notes == ["Your assignment was found at Ana Lopez_1001_assignsubmission_file/everything.zip/handin/"
                          "final.zip/loss_optimization.zip/loss_optimization/ and graded there."]
 
 
@@ -209,7 +209,7 @@ def test_notebooks_handed_in_beside_a_zipped_package_are_found(tmp_path, work):
     assert ana.folder.name == "code.zip"
     assert set(ana.notebooks) == {"01_loss_functions.ipynb"}
     assert "01_loss_functions.ipynb was not in the assignment folder: read from Ana Lopez_1001_assignsubmission_" \
-           "file_/01_loss_functions.ipynb." in ana.notes
+           "file/01_loss_functions.ipynb." in ana.notes
 
 
 @pytest.mark.parametrize("layout", ["contents", "folder", "zip", "loose"])
@@ -246,7 +246,7 @@ def test_unsafe_members_are_skipped_and_named(tmp_path, work):
         handle.writestr(link, "/etc/passwd")
     download = moodle_download(tmp_path / "moodle.zip", [("Ana Lopez", 1001, {"a.zip": buffer.getvalue()}, None)])
     ana = read_batch(download, tmp_path / "work").submissions[0]
-    prefix = "Ana Lopez_1001_assignsubmission_file_/a.zip"
+    prefix = "Ana Lopez_1001_assignsubmission_file/a.zip"
     assert f"{prefix}/../../escaped.txt has a path outside the zip (absolute, or with '..'): skipped." in ana.notes
     assert f"{prefix}/loss_optimization/linear_classifier/link.py is a symbolic link: skipped." in ana.notes
     assert not (ana.folder / course.PACKAGE / "link.py").exists()
@@ -277,7 +277,7 @@ def test_a_zip_bomb_is_refused_and_costs_only_its_student(tmp_path, work):
         ("Max Bomb", 1002, {"bomb.zip": buffer.getvalue()}, None)])
     students = by_id(read_batch(download, tmp_path / "work"))
     assert students["1001"].folder is not None
-    assert students["1002"].notes[0].startswith("Max Bomb_1002_assignsubmission_file_/bomb.zip holds zeros.bin, which "
+    assert students["1002"].notes[0].startswith("Max Bomb_1002_assignsubmission_file/bomb.zip holds zeros.bin, which "
                                                 "inflates") and "(a zip bomb?): not unpacked." in students["1002"].notes[0]
 
 
