@@ -74,6 +74,13 @@ class Allowance:
         self.members = members
         self.bytes = size
 
+    def check_count(self, members):
+        if members > min(self.members, MAX_MEMBERS):
+            limit = "a submission's zip may have" if members > MAX_MEMBERS else (
+                f"left of the {MAX_STUDENT_MEMBERS} one student's zips may unpack")
+            raise ArchiveError(f"holds {members} members, more than the {min(self.members, MAX_MEMBERS)} {limit}: "
+                               "not unpacked")
+
     def take(self, members, size):
         if members > self.members:
             raise ArchiveError(f"holds {members} members, more than the {self.members} left of the "
@@ -125,6 +132,9 @@ def unpack_tree(zip_path, destination, budget=None, depth=0, allowance=None, nes
     allowances = _Allowances(allowance)
     destination = Path(destination)
     problems = []
+    if allowance is not None:
+        # Refused before its directory is parsed (zipfile builds an object per member: 0.3 s for 20,000).
+        allowance.check_count(_counted_members(zip_path))
     try:
         archive = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
@@ -189,6 +199,26 @@ def _zips_below(folder):
         folders.sort()
         found += [Path(parent) / name for name in files if is_zip(name) and not os.path.islink(Path(parent) / name)]
     return sorted(found)
+
+
+def _counted_members(zip_path):
+    """How many members the zip's directory holds, read without parsing it (0 when it cannot be read: the zip is
+    then refused by zipfile itself).
+
+    The larger of the count the end record states and the member headers (``PK\\1\\2``) in the directory: a
+    forged count cannot hide members. zipfile's own reader of the end record is used (private, but in every Python 3).
+    """
+    try:
+        with open(zip_path, "rb") as handle:
+            end = zipfile._EndRecData(handle)
+            if not end:
+                return 0
+            size = min(end[zipfile._ECD_SIZE], end[zipfile._ECD_LOCATION])
+            handle.seek(max(end[zipfile._ECD_LOCATION] - size - 128, 0))
+            directory = handle.read(size + 128)
+    except (OSError, AttributeError, IndexError, ValueError, OverflowError):
+        return 0
+    return max(end[zipfile._ECD_ENTRIES_TOTAL], directory.count(b"PK\x01\x02"))
 
 
 def _checked_members(archive, budget, allowances):
