@@ -496,25 +496,28 @@ def test_a_blackboard_file_named_like_another_users_attempt_and_a_forged_receipt
     assert students["mal"].name == "Mal Lory"
 
 
-@pytest.mark.parametrize("inside", ["folder", "zip"])
+@pytest.mark.parametrize("inside", ["folder", "zip", "zip in a zipped batch"])
 def test_a_students_folder_or_zip_holding_per_student_entries_is_that_students_content(tmp_path, work, inside):
-    submitted = tmp_path / "submitted"
-    make_submission(submitted, "alice")
-    alice_before = (submitted / "alice" / course.ASSIGNMENT / course.PACKAGE / "losses.py").read_bytes()
-    planted = {**{f"alice/{name}": data for name, data in folder_files(work["good"], f"{course.ASSIGNMENT}/").items()},
+    alice = assignment_folder(tmp_path / "alice")
+    evil = assignment_folder(tmp_path / "evil", append={"losses.py": "def svm_loss_naive(W, X, y, reg):\n    return 0.0, W\n"})
+    planted = {**folder_files(evil, f"alice/{course.ASSIGNMENT}/"),
                "Ana Lopez_1001_assignsubmission_file/loss_optimization.zip": work["buggy_zip"],
                "bob_1002_50000_loss_optimization.zip": work["buggy_zip"]}
-    if inside == "zip":
-        write_zip(submitted / "mallory.zip", planted)
+    batch_files = {**folder_files(alice, f"alice/{course.ASSIGNMENT}/"), "mallory.zip": zip_bytes(planted, (2099, 1, 1, 0, 0, 0))}
+    if inside == "zip in a zipped batch":
+        submitted = write_zip(tmp_path / "class.zip", batch_files, OLD)
     else:
-        for name, data in planted.items():
-            (submitted / "mallory" / name).parent.mkdir(parents=True, exist_ok=True)
-            (submitted / "mallory" / name).write_bytes(data if isinstance(data, bytes) else data.encode())
+        submitted = tmp_path / "submitted"
+        files = batch_files if inside == "zip" else {**folder_files(alice, f"alice/{course.ASSIGNMENT}/"),
+                                                     **{f"mallory/{name}": data for name, data in planted.items()}}
+        for name, data in files.items():
+            (submitted / name).parent.mkdir(parents=True, exist_ok=True)
+            (submitted / name).write_bytes(data if isinstance(data, bytes) else data.encode())
     batch = read_batch(submitted, tmp_path / "work")
     students = by_id(batch)
     assert sorted(students) == ["alice", "mallory"]
-    assert (students["alice"].folder / course.PACKAGE / "losses.py").read_bytes() == alice_before
-    assert students["mallory"].lms == "folder" and students["mallory"].folder is not None
+    assert _untouched(students["alice"], alice) and students["alice"].notes == []
+    assert students["mallory"].lms == "folder"
 
 
 def test_a_canvas_entry_without_a_name_is_read_only_as_canvas_writes_it(tmp_path, work):
