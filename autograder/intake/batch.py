@@ -3,8 +3,10 @@
 The top-level entries are grouped by student with the LMS naming conventions of :mod:`.layouts`, mapped
 to the course's ids by an optional roster (:mod:`autograder.lms.roster`), and each student's files
 searched for the assignment (:mod:`.locate`). Nothing under SUBMITTED is ever written: zips are unpacked
-into a work folder. One student's unreadable zip costs that student only, and is named as in the
-download; what belongs to no student is named in the batch's notes for the instructor.
+into a work folder: the download's own zip first, each student's zips as their files are walked, within that
+student's allowance (:class:`.archive.Allowance`). Whatever fails while one student's files are read costs that
+student only, with a note naming it as in the download; what belongs to no student is named in the batch's notes
+for the instructor.
 """
 
 import os
@@ -139,8 +141,8 @@ def read_batch(submitted, workdir, roster=None):
 def read_student(folder, student_id, workdir):
     """The :class:`Submission` of one student whose files are ``folder`` (e.g. Gradescope's ``/autograder/submission``)."""
     walker = Walker(Path(workdir), Budget())
-    root = walker.node("", "", Path(folder))
-    student = _Student(layouts.FOLDER, student_id, sources=[Source(root)], walker=walker)
+    student = _Student(layouts.FOLDER, student_id, walker=walker)
+    _add_source(student, lambda: walker.node("", "", Path(folder)))
     return _submission(student_id, student, Path(workdir) / "student")
 
 
@@ -205,7 +207,7 @@ def _download_inside(entry):
     return [(e.name, Path(e.path), f"{entry.name}/{e.name}", lms) for e, _ in inner]
 
 
-def _owners(entries):
+def _entry_owners(entries):
     """``[(owner, path, display)]`` for the entries (None for those no convention names); Blackboard's prefixes
     split into assignment and user name."""
     owned = []
@@ -236,7 +238,7 @@ def _group(entries, known, workdir, budget):
     students, notes, ignored_names, receipts, attributed, unattributed = {}, [], [], {}, set(), []
     # A student's flat files (Canvas, Moodle's flat layout) were handed in together; Blackboard's, per attempt.
     flat, attempts = defaultdict(list), defaultdict(list)
-    for owner, path, display in _owners(entries):
+    for owner, path, display in _entry_owners(entries):
         if owner is None:
             ignored_names.append(display)
             continue
