@@ -572,10 +572,10 @@ def test_a_small_zip_of_many_zips_of_empty_files_is_refused_before_it_unpacks_th
     assert _untouched(students["1001"], work["good"])
     mallory = students["1003"]
     assert mallory.folder is None
-    assert any("more than the" in note and "one student's zips may unpack: not unpacked" in note
-               for note in mallory.notes)
-    unpacked = sum(len(files) for _, _, files in os.walk(workdir))
-    assert unpacked < archive.MAX_STUDENT_MEMBERS
+    assert any(note.endswith("and nothing is left of what one student's zips may unpack (3000 members and 256 MB, all "
+                             "their zips together): not unpacked.") for note in mallory.notes)
+    unpacked = sum(len(files) + len(folders) for _, folders, files in os.walk(workdir / "unpacked" / "1"))
+    assert unpacked <= archive.MAX_STUDENT_MEMBERS + 2
 
 
 def test_a_students_entry_of_a_download_too_large_for_its_allowance_is_refused_alone(tmp_path, work):
@@ -584,7 +584,7 @@ def test_a_students_entry_of_a_download_too_large_for_its_allowance_is_refused_a
                   for name, data in folder_files(work["good"], f"{course.ASSIGNMENT}/").items()})
     students = by_id(read_batch(write_zip(tmp_path / "moodle.zip", files), tmp_path / "work"))
     assert _untouched(students["1001"], work["good"])
-    assert students["1003"].folder is None and "one student's zips may unpack" in students["1003"].notes[0]
+    assert students["1003"].folder is None and "more than one student's files may unpack" in students["1003"].notes[0]
 
 
 def test_a_failure_while_reading_one_student_costs_that_student_only(tmp_path, work, monkeypatch):
@@ -608,3 +608,14 @@ def test_a_failure_while_reading_one_student_costs_that_student_only(tmp_path, w
     assert students["1003"].folder is None and students["1003"].notes == [
         "Your files could not be read (RecursionError): nothing was graded. Hand in the loss_optimization/ folder (or "
         "a zip of it)."]
+
+
+def test_a_zip_larger_than_the_allowance_has_what_may_be_graded_unpacked_first(tmp_path, work):
+    files = {f"{course.ASSIGNMENT}/data/{i:05}.png": b"" for i in range(archive.MAX_STUDENT_MEMBERS)}
+    files.update(folder_files(work["good"], f"{course.ASSIGNMENT}/"))
+    download = moodle_download(tmp_path / "moodle.zip", [("Ana Lopez", 1001, {"everything.zip": zip_bytes(files)},
+                                                          None)])
+    (ana,) = read_batch(download, tmp_path / "work").submissions
+    assert _untouched(ana, work["good"])
+    assert any("more members were not unpacked: more than one student's zips may unpack (3000 members and 256 MB, all "
+               "their zips together; what may be graded was unpacked first)." in note for note in ana.notes)
