@@ -41,12 +41,14 @@ RATIO_FLOOR_BYTES = 16 * 2 ** 20
 MAX_NESTING = 4
 #: Members (files and folders) one student's zips may unpack, nested zips included (creating a file costs about
 #: 1 ms on a busy machine: bench/intake.py).
-MAX_STUDENT_MEMBERS = 3_000
+MAX_STUDENT_MEMBERS = 2_000
 #: Bytes one student's zips may unpack, nested zips included.
 MAX_STUDENT_BYTES = 256 * 2 ** 20
-#: What a student's zip is unpacked first when it holds more than their allowance: what may be graded.
 ZIP_SUFFIX = ".zip"
-GRADED_SUFFIXES = (".py", ".ipynb", ZIP_SUFFIX)
+#: What a student's zip is unpacked first when it holds more than their allowance: the package's folder, notebooks
+#: and zips, then other Python files, then the rest.
+PACKAGE_FOLDER = "linear_classifier"
+FIRST_SUFFIXES = (ZIP_SUFFIX, ".ipynb")
 #: Members of a whole LMS download (its students' own zips are counted in their allowances).
 MAX_DOWNLOAD_MEMBERS = 200_000
 #: A member more than this many folders deep is skipped.
@@ -90,7 +92,7 @@ class Allowance:
 
     def choose(self, members):
         """The members to unpack within what is left, what may be graded first; the others (skipped)."""
-        ordered = sorted(members, key=lambda m: not m.filename.lower().endswith(GRADED_SUFFIXES))
+        ordered = sorted(members, key=_unpacking_order)
         chosen, skipped = [], []
         for member in ordered:
             size = _unpacked_size(member)
@@ -110,6 +112,13 @@ class Allowance:
                                f"may unpack ({self.described()}): not unpacked")
         self.members -= members
         self.bytes -= size
+
+
+def _unpacking_order(member):
+    name = member.filename.replace("\\", "/").lower()
+    if f"/{PACKAGE_FOLDER}/" in f"/{name}" or name.endswith(FIRST_SUFFIXES):
+        return 0
+    return 1 if name.endswith(".py") else 2
 
 
 def _unpacked_size(member):
