@@ -41,7 +41,7 @@ RATIO_FLOOR_BYTES = 16 * 2 ** 20
 MAX_NESTING = 4
 #: Members (files and folders) one student's zips may unpack, nested zips included (creating a file costs about
 #: 1 ms on a busy machine: bench/intake.py).
-MAX_STUDENT_MEMBERS = 2_000
+MAX_STUDENT_MEMBERS = 1_000
 #: Bytes one student's zips may unpack, nested zips included.
 MAX_STUDENT_BYTES = 256 * 2 ** 20
 ZIP_SUFFIX = ".zip"

@@ -572,7 +572,7 @@ def test_a_small_zip_of_many_zips_of_empty_files_is_refused_before_it_unpacks_th
     assert _untouched(students["1001"], work["good"])
     mallory = students["1003"]
     assert mallory.folder is None
-    assert any(note.endswith("and nothing is left of what one student's zips may unpack (2000 members and 256 MB, all "
+    assert any(note.endswith("and nothing is left of what one student's zips may unpack (1000 members and 256 MB, all "
                              "their zips together): not unpacked.") for note in mallory.notes)
     unpacked = sum(len(files) + len(folders) for _, folders, files in os.walk(workdir / "unpacked" / "1"))
     assert unpacked <= archive.MAX_STUDENT_MEMBERS + 2
@@ -618,5 +618,5 @@ def test_a_zip_larger_than_the_allowance_has_what_may_be_graded_unpacked_first(t
                                                           None)])
     (ana,) = read_batch(download, tmp_path / "work").submissions
     assert _untouched(ana, work["good"]) and (ana.folder / "01_loss_functions.ipynb").is_file()
-    assert any("more members were not unpacked: more than one student's zips may unpack (2000 members and 256 MB, all "
+    assert any("more members were not unpacked: more than one student's zips may unpack (1000 members and 256 MB, all "
                "their zips together; what may be graded was unpacked first)." in note for note in ana.notes)
