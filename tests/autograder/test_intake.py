@@ -4,7 +4,6 @@ import io
 import os
 import stat
 import tempfile
-import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -16,8 +15,8 @@ from autograder.intake import archive
 from autograder.intake.files import MAX_SKIP_NOTES
 from autograder.lms.roster import RosterError, read_roster
 from support.lms import (
-    MOODLE_DEFAULT_TEAM, NEW, OLD, assignment_folder, assignment_zip, attempt, blackboard_download, canvas_download,
-    canvas_prefix, folder_files, moodle_download, write_zip, zip_bytes,
+    NEW, OLD, assignment_folder, assignment_zip, attempt, blackboard_download, by_id, canvas_download, canvas_prefix,
+    folder_files, intake_work, moodle_download, package_text, untouched, write_zip, zip_bytes,
 )
 from support.submissions import make_submission, tree_snapshot
 
@@ -26,20 +25,7 @@ STUDENT_FILES = [f"{module}.py" for module in course.STUDENT_MODULES]
 
 @pytest.fixture(scope="module")
 def work(tmp_path_factory):
-    """An assignment folder with the release notebooks, its zip, and a buggy one's zip."""
-    root = tmp_path_factory.mktemp("work")
-    good = assignment_folder(root / "good")
-    buggy = assignment_folder(root / "buggy", append={"losses.py": "def svm_loss_naive(W, X, y, reg):\n    return 0.0, W\n"})
-    return {"good": good, "zip": assignment_zip(good), "buggy_zip": assignment_zip(buggy, date_time=OLD),
-            "root": root}
-
-
-def package_text(submission, module="losses.py"):
-    return (submission.folder / course.PACKAGE / module).read_text()
-
-
-def by_id(batch):
-    return {s.student_id: s for s in batch.submissions}
+    return intake_work(tmp_path_factory.mktemp("work"))
 
 
 def test_a_moodle_download_of_zipped_assignments_gives_one_student_per_participant(tmp_path, work):
@@ -354,183 +340,6 @@ def test_a_student_folder_named_with_control_or_bidirectional_characters_is_grad
     assert eve.student_id.startswith("eve") and eve.folder is not None
 
 
-# --- Each LMS's layouts, as its own code names them (tests/support/lms.py cites the code) -----------------------
-
-@pytest.mark.parametrize("folders, version", [(True, "4.1"), (True, "3.1"), (False, "4.1")],
-                         ids=["moodle 4.1 folders", "moodle 3.1 folders with a trailing _", "moodle without folders"])
-@pytest.mark.parametrize("blind", [False, True], ids=["named", "blind marking"])
-def test_every_moodle_layout_names_each_participant_by_the_id_moodle_wrote(tmp_path, work, folders, version, blind):
-    ana, bob = ("Participant", "Participant") if blind else ("Ana Lopez", "Bob_Jones")
-    download = moodle_download(tmp_path / "moodle.zip", [
-        (ana, 1001, {"loss_optimization.zip": work["zip"]}, None),
-        (bob, 1002, {"loss_optimization.zip": work["zip"]}, "<p>see attached</p>"),
-    ], folders=folders, version=version)
-    batch = read_batch(download, tmp_path / "work")
-    students = by_id(batch)
-    assert sorted(students) == ["1001", "1002"]
-    assert [students[i].name for i in ("1001", "1002")] == (["", ""] if blind else ["Ana Lopez", "Bob Jones"])
-    assert all(s.lms == "moodle" and (s.folder / course.PACKAGE / "losses.py").is_file() for s in students.values())
-    assert batch.notes == ["Read as an LMS download: 2 students named as Moodle names them."]
-
-
-def test_a_moodle_team_download_is_read_under_the_group_id_and_the_default_team_is_named_not_guessed(tmp_path, work):
-    download = moodle_download(tmp_path / "moodle.zip", [
-        ("Team_Rocket", 17, {"loss_optimization.zip": work["zip"]}, None),
-        (MOODLE_DEFAULT_TEAM, None, {"loss_optimization.zip": work["zip"]}, None),
-    ])
-    batch = read_batch(download, tmp_path / "work")
-    (team,) = batch.submissions
-    assert (team.student_id, team.lms_id, team.name) == ("17", "17", "Team Rocket")
-    assert ("Not attributed to any student (the LMS's name for it holds no id; grade them by hand): Default "
-            "group_assignsubmission_file (Moodle's default team (students in no group) has no id in the download).") \
-        in batch.notes
-
-
-def test_canvas_late_anonymous_repeated_text_and_link_entries_and_names_with_digits_and_marks(tmp_path, work):
-    download = canvas_download(tmp_path / "canvas.zip", [
-        ("Jones, Bob", 1002, True, [(50099, "loss_optimization.zip", work["buggy_zip"]),
-                                    ("text", None, "<p>my notes</p>")]),
-        ("Smith2, Jane", 1003, False, [(50100, "loss_optimization.zip", work["zip"]), ("link", None, "<a>x</a>")]),
-        ("Sharma, प्रिया", 1005, False, [(50005, "loss_optimization.zip", work["zip"])]),
-        ("Nguyễn, An", 1006, False, [(50006, "loss_optimization.zip", work["zip"]),
-                                     (50006, "loss_optimization.zip", work["buggy_zip"])]),
-        ("...", 1007, False, [(50007, "loss_optimization.zip", work["zip"])]),
-        (None, "anon_x7Kq2", True, [(61000, "loss_optimization.zip", work["zip"])]),
-    ])
-    batch = read_batch(download, tmp_path / "work")
-    students = by_id(batch)
-    assert sorted(students) == ["1002", "1003", "1005", "1006", "1007", "anon_x7Kq2"]
-    assert [students[i].late for i in sorted(students)] == [True, False, False, False, False, True]
-    assert students["1003"].name == "smith2jane" and students["1005"].name == "sharmaप्रिया"
-    assert students["1007"].name == "" and students["1006"].name == unicodedata.normalize("NFC", "nguyễnan")
-    assert all(s.folder is not None for s in students.values())
-    assert batch.notes == ["Read as an LMS download: 6 students named as Canvas names them."]
-
-
-def test_canvas_names_with_decomposed_marks_are_read_as_canvas_keeps_them(tmp_path, work):
-    decomposed = unicodedata.normalize("NFD", "Nguyễn, An")
-    download = canvas_download(tmp_path / "canvas.zip", [(decomposed, 1006, False, [(50006, "hw.zip", work["zip"])])])
-    (an,) = read_batch(download, tmp_path / "work").submissions
-    assert (an.student_id, an.lms, an.name) == ("1006", "canvas", unicodedata.normalize("NFD", "nguyễnan"))
-
-
-@pytest.mark.parametrize("language", ["en", "es"])
-def test_blackboard_user_names_with_underscores_stay_apart_in_any_receipt_language(tmp_path, work, language):
-    download = blackboard_download(tmp_path / "bb.zip", "Loss_Optimization", [
-        ("j_doe", "Jane Doe", [(attempt(2024, 5, 3, 10, 0, 0), {"submission.zip": work["zip"]})]),
-        ("doe", "John Doe", [(attempt(2024, 5, 4, 10, 0, 0), {"submission.zip": work["buggy_zip"]})]),
-    ], language=language)
-    students = by_id(read_batch(download, tmp_path / "work"))
-    assert sorted(students) == ["doe", "j_doe"]
-    assert students["j_doe"].name == "Jane Doe" and "return 0.0, W" not in package_text(students["j_doe"])
-    assert students["j_doe"].submitted_at == attempt(2024, 5, 3, 10, 0, 0)
-    assert students["j_doe"].submitted_from.startswith("Blackboard attempt")
-
-
-def test_blackboard_user_names_with_underscores_are_split_by_what_the_download_shares_without_receipts(tmp_path, work):
-    files = {f"Loss_Optimization_{user}_attempt_2024-05-03-10-00-00_loss_optimization.zip": work["zip"]
-             for user in ("j_doe", "doe", "a_b_c")}
-    students = by_id(read_batch(write_zip(tmp_path / "bb.zip", files), tmp_path / "work"))
-    assert sorted(students) == ["a_b_c", "doe", "j_doe"]
-
-
-def test_nbgraders_timestamp_is_read_as_the_submission_time_but_never_from_inside_a_students_zip(tmp_path, work):
-    submitted = tmp_path / "submitted"
-    make_submission(submitted, "alice")
-    (submitted / "alice" / course.ASSIGNMENT / "timestamp.txt").write_text("2024-05-03 10:00:00.000000 UTC\n")
-    (submitted / "mallory").mkdir()
-    inner = dict(folder_files(work["good"], f"{course.ASSIGNMENT}/"))
-    inner[f"{course.ASSIGNMENT}/timestamp.txt"] = "2000-01-01 00:00:00.000000 UTC"
-    write_zip(submitted / "mallory" / "handin.zip", inner)
-    students = by_id(read_batch(submitted, tmp_path / "work"))
-    assert (students["alice"].submitted_at, students["alice"].submitted_from) == (
-        attempt(2024, 5, 3, 10, 0, 0), "nbgrader timestamp.txt (UTC)")
-    assert students["mallory"].folder is not None and students["mallory"].submitted_at is None
-
-
-# --- A student's own names never stand for another student (issue 16, identities) --------------------------------
-
-def _untouched(student, work_good):
-    return (student.folder / course.PACKAGE / "losses.py").read_bytes() == (
-        work_good / course.PACKAGE / "losses.py").read_bytes()
-
-
-def test_a_moodle_file_named_like_another_participants_entry_and_dated_later_stays_its_uploaders(tmp_path, work):
-    future = assignment_zip(assignment_folder(tmp_path / "evil", append={"losses.py": "def svm_loss_naive(W, X, y, "
-                                                                          "reg):\n    return 0.0, W\n"}),
-                            date_time=(2099, 1, 1, 0, 0, 0))
-    download = moodle_download(tmp_path / "moodle.zip", [
-        ("Ana Lopez", 1001, {"loss_optimization.zip": work["zip"]}, None),
-        ("Mal Lory", 1003, {"Ana Lopez_1001_assignsubmission_file_loss_optimization.zip": future}, None),
-    ], folders=False)
-    students = by_id(read_batch(download, tmp_path / "work"))
-    assert sorted(students) == ["1001", "1003"]
-    assert _untouched(students["1001"], work["good"]) and students["1001"].notes == []
-    assert "return 0.0, W" in package_text(students["1003"])
-
-
-def test_one_upload_holding_files_named_like_five_other_entries_adds_no_student(tmp_path, work):
-    names = [f"Student {i}_{2000 + i}_assignsubmission_file_loss_optimization.zip" for i in range(5)]
-    download = moodle_download(tmp_path / "moodle.zip", [
-        ("Ana Lopez", 1001, {"loss_optimization.zip": work["zip"]}, None),
-        ("Mal Lory", 1003, {name: work["buggy_zip"] for name in names}, None),
-    ], folders=False)
-    batch = read_batch(download, tmp_path / "work")
-    assert sorted(by_id(batch)) == ["1001", "1003"]
-    assert _untouched(by_id(batch)["1001"], work["good"])
-
-
-def test_a_blackboard_file_named_like_another_users_attempt_and_a_forged_receipt_stay_the_uploaders(tmp_path, work):
-    forged = "Name: Jane Doe (mal_jdoe)\nFiles:\n"
-    mallory_files = {"jdoe_attempt_2099-01-01-00-00-00_loss_optimization.zip": work["buggy_zip"],
-                     "jdoe_attempt_2024-05-03-10-00-00.txt": forged}
-    download = blackboard_download(tmp_path / "bb.zip", "Loss Optimization", [
-        ("jdoe", "Jane Doe", [(attempt(2024, 5, 3, 10, 0, 0), {"loss_optimization.zip": work["zip"]})]),
-        ("mal", "Mal Lory", [(attempt(2024, 5, 3, 11, 0, 0), mallory_files, "Name: Jane Doe (x_jdoe)")]),
-    ])
-    students = by_id(read_batch(download, tmp_path / "work"))
-    assert sorted(students) == ["jdoe", "mal"]
-    jane = students["jdoe"]
-    assert jane.name == "Jane Doe" and jane.attempt == attempt(2024, 5, 3, 10, 0, 0)
-    assert _untouched(jane, work["good"]) and jane.notes == []
-    assert students["mal"].name == "Mal Lory"
-
-
-@pytest.mark.parametrize("inside", ["folder", "zip", "zip in a zipped batch"])
-def test_a_students_folder_or_zip_holding_per_student_entries_is_that_students_content(tmp_path, work, inside):
-    alice = assignment_folder(tmp_path / "alice")
-    evil = assignment_folder(tmp_path / "evil", append={"losses.py": "def svm_loss_naive(W, X, y, reg):\n    return 0.0, W\n"})
-    planted = {**folder_files(evil, f"alice/{course.ASSIGNMENT}/"),
-               "Ana Lopez_1001_assignsubmission_file/loss_optimization.zip": work["buggy_zip"],
-               "bob_1002_50000_loss_optimization.zip": work["buggy_zip"]}
-    batch_files = {**folder_files(alice, f"alice/{course.ASSIGNMENT}/"), "mallory.zip": zip_bytes(planted, (2099, 1, 1, 0, 0, 0))}
-    if inside == "zip in a zipped batch":
-        submitted = write_zip(tmp_path / "class.zip", batch_files, OLD)
-    else:
-        submitted = tmp_path / "submitted"
-        files = batch_files if inside == "zip" else {**folder_files(alice, f"alice/{course.ASSIGNMENT}/"),
-                                                     **{f"mallory/{name}": data for name, data in planted.items()}}
-        for name, data in files.items():
-            (submitted / name).parent.mkdir(parents=True, exist_ok=True)
-            (submitted / name).write_bytes(data if isinstance(data, bytes) else data.encode())
-    batch = read_batch(submitted, tmp_path / "work")
-    students = by_id(batch)
-    assert sorted(students) == ["alice", "mallory"]
-    assert _untouched(students["alice"], alice) and students["alice"].notes == []
-    assert students["mallory"].lms == "folder"
-
-
-def test_a_canvas_entry_without_a_name_is_read_only_as_canvas_writes_it(tmp_path, work):
-    download = canvas_download(tmp_path / "canvas.zip", [
-        ("Jones, Bob", 1002, False, [(50000, "loss_optimization.zip", work["zip"])]),
-        ("Lory, Mal", 1003, False, [(50001, "1002_50002_loss_optimization.zip", work["buggy_zip"]),
-                                    (50003, "LATE_1002_50004_loss_optimization.zip", work["buggy_zip"])]),
-    ])
-    students = by_id(read_batch(download, tmp_path / "work"))
-    assert sorted(students) == ["1002", "1003"]
-    assert _untouched(students["1002"], work["good"]) and students["1002"].late is False
-
-
 # --- Bounded unpacking: one student's upload costs that student only ----------------------------------------------
 
 def _deep_zip(levels):
@@ -551,7 +360,7 @@ def test_a_zip_of_folders_1200_levels_deep_costs_only_its_student_and_leaves_no_
     scratch.mkdir()
     with tempfile.TemporaryDirectory(dir=scratch) as workdir:
         students = by_id(read_batch(download, Path(workdir) / "intake"))
-        assert _untouched(students["1001"], work["good"])
+        assert untouched(students["1001"], work["good"])
     assert list(scratch.iterdir()) == []
     mallory = students["1003"]
     assert mallory.folder is None
@@ -569,7 +378,7 @@ def test_a_small_zip_of_many_zips_of_empty_files_is_refused_before_it_unpacks_th
     ])
     workdir = tmp_path / "work"
     students = by_id(read_batch(download, workdir))
-    assert _untouched(students["1001"], work["good"])
+    assert untouched(students["1001"], work["good"])
     mallory = students["1003"]
     assert mallory.folder is None
     assert any(note.endswith("and nothing is left of what one student's zips may unpack (1000 members and 256 MB, all "
@@ -583,7 +392,7 @@ def test_a_students_entry_of_a_download_too_large_for_its_allowance_is_refused_a
     files.update({f"Ana Lopez_1001_assignsubmission_file/{name}": data
                   for name, data in folder_files(work["good"], f"{course.ASSIGNMENT}/").items()})
     students = by_id(read_batch(write_zip(tmp_path / "moodle.zip", files), tmp_path / "work"))
-    assert _untouched(students["1001"], work["good"])
+    assert untouched(students["1001"], work["good"])
     assert students["1003"].folder is None and "more than one student's files may unpack" in students["1003"].notes[0]
 
 
@@ -617,6 +426,6 @@ def test_a_zip_larger_than_the_allowance_has_what_may_be_graded_unpacked_first(t
     download = moodle_download(tmp_path / "moodle.zip", [("Ana Lopez", 1001, {"everything.zip": zip_bytes(files)},
                                                           None)])
     (ana,) = read_batch(download, tmp_path / "work").submissions
-    assert _untouched(ana, work["good"]) and (ana.folder / "01_loss_functions.ipynb").is_file()
+    assert untouched(ana, work["good"]) and (ana.folder / "01_loss_functions.ipynb").is_file()
     assert any("more members were not unpacked: more than one student's zips may unpack (1000 members and 256 MB, all "
                "their zips together; what may be graded was unpacked first)." in note for note in ana.notes)

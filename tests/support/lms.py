@@ -204,3 +204,28 @@ def blackboard_download(path, assignment, students, language="en"):
 
 def attempt(*args):
     return datetime(*args)
+
+
+# --- For the intake's tests ------------------------------------------------------------------------------------
+
+def intake_work(root):
+    """An assignment folder with the release notebooks, its zip, and a buggy one's zip (older)."""
+    good = assignment_folder(Path(root) / "good")
+    buggy = assignment_folder(Path(root) / "buggy",
+                              append={"losses.py": "def svm_loss_naive(W, X, y, reg):\n    return 0.0, W\n"})
+    return {"good": good, "zip": assignment_zip(good), "buggy_zip": assignment_zip(buggy, date_time=OLD),
+            "root": Path(root)}
+
+
+def package_text(submission, module="losses.py"):
+    return (submission.folder / course.PACKAGE / module).read_text()
+
+
+def by_id(batch):
+    return {s.student_id: s for s in batch.submissions}
+
+
+def untouched(submission, good_folder):
+    """Whether the graded copy's losses.py is the one of ``good_folder`` (the student's own work)."""
+    return (submission.folder / course.PACKAGE / "losses.py").read_bytes() == (
+        Path(good_folder) / course.PACKAGE / "losses.py").read_bytes()
