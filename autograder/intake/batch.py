@@ -202,9 +202,14 @@ def _download_inside(entry):
     except OSError:
         return None
     lms = layouts.download_lms([(e.name, is_dir) for e, is_dir in inner])
-    if lms is None or not all(layouts.classify(e.name, is_dir, lms) for e, is_dir in inner):
+    if lms is None or not all(_named_by(lms, e.name, is_dir) for e, is_dir in inner):
         return None
     return [(e.name, Path(e.path), f"{entry.name}/{e.name}", lms) for e, _ in inner]
+
+
+def _named_by(lms, name, is_dir):
+    owner = layouts.classify(name, is_dir, lms)
+    return owner is not None and owner.lms == lms
 
 
 def _entry_owners(entries):
