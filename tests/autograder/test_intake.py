@@ -429,3 +429,17 @@ def test_a_zip_larger_than_the_allowance_has_what_may_be_graded_unpacked_first(t
     assert untouched(ana, work["good"]) and (ana.folder / "01_loss_functions.ipynb").is_file()
     assert any("more members were not unpacked: more than one student's zips may unpack (1000 members and 256 MB, all "
                "their zips together; what may be graded was unpacked first)." in note for note in ana.notes)
+
+
+def test_zip_collects_unpacking_of_a_whole_download_bounds_each_students_nested_zips_apart(tmp_path, work):
+    many = zip_bytes({f"f{i}": b"" for i in range(archive.MAX_STUDENT_MEMBERS + 1)})
+    download = moodle_download(tmp_path / "moodle.zip", [
+        ("Ana Lopez", 1001, {"loss_optimization.zip": work["zip"]}, None),
+        ("Mal Lory", 1003, {"many.zip": zip_bytes({f"z{i}.zip": many for i in range(5)})}, None),
+    ])
+    problems = archive.unpack_tree(download, tmp_path / "extracted")  # as LMSExtractor unpacks it, zips inside too
+    mallory = tmp_path / "extracted" / "Mal Lory_1003_assignsubmission_file"
+    assert sum(len(files) for _, _, files in os.walk(mallory)) <= archive.MAX_STUDENT_MEMBERS
+    assert all(path.startswith("Mal Lory_1003_assignsubmission_file/") for path, _ in problems)
+    ana = tmp_path / "extracted" / "Ana Lopez_1001_assignsubmission_file" / "loss_optimization.zip"
+    assert (ana / course.ASSIGNMENT / course.PACKAGE / "losses.py").is_file()
