@@ -92,5 +92,11 @@ class LMSCollector(FileNameCollectorPlugin):
                 if submission.attempt is not None:
                     answer["timestamp"] = submission.attempt.isoformat(" ")
                 for relative, path in submission.candidate.files().items():
+                    owner = plan.get(os.path.realpath(path), {}).get("student_id")
+                    if owner is not None:  # a team's submission (a roster's group_id): nbgrader files it once
+                        self.log.warning("%s is %s's and %s's (a team's): nbgrader's zip_collect files it under %s "
+                                         "only; grade the download itself to grade every member (python -m "
+                                         "autograder grade DOWNLOAD --roster ...)", relative, owner,
+                                         submission.student_id, submission.student_id)
                     plan[os.path.realpath(path)] = dict(answer, file_id=relative)
         return plan

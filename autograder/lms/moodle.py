@@ -1,0 +1,103 @@
+"""Moodle's "Upload grading worksheet" (``assignfeedback_offline``), as its importer reads a CSV file.
+
+``mod/assign/feedback/offline/importgradeslib.php`` and ``locallib.php`` ``process_import_grades()``:
+
+- ``init()`` finds three columns by their header, compared with ``==`` to strings *in the uploading user's
+  language*: ``get_string('recordid', 'assign')`` (the identifier), ``get_string('gradenoun')`` (the grade) and
+  ``get_string('lastmodifiedgrade', 'assign')``; a file lacking one is refused ("invalid grade import"). Every
+  other column (full name, email, maximum grade) is ignored. :data:`LANGUAGES` holds these strings.
+- ``next()`` takes the participant id as ``substr($idstr, strlen(get_string('hiddenuser', 'assign')))``: the
+  identifier's first *bytes* are cut by the length of that language's "Participant " whatever they are, so the
+  prefix is written exactly, in the same language, as Moodle's own worksheet writes it (``col_recordid`` in
+  ``mod/assign/gradingtable.php``: ``get_string('hiddenuser', 'assign') . $row->recordid``).
+- ``process_import_grades()`` skips a row, without a word, when its grade is above the assignment's maximum grade
+  (``$record->grade > $this->assignment->get_instance()->grade``; the worksheet's ``Maximum Grade`` is never
+  read), so the scores are checked against, or scaled to, the maximum the instructor gives (``--max-grade``).
+- It also skips a row whose grade Moodle changed after the row's time stamp (``$usergrade->timemodified >
+  ($modified + 60)``, with ``$modified = strtotime(<the cell>)``). ``strtotime`` reads a date without a zone in
+  the *server's* zone, and a localised date (``Montag, 7. Dezember ...``) not at all (false: 0, always stale),
+  so the stamp is written as ISO 8601 with its UTC offset, one absolute instant in any zone and language.
+- ``unformat_float`` reads the grade: a plain number with a ``.`` (no thousands separator) reads the same in
+  every language.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from ..outputs.render import number, text_cell
+
+
+@dataclass(frozen=True)
+class Strings:
+    """The strings of one Moodle interface language the worksheet importer compares with."""
+
+    #: ``get_string('recordid', 'assign')``
+    identifier: str
+    #: ``get_string('hiddenuser', 'assign')``, written before each participant id (trailing space included).
+    participant: str
+    #: ``get_string('gradenoun')`` (core ``lang/<code>/moodle.php``; ``grade`` before Moodle 4.1).
+    grade: str
+    #: ``get_string('lastmodifiedgrade', 'assign')``
+    modified: str
+
+
+#: Copied from Moodle's language packs (``lang/en`` in moodle/moodle; de, fr, es from AMOS's ``mod/assign`` and
+#: ``moodle.php`` packs). A language pack can be customised on a site: the header of a worksheet downloaded
+#: from the assignment (Grading action > Download grading worksheet) shows the site's own strings.
+LANGUAGES = {
+    "en": Strings("Identifier", "Participant ", "Grade", "Last modified (grade)"),
+    "de": Strings("ID", "Teilnehmer/in", "Bewertung", "Zuletzt geändert (Bewertung)"),
+    "fr": Strings("Identifiant", "Participant", "Note", "Dernière modification (note)"),
+    "es": Strings("Identificador", "Participante", "Calificación", "Última modificación (calificación)"),
+}
+#: The columns Moodle ignores, written for the instructor's eyes.
+EXTRA = ("Full name", "Email address", "Maximum Grade")
+
+
+class MoodleError(ValueError):
+    """The worksheet cannot be written as asked; the message says what to do."""
+
+
+def strings(language):
+    """The :class:`Strings` of ``language`` (a Moodle language code); MoodleError naming the known ones."""
+    try:
+        return LANGUAGES[language]
+    except KeyError:
+        raise MoodleError(f"--language {language!r}: the worksheet's column names are known in "
+                          f"{', '.join(sorted(LANGUAGES))}. Switch your Moodle profile's language to one of these "
+                          "for the upload (Moodle compares the columns with your interface language's).") from None
+
+
+def stamp(now=None):
+    """The ``Last modified (grade)`` cell: ``now`` (default: the present) in UTC, ISO 8601 with its offset."""
+    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def check(rows, scores, max_grade):
+    """Refuse what Moodle would drop or misfile: no participant id, an id given twice, a score above the maximum."""
+    lacking = [row.student_id for row in rows if not row.lms_id.isdigit()]
+    if lacking:
+        raise MoodleError(f"{len(lacking)} student{'s have' if len(lacking) > 1 else ' has'} no Moodle participant "
+                          f"id, so Moodle could not find {'them' if len(lacking) > 1 else 'it'}: {', '.join(lacking)}. "
+                          "Give --roster with their lms_id (see autograder/GRADING.md).")
+    seen = {}
+    for row in rows:
+        if seen.setdefault(row.lms_id, row.student_id) != row.student_id:
+            raise MoodleError(f"{seen[row.lms_id]} and {row.student_id} have the same Moodle participant id "
+                              f"{row.lms_id}: one would overwrite the other's grade. Fix the roster.")
+    above = [f"{row.student_id} ({number(scores[row.student_id])})" for row in rows
+             if scores[row.student_id] > max_grade + 1e-9]
+    if above:
+        raise MoodleError(f"Moodle skips, without a word, a grade above the assignment's maximum grade "
+                          f"({number(max_grade)}): {', '.join(above)}.")
+
+
+def write(writer, rows, scores, max_grade, language="en", now=None):
+    """The worksheet's rows: its header and one row per student."""
+    text = strings(language)
+    when = stamp(now)
+    writer.writerow((text.identifier, EXTRA[0], EXTRA[1], text.grade, EXTRA[2], text.modified))
+    for row in rows:
+        writer.writerow([f"{text.participant}{row.lms_id}", text_cell(row.name), text_cell(row.email),
+                         number(scores[row.student_id]), number(max_grade), when])
