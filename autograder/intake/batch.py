@@ -290,7 +290,8 @@ def _apply_roster(students, roster, notes):
                      f"name and the id so as not to be taken for theirs: {_some(sorted(prefixed))}.")
     if both:
         notes.append(f"Ids that are both a student's LMS id and a team's group_id in {roster.source} (Moodle files a "
-                     f"team's submission under the group's id, the other LMSs under a member's): {_some(sorted(both))}.")
+                     "team's submission under the group's id, the other LMSs under a member's): "
+                     f"{_some(sorted(both))}.")
     merged = [f"{student_id} ({' and '.join(found)})" for student_id, found in sorted(kinds.items()) if len(found) > 1]
     if merged:
         notes.append(f"Entries graded as one student (the newest copy graded): {_some(merged)}.")

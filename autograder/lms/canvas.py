@@ -119,7 +119,7 @@ def check(rows, column, max_grade):
     lacking = [row.student_id for row in rows if not (canvas_id(row) or row.sis_user_id or row.sis_login_id)]
     if lacking:
         raise CanvasError(f"{_count(lacking)} no Canvas user id nor SIS id, so Canvas could find "
-                          f"{'them' if len(lacking) > 1 else 'it'} only by name, perhaps as a namesake: "
+                          "them only by name, perhaps as a namesake: "
                           f"{', '.join(lacking)}. Give --roster with their lms_id (see autograder/GRADING.md).")
     seen = {}
     for row in rows:

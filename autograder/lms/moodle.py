@@ -79,7 +79,7 @@ def check(rows, scores, max_grade):
     lacking = [row.student_id for row in rows if not row.lms_id.isdigit()]
     if lacking:
         raise MoodleError(f"{len(lacking)} student{'s have' if len(lacking) > 1 else ' has'} no Moodle participant "
-                          f"id, so Moodle could not find {'them' if len(lacking) > 1 else 'it'}: {', '.join(lacking)}. "
+                          f"id, so Moodle could not find them: {', '.join(lacking)}. "
                           "Give --roster with their lms_id (see autograder/GRADING.md).")
     seen = {}
     for row in rows:

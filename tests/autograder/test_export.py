@@ -203,9 +203,10 @@ def test_a_total_is_exported_only_once_every_written_answer_is_graded(tmp_path, 
     assert dict(zip(header, bob))["written"] == "" and dict(zip(header, bob))["total"] == ""
 
 
-@pytest.mark.parametrize("form, lacking", [("canvas", "no Canvas user id nor SIS id, so Canvas could find it only "
-                                                       "by name, perhaps as a namesake"),
-                                           ("moodle", "no Moodle participant id, so Moodle could not find it")])
+@pytest.mark.parametrize("form, lacking", [
+    ("canvas", "no Canvas user id nor SIS id, so Canvas could find them only by name, perhaps as a namesake"),
+    ("moodle", "no Moodle participant id, so Moodle could not find them"),
+])
 def test_a_student_known_by_a_folder_name_alone_is_named_and_nothing_written(tmp_path, form, lacking):
     """``dan`` came from a folder (``submitted/dan``): a course id, never written as an LMS id."""
     out = tmp_path / "graded"
