@@ -252,3 +252,15 @@ def test_a_students_text_never_reaches_a_spreadsheet_as_a_formula_and_reads_back
     assert [cell for cell in cells if formula in cell and not cell.startswith("'")] == []
     plain = rows_of(tmp_path / "plain.csv")[1]
     assert plain[:2] == ["'" + formula, "'" + formula]  # one quote more, which a spreadsheet does not show
+
+
+@pytest.mark.parametrize("form, lms", [("canvas", "Canvas user id"), ("moodle", "Moodle participant id")])
+def test_two_students_with_one_lms_id_are_refused_rather_than_one_overwriting_the_other(tmp_path, form, lms):
+    out = tmp_path / "graded"
+    out.mkdir()
+    tables.write(BatchResult([student("ana", "all", written=8.0, lms_id="1001"),
+                              student("bob", set(), written=20.0, lms_id="1001")], out, "bubblewrap", "", 0, False,
+                             timeout=20.0, import_timeout=10.0), out)
+    with pytest.raises(ExportError, match=f"ana and bob have the same {lms} 1001: one would overwrite the other's"):
+        export(out, form, tmp_path / "grades.csv", assignment=COLUMN, max_grade=100 + WRITTEN)
+    assert not (tmp_path / "grades.csv").exists()
