@@ -67,7 +67,8 @@ def _export(args):
         gradebook = {"auto": lambda: course_gradebook_url("."), "none": lambda: None}.get(
             args.gradebook, lambda: args.gradebook)()
         done = export(args.graded, args.format, args.out, roster, gradebook, args.part, args.assignment, args.force,
-                      canvas_gradebook=args.canvas_gradebook, max_grade=args.max_grade, language=args.language)
+                      canvas_gradebook=args.canvas_gradebook, max_grade=args.max_grade, language=args.language,
+                      moodle_worksheet=args.moodle_worksheet)
     except (ExportError, RosterError, GradebookConfigError) as error:
         print(f"export refused: {error}", file=sys.stderr)
         return 2
@@ -221,6 +222,9 @@ def _add_export(commands):
     export.add_argument("--max-grade", type=float, metavar="POINTS",
                         help="the assignment's maximum grade in the LMS (required for moodle): scores are scaled to "
                              "it; for canvas it must match the gradebook's points possible")
+    export.add_argument("--moodle-worksheet", metavar="CSV",
+                        help="moodle: a grading worksheet downloaded from the assignment, checked for the columns of "
+                             "--language and for every exported participant id")
     export.add_argument("--language", default="en", metavar="CODE",
                         help="moodle: the language of your Moodle interface, in which Moodle reads the worksheet's "
                              "columns: en (default), de, fr, es")

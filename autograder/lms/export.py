@@ -141,11 +141,12 @@ def scores_of(rows, max_grade=None):
     return {row.student_id: round(row.total.score * max_grade / maximum, 2) for row in rows}, max_grade
 
 
-def render(rows, form, column=None, max_grade=None, language="en", now=None):
+def render(rows, form, column=None, max_grade=None, language="en", now=None, participants=None):
     """The CSV text of ``rows`` in the format ``form``.
 
     ``column`` is the Canvas :class:`~autograder.lms.canvas.Column`; ``max_grade`` the LMS's maximum for the
-    assignment (required for Moodle, whose importer skips every grade above it); ``language`` Moodle's.
+    assignment (required for Moodle, whose importer skips every grade above it); ``language`` Moodle's;
+    ``participants`` the participant ids of a worksheet downloaded from Moodle (None: not checked).
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -164,7 +165,7 @@ def render(rows, form, column=None, max_grade=None, language="en", now=None):
             canvas.check(rows, column, maximum)
             canvas.write(writer, rows, column, scores)
         else:
-            moodle.check(rows, scores, maximum)
+            moodle.check(rows, scores, maximum, participants)
             moodle.write(writer, rows, scores, maximum, language, now)
     except (canvas.CanvasError, moodle.MoodleError) as error:
         raise ExportError(str(error)) from None
@@ -192,7 +193,7 @@ def written_from(gradebook, rows):
 
 
 def export(graded, form, out, roster=None, gradebook=None, part="total", assignment=None, force=False, *,
-           canvas_gradebook=None, max_grade=None, language="en", now=None):
+           canvas_gradebook=None, max_grade=None, language="en", now=None, moodle_worksheet=None):
     """Write the grades of ``graded`` (an output folder of ``grade``) in the format ``form`` to the file ``out``.
 
     Parameters
@@ -218,6 +219,8 @@ def export(graded, form, out, roster=None, gradebook=None, part="total", assignm
         Moodle: the language of the instructor's Moodle interface (:data:`autograder.lms.moodle.LANGUAGES`).
     now : datetime or None
         Moodle: the worksheet's time stamp (default: the present).
+    moodle_worksheet : path or None
+        Moodle: a grading worksheet downloaded from the assignment, whose header and participants are checked.
 
     Returns
     -------
@@ -225,13 +228,12 @@ def export(graded, form, out, roster=None, gradebook=None, part="total", assignm
     """
     _check_request(form, part, out, force, max_grade)
     column = _canvas_column(assignment, canvas_gradebook) if form == "canvas" else None
-    if form == "moodle":
-        _moodle_request(max_grade, language)
+    participants = _moodle_request(max_grade, language, moodle_worksheet) if form == "moodle" else None
     rows, absent, unknown = with_roster(read_totals(graded), roster)
     if gradebook and part == "total":
         rows = with_written(rows, written_from(gradebook, rows))
     rows = exported(rows, part, form)
-    text = render(rows, form, column, max_grade, language, now)
+    text = render(rows, form, column, max_grade, language, now, participants)
     out = Path(out)
     partial = out.with_name(f".{out.name}.partial-{secrets.token_hex(4)}")
     partial.write_text(text, encoding="utf-8")
@@ -273,15 +275,18 @@ def _canvas_column(assignment, canvas_gradebook):
         raise ExportError(str(error)) from None
 
 
-def _moodle_request(max_grade, language):
+def _moodle_request(max_grade, language, worksheet):
+    """The participant ids of ``worksheet`` (None without one), once the request can be written at all."""
     try:
         moodle.strings(language)
+        participants = moodle.read_worksheet(worksheet, language) if worksheet else None
     except moodle.MoodleError as error:
         raise ExportError(str(error)) from None
     if max_grade is None:
         raise ExportError("Moodle ignores the worksheet's Maximum Grade and skips, without a word, every grade above "
                           "the assignment's own maximum grade: give --max-grade with the assignment's maximum grade "
                           "(Settings > Grade > Maximum grade; Moodle's default is 100). The scores are scaled to it.")
+    return participants
 
 
 def _some(items):

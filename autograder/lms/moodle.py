@@ -21,8 +21,10 @@
   every language.
 """
 
+import csv
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 from ..outputs.render import number, text_cell
 
@@ -74,8 +76,31 @@ def stamp(now=None):
     return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
-def check(rows, scores, max_grade):
-    """Refuse what Moodle would drop or misfile: no participant id, an id given twice, a score above the maximum."""
+def read_worksheet(path, language):
+    """The participant ids of a grading worksheet downloaded from the assignment (Grading action > Download grading
+    worksheet), whose header must hold ``language``'s three columns as this site writes them."""
+    path = Path(path)
+    try:
+        rows = [row for row in csv.reader(path.read_text(encoding="utf-8-sig").splitlines()) if row]
+    except (OSError, UnicodeDecodeError) as error:
+        raise MoodleError(f"Cannot read the Moodle worksheet {path}: {error}.") from None
+    text = strings(language)
+    header = rows[0] if rows else []
+    missing = [name for name in (text.identifier, text.grade, text.modified) if name not in header]
+    if missing:
+        raise MoodleError(f"{path} has no column {', '.join(map(repr, missing))} (its columns: "
+                          f"{', '.join(map(repr, header)) or 'none'}): Moodle would refuse a worksheet in "
+                          f"--language {language}. Pass the --language your Moodle showed when you downloaded it "
+                          f"({', '.join(sorted(LANGUAGES))}), or download it again in that language.")
+    column = header.index(text.identifier)
+    return frozenset(row[column][len(text.participant):] for row in rows[1:]
+                     if column < len(row) and row[column].startswith(text.participant))
+
+
+def check(rows, scores, max_grade, participants=None):
+    """Refuse what Moodle would drop or misfile: no participant id, an id given twice, a score above the maximum,
+    and, given the ``participants`` of a downloaded worksheet, an id that is none of them (a group's id, another
+    LMS's id)."""
     lacking = [row.student_id for row in rows if not row.lms_id.isdigit()]
     if lacking:
         raise MoodleError(f"{len(lacking)} student{'s have' if len(lacking) > 1 else ' has'} no Moodle participant "
@@ -86,6 +111,13 @@ def check(rows, scores, max_grade):
         if seen.setdefault(row.lms_id, row.student_id) != row.student_id:
             raise MoodleError(f"{seen[row.lms_id]} and {row.student_id} have the same Moodle participant id "
                               f"{row.lms_id}: one would overwrite the other's grade. Fix the roster.")
+    strangers = [f"{row.student_id} ({row.lms_id})" for row in rows
+                 if participants is not None and row.lms_id not in participants]
+    if strangers:
+        raise MoodleError(f"{len(strangers)} exported participant id{'s are' if len(strangers) > 1 else ' is'} none of "
+                          f"the assignment's (its downloaded worksheet), so Moodle would pass over "
+                          f"{'them' if len(strangers) > 1 else 'it'} without a word: {', '.join(strangers)}. A team's "
+                          "group id needs the roster's group_id; check the roster's lms_id against the worksheet.")
     above = [f"{row.student_id} ({number(scores[row.student_id])})" for row in rows
              if scores[row.student_id] > max_grade + 1e-9]
     if above:

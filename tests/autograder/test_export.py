@@ -264,3 +264,32 @@ def test_two_students_with_one_lms_id_are_refused_rather_than_one_overwriting_th
     with pytest.raises(ExportError, match=f"ana and bob have the same {lms} 1001: one would overwrite the other's"):
         export(out, form, tmp_path / "grades.csv", assignment=COLUMN, max_grade=100 + WRITTEN)
     assert not (tmp_path / "grades.csv").exists()
+
+
+def moodle_worksheet(path, language="en", participants=(1001, 1002)):
+    """A grading worksheet as the assignment's "Download grading worksheet" writes it (the columns of
+    mod/assign/gradingtable.php's download, the identifier as its col_recordid writes it)."""
+    text = moodle.LANGUAGES[language]
+    header = [text.identifier, "Full name", "Email address", "Status", text.grade, "Maximum Grade",
+              "Grade can be changed", "Last modified (submission)", text.modified, "Feedback comments"]
+    lines = [",".join(header)] + [f"{text.participant}{number},Someone,,Submitted,,100.00,Yes,-,-," for number in
+                                  participants]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_downloaded_moodle_worksheet_checks_the_language_and_every_participant(tmp_path, graded):
+    out = tmp_path / "moodle.csv"
+    export(graded, "moodle", out, part="code", max_grade=100, moodle_worksheet=moodle_worksheet(tmp_path / "w.csv"))
+    assert [row[0] for row in rows_of(out)[1:]] == ["Participant 1001", "Participant 1002"]
+    with pytest.raises(ExportError, match=r"1 exported participant id is none of the assignment's .*: bob \(1002\)\. "
+                                          "A team's group id needs the roster's group_id"):
+        export(graded, "moodle", out, part="code", max_grade=100, force=True,
+               moodle_worksheet=moodle_worksheet(tmp_path / "only-alice.csv", participants=(1001,)))
+    with pytest.raises(ExportError, match=r"has no column 'Identifier', 'Grade', 'Last modified \(grade\)' \(its "
+                                          r"columns: 'ID', .*Pass the --language your Moodle showed"):
+        export(graded, "moodle", out, part="code", max_grade=100, force=True,
+               moodle_worksheet=moodle_worksheet(tmp_path / "german.csv", language="de"))
+    export(graded, "moodle", out, part="code", max_grade=100, force=True, language="de",
+           moodle_worksheet=moodle_worksheet(tmp_path / "german.csv", language="de"))
+    assert rows_of(out)[1][0] == "Teilnehmer/in1001"
