@@ -136,8 +136,6 @@ def scores_of(rows, max_grade=None):
     maximum = _max(rows)
     if max_grade is None or abs(max_grade - maximum) < 1e-9:
         return {row.student_id: row.total.score for row in rows}, maximum
-    if max_grade <= 0:
-        raise ExportError(f"--max-grade must be above 0, got {number(max_grade)}.")
     return {row.student_id: round(row.total.score * max_grade / maximum, 2) for row in rows}, max_grade
 
 
