@@ -293,3 +293,17 @@ def test_a_downloaded_moodle_worksheet_checks_the_language_and_every_participant
     export(graded, "moodle", out, part="code", max_grade=100, force=True, language="de",
            moodle_worksheet=moodle_worksheet(tmp_path / "german.csv", language="de"))
     assert rows_of(out)[1][0] == "Teilnehmer/in1001"
+
+
+def test_the_command_says_what_it_scaled_and_whom_the_roster_does_not_name(tmp_path, graded, capsys):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,lms_id,name\nalice,1001,Alice Smith\n")
+    assert main(["export", str(graded), "--format", "moodle", "--out", str(tmp_path / "m.csv"), "--part", "code",
+                 "--gradebook", "none", "--roster", str(roster), "--max-grade", "50", "--language", "fr"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == f"wrote 2 students' code points to {tmp_path / 'm.csv'} (moodle)\n"
+    assert captured.err.splitlines() == [
+        "1 graded student is not in the roster, exported under the LMS id of the download: bob.",
+        "Scores scaled from 100 to the LMS's maximum grade 50."]
+    assert [row[:4] for row in rows_of(tmp_path / "m.csv")][:2] == [
+        ["Identifiant", "Full name", "Email address", "Note"], ["Participant1001", "Alice Smith", "", "50"]]
