@@ -139,12 +139,12 @@ def scores_of(rows, max_grade=None):
     return {row.student_id: round(row.total.score * max_grade / maximum, 2) for row in rows}, max_grade
 
 
-def render(rows, form, column=None, max_grade=None, language="en", now=None, participants=None):
+def render(rows, form, column=None, max_grade=None, language="en", now=None, worksheet=None):
     """The CSV text of ``rows`` in the format ``form``.
 
     ``column`` is the Canvas :class:`~autograder.lms.canvas.Column`; ``max_grade`` the LMS's maximum for the
     assignment (required for Moodle, whose importer skips every grade above it); ``language`` Moodle's;
-    ``participants`` the participant ids of a worksheet downloaded from Moodle (None: not checked).
+    ``worksheet`` the :class:`~autograder.lms.moodle.Worksheet` downloaded from Moodle (None: not checked).
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -163,8 +163,8 @@ def render(rows, form, column=None, max_grade=None, language="en", now=None, par
             canvas.check(rows, column, maximum)
             canvas.write(writer, rows, column, scores)
         else:
-            moodle.check(rows, scores, maximum, participants)
-            moodle.write(writer, rows, scores, maximum, language, now)
+            moodle.check(rows, scores, maximum, worksheet.participants if worksheet else None)
+            moodle.write(writer, rows, scores, maximum, language, now, worksheet.prefix if worksheet else None)
     except (canvas.CanvasError, moodle.MoodleError) as error:
         raise ExportError(str(error)) from None
     return buffer.getvalue()
@@ -226,12 +226,12 @@ def export(graded, form, out, roster=None, gradebook=None, part="total", assignm
     """
     _check_request(form, part, out, force, max_grade)
     column = _canvas_column(assignment, canvas_gradebook) if form == "canvas" else None
-    participants = _moodle_request(max_grade, language, moodle_worksheet) if form == "moodle" else None
+    worksheet = _moodle_request(max_grade, language, moodle_worksheet) if form == "moodle" else None
     rows, absent, unknown = with_roster(read_totals(graded), roster)
     if gradebook and part == "total":
         rows = with_written(rows, written_from(gradebook, rows))
     rows = exported(rows, part, form)
-    text = render(rows, form, column, max_grade, language, now, participants)
+    text = render(rows, form, column, max_grade, language, now, worksheet)
     out = Path(out)
     partial = out.with_name(f".{out.name}.partial-{secrets.token_hex(4)}")
     partial.write_text(text, encoding="utf-8")
@@ -274,17 +274,23 @@ def _canvas_column(assignment, canvas_gradebook):
 
 
 def _moodle_request(max_grade, language, worksheet):
-    """The participant ids of ``worksheet`` (None without one), once the request can be written at all."""
+    """The :class:`~autograder.lms.moodle.Worksheet` of ``worksheet`` (None without one), once the request can be
+    written at all."""
     try:
         moodle.strings(language)
-        participants = moodle.read_worksheet(worksheet, language) if worksheet else None
+        read = moodle.read_worksheet(worksheet, language) if worksheet else None
     except moodle.MoodleError as error:
         raise ExportError(str(error)) from None
+    if language != "en" and worksheet is None:
+        raise ExportError(f"--language {language} needs --moodle-worksheet, a grading worksheet downloaded from the "
+                          "assignment: Moodle cuts exactly the length of its language pack's \"Participant\" off each "
+                          "identifier, packs of other versions differ, and a prefix of the wrong length credits other "
+                          "participants. The worksheet holds the site's own.")
     if max_grade is None:
         raise ExportError("Moodle ignores the worksheet's Maximum Grade and skips, without a word, every grade above "
                           "the assignment's own maximum grade: give --max-grade with the assignment's maximum grade "
                           "(Settings > Grade > Maximum grade; Moodle's default is 100). The scores are scaled to it.")
-    return participants
+    return read
 
 
 def _some(items):

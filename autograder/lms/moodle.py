@@ -22,6 +22,7 @@
 """
 
 import csv
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -76,9 +77,23 @@ def stamp(now=None):
     return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
+@dataclass(frozen=True)
+class Worksheet:
+    """What a grading worksheet downloaded from the assignment tells about the site."""
+
+    #: The assignment's participant ids.
+    participants: frozenset
+    #: The site's own ``hiddenuser`` string before each id (None when the worksheet has no participant).
+    prefix: str = None
+
+
 def read_worksheet(path, language):
-    """The participant ids of a grading worksheet downloaded from the assignment (Grading action > Download grading
-    worksheet), whose header must hold ``language``'s three columns as this site writes them."""
+    """The :class:`Worksheet` of a grading worksheet downloaded from the assignment (Grading action > Download grading
+    worksheet), whose header must hold ``language``'s three columns as this site writes them.
+
+    The prefix of its identifiers is the site's own: the importer cuts exactly its length off each identifier, so
+    a language pack of another version (or a customised string) would otherwise shift every id.
+    """
     path = Path(path)
     try:
         rows = [row for row in csv.reader(path.read_text(encoding="utf-8-sig").splitlines()) if row]
@@ -93,8 +108,12 @@ def read_worksheet(path, language):
                           f"--language {language}. Pass the --language your Moodle showed when you downloaded it "
                           f"({', '.join(sorted(LANGUAGES))}), or download it again in that language.")
     column = header.index(text.identifier)
-    return frozenset(row[column][len(text.participant):] for row in rows[1:]
-                     if column < len(row) and row[column].startswith(text.participant))
+    identifiers = [re.fullmatch(r"(.*?)(\d+)", row[column], re.DOTALL) for row in rows[1:] if column < len(row)]
+    prefixes = {match[1] for match in identifiers if match}
+    if len(prefixes) > 1 or not all(identifiers):
+        raise MoodleError(f"{path}: the {text.identifier!r} column holds identifiers of more than one form "
+                          f"({', '.join(sorted(map(repr, prefixes)))}): give the worksheet exactly as Moodle wrote it.")
+    return Worksheet(frozenset(match[2] for match in identifiers), prefixes.pop() if prefixes else None)
 
 
 def check(rows, scores, max_grade, participants=None):
@@ -125,11 +144,12 @@ def check(rows, scores, max_grade, participants=None):
                           f"({number(max_grade)}): {', '.join(above)}.")
 
 
-def write(writer, rows, scores, max_grade, language="en", now=None):
-    """The worksheet's rows: its header and one row per student."""
+def write(writer, rows, scores, max_grade, language="en", now=None, prefix=None):
+    """The worksheet's rows: its header and one row per student (``prefix``: the site's own "Participant ")."""
     text = strings(language)
+    prefix = text.participant if prefix is None else prefix
     when = stamp(now)
     writer.writerow((text.identifier, EXTRA[0], EXTRA[1], text.grade, EXTRA[2], text.modified))
     for row in rows:
-        writer.writerow([f"{text.participant}{row.lms_id}", text_cell(row.name), text_cell(row.email),
+        writer.writerow([f"{prefix}{row.lms_id}", text_cell(row.name), text_cell(row.email),
                          number(scores[row.student_id]), number(max_grade), when])

@@ -138,7 +138,8 @@ def test_moodles_worksheet_importer_takes_every_students_own_grade_in_the_instru
         tmp_path, graded, language):
     svm = sum(worth for name, worth in load_points().items() if name.startswith("losses.svm_loss_naive."))
     out = tmp_path / "moodle.csv"
-    export(graded, "moodle", out, part="code", max_grade=100, language=language, now=NOW)
+    export(graded, "moodle", out, part="code", max_grade=100, language=language, now=NOW,
+           moodle_worksheet=moodle_worksheet(tmp_path / "worksheet.csv", language))
     written, skipped = moodle_import(out.read_text(encoding="utf-8"), moodle_assignment(language))
     assert (written, skipped) == ({"alice-user": 100.0, "bob-user": svm}, {})
     if language != "en":  # Moodle compares the columns with the uploader's language: English is refused there
@@ -299,7 +300,8 @@ def test_the_command_says_what_it_scaled_and_whom_the_roster_does_not_name(tmp_p
     roster = tmp_path / "roster.csv"
     roster.write_text("student_id,lms_id,name\nalice,1001,Alice Smith\n")
     assert main(["export", str(graded), "--format", "moodle", "--out", str(tmp_path / "m.csv"), "--part", "code",
-                 "--gradebook", "none", "--roster", str(roster), "--max-grade", "50", "--language", "fr"]) == 0
+                 "--gradebook", "none", "--roster", str(roster), "--max-grade", "50", "--language", "fr",
+                 "--moodle-worksheet", str(moodle_worksheet(tmp_path / "w.csv", "fr"))]) == 0
     captured = capsys.readouterr()
     assert captured.out == f"wrote 2 students' code points to {tmp_path / 'm.csv'} (moodle)\n"
     assert captured.err.splitlines() == [
@@ -307,3 +309,24 @@ def test_the_command_says_what_it_scaled_and_whom_the_roster_does_not_name(tmp_p
         "Scores scaled from 100 to the LMS's maximum grade 50."]
     assert [row[:4] for row in rows_of(tmp_path / "m.csv")][:2] == [
         ["Identifiant", "Full name", "Email address", "Note"], ["Participant1001", "Alice Smith", "", "50"]]
+
+
+def test_the_sites_own_participant_prefix_from_its_worksheet_is_written_so_no_id_shifts(tmp_path, graded):
+    """A site whose French pack writes "Participant " (a space more than ours): Moodle cuts 12 bytes, so our
+    "Participant1001" would be read as participant 001, someone else."""
+    sheet = moodle_worksheet(tmp_path / "w.csv", language="fr")
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("\nParticipant", "\nParticipant "), encoding="utf-8")
+    out = tmp_path / "moodle.csv"
+    export(graded, "moodle", out, part="code", max_grade=100, language="fr", moodle_worksheet=sheet)
+    assert [row[0] for row in rows_of(out)[1:]] == ["Participant 1001", "Participant 1002"]
+    site = moodle_assignment("fr")
+    site.strings = (site.strings[0], "Participant ", *site.strings[2:])
+    svm = sum(worth for name, worth in load_points().items() if name.startswith("losses.svm_loss_naive."))
+    assert moodle_import(out.read_text(encoding="utf-8"), site) == ({"alice-user": 100.0, "bob-user": svm}, {})
+    # Without the worksheet (refused), the pack's "Participant" would have credited participant 1 with alice's grade.
+    with pytest.raises(ExportError, match="--language fr needs --moodle-worksheet.*credits other participants"):
+        export(graded, "moodle", out, part="code", max_grade=100, language="fr", force=True)
+    export(graded, "moodle", out, part="code", max_grade=100, language="fr", force=True,
+           moodle_worksheet=moodle_worksheet(tmp_path / "pack.csv", language="fr"))
+    site.participants[1] = "carol-user"
+    assert moodle_import(out.read_text(encoding="utf-8"), site)[0] == {"carol-user": 100.0}
