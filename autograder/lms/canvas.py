@@ -102,6 +102,10 @@ def read_gradebook(path, assignment):
 
 def _points(cell, path, name):
     cell = cell.strip()
+    if re.search(r"read\s+only", cell):  # readonly_assignment?: Canvas drops the whole column from the import
+        raise CanvasError(f"{path}: Canvas marks {name!r} read only (Points Possible {cell!r}), so it imports no grade "
+                          "into it (a moderated or anonymous assignment whose grades are not posted?). Post or "
+                          "release its grades in Canvas, export the gradebook again, and retry.")
     try:
         return float(cell) if cell else None
     except ValueError:

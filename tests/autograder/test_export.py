@@ -116,6 +116,13 @@ def test_a_canvas_gradebook_export_names_the_column_and_checks_its_points_and_st
                canvas_gradebook=canvas_gradebook(tmp_path / "only-alice.csv", points="100", ids=("1001",)))
 
 
+def test_a_column_canvas_marks_read_only_is_refused_since_canvas_would_drop_it(tmp_path, graded, roster):
+    gradebook = canvas_gradebook(tmp_path / "gradebook.csv", points="(read only)")
+    with pytest.raises(ExportError, match="Canvas marks 'Loss optimization \\(1234\\)' read only"):
+        export(graded, "canvas", tmp_path / "c.csv", roster, part="code", assignment="Loss optimization",
+               canvas_gradebook=gradebook)
+
+
 def test_a_canvas_gradebook_without_the_assignment_is_refused_naming_its_assignments(tmp_path, graded, roster):
     gradebook = canvas_gradebook(tmp_path / "gradebook.csv")
     with pytest.raises(ExportError, match=r"no assignment column named 'Homework 2' .*'Quiz 1 \(77\)', "
