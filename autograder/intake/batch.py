@@ -41,7 +41,8 @@ class Submission:
     notes: list = field(default_factory=list)
     #: The student's name, from the roster or the LMS download ("" when neither gives one).
     name: str = ""
-    #: The convention the download was read with (:mod:`.layouts`) and the student's id in it.
+    #: The convention the download was read with (:mod:`.layouts`) and the student's id in the LMS ("" when only a
+    #: folder's name, which is a course id, named the student).
     lms: str = ""
     lms_id: str = ""
     #: Notebooks of the assignment found outside ``folder``: ``{name: path}``.
@@ -355,30 +356,40 @@ def _relative(path, entry_path, entry_display):
 
 
 def _apply_roster(students, roster, notes):
-    """``{course student id: _Student}``: LMS ids mapped through the roster; students of one id merged."""
-    by_id, unknown, renamed = {}, [], []
+    """``{course student id: _Student}``: each entry of the download graded for every student it is; entries of one
+    student merged (with a note); nobody merged or left out without a note."""
+    reserved = {entry.student_id for entry in roster.students} if roster is not None else set()
+    by_id, kinds, unknown, renamed, both, prefixed = {}, defaultdict(list), [], [], [], []
     for student in students.values():
-        entry = roster.find(student.lms_id) if roster is not None else None
-        student_id = entry.student_id if entry else student.lms_id
-        if roster is not None and entry is None:
-            unknown.append(student.lms_id)
-        try:
-            check_student_id(student_id, "id")
-        except RosterError:
-            safe = "".join(c if c.isprintable() and c not in "/\\" else "_" for c in student_id).lstrip(".") or "_"
-            renamed.append(f"{student_id!r} as {safe}")
-            student_id = safe
-        if entry and entry.name:
-            student.name = entry.name
-        if student_id in by_id:
-            by_id[student_id].sources += student.sources
-            by_id[student_id].problems += student.problems
-            by_id[student_id].walker.problems += student.walker.problems
-        else:
-            by_id[student_id] = student
+        owners, known = _owners(student, roster)
+        if roster is not None and student.lms != layouts.FOLDER and roster.by_lms_id(student.lms_id) \
+                and roster.group(student.lms_id):
+            both.append(f"{student.lms_id} (read as {'the team' if student.lms == layouts.MOODLE else 'the student'})")
+        for student_id, owner in owners:
+            if not known and roster is not None:
+                unknown.append(student.lms_id)
+                if student_id in reserved:  # another student's course id: never graded as theirs
+                    student_id = f"{student.lms}-{student.lms_id}"
+                    prefixed.append(student_id)
+            student_id = _folder_safe(student_id, renamed)
+            kinds[student_id].append(f"{_KIND[student.lms]} {student.lms_id}")
+            if student_id in by_id:
+                _merge(by_id[student_id], owner)
+            else:
+                by_id[student_id] = owner
     if unknown:
         notes.append(f"{len(unknown)} LMS id{'s are' if len(unknown) > 1 else ' is'} not in the roster "
                      f"{roster.source}, graded under the LMS id: {_some(sorted(unknown))}.")
+    if prefixed:
+        notes.append(f"LMS ids not in the roster that are another student's course id there, graded under the LMS's "
+                     f"name and the id so as not to be taken for theirs: {_some(sorted(prefixed))}.")
+    if both:
+        notes.append(f"Ids that are both a student's LMS id and a team's group_id in {roster.source} (Moodle files a "
+                     "team's submission under the group's id, the other LMSs under a member's): "
+                     f"{_some(sorted(both))}.")
+    merged = [f"{student_id} ({' and '.join(found)})" for student_id, found in sorted(kinds.items()) if len(found) > 1]
+    if merged:
+        notes.append(f"Entries graded as one student (the newest copy graded): {_some(merged)}.")
     if roster is not None:
         absent = sorted(s.student_id for s in roster.students if s.student_id not in by_id)
         if absent:
@@ -387,6 +398,47 @@ def _apply_roster(students, roster, notes):
     if renamed:
         notes.append(f"Ids that cannot name a folder were graded as: {_some(renamed)}.")
     return by_id
+
+
+#: How a note names an id of each convention.
+_KIND = {layouts.FOLDER: "the folder", layouts.MOODLE: "Moodle's", layouts.CANVAS: "Canvas's",
+         layouts.BLACKBOARD: "Blackboard's"}
+
+
+def _owners(student, roster):
+    """``([(course id, _Student)], known)``: whom the entry ``student`` is graded for, each with their own LMS id.
+
+    A folder is named by a course id (nbgrader's ``submitted/<student id>``), an LMS's entry by an LMS id: each is
+    looked up as what it is, never as the other kind (issue 18). A folder's name is never taken for an LMS id.
+    """
+    entries = []
+    if roster is not None and student.lms == layouts.FOLDER:
+        entries = [entry] if (entry := roster.by_course_id(student.lms_id)) else []
+    elif roster is not None:
+        entries, _ = roster.members_for_lms_id(student.lms_id, group_first=student.lms == layouts.MOODLE)
+    if not entries:
+        lms_id = "" if student.lms == layouts.FOLDER else student.lms_id
+        return [(student.lms_id, replace(student, lms_id=lms_id))], False
+    return [(entry.student_id, replace(student, lms_id=entry.lms_id, name=entry.name or student.name,
+                                       sources=list(student.sources), problems=list(student.problems)))
+            for entry in entries], True
+
+
+def _folder_safe(student_id, renamed):
+    try:
+        check_student_id(student_id, "id")
+    except RosterError:
+        safe = "".join(c if c.isprintable() and c not in "/\\" else "_" for c in student_id).lstrip(".") or "_"
+        renamed.append(f"{student_id!r} as {safe}")
+        return safe
+    return student_id
+
+
+def _merge(into, student):
+    into.sources += student.sources
+    into.problems += student.problems
+    if into.walker is not student.walker:
+        into.walker.problems += student.walker.problems
 
 
 def _submission(student_id, student, workdir):

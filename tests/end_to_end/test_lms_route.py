@@ -25,6 +25,7 @@ from autograder import course
 from autograder.outputs.totals import written_cell_ids
 from corpus.build import CORPUS_DIR, apply_case, load_cases, shared_record
 from support.lms import folder_files, moodle_download, zip_bytes
+from support.lms_importers import MoodleAssignment, moodle_import
 from test_nbgrader_cycle import Course, complete_assignment
 
 ASSIGNMENT = course.ASSIGNMENT
@@ -96,10 +97,10 @@ def run_route(folder):
     record["sandbox_feedback"] = {student: text_of(graded / student / "feedback.html") for student in
                                   ("alopez", "bjones")}
     record["export_refused"] = autograder("export", "graded", "--format", "moodle", "--out", "moodle.csv",
-                                          "--roster", "roster.csv")
+                                          "--roster", "roster.csv", "--max-grade", "122")
     grade_written_answers(course_copy, "bjones", lambda points: 0.0)
     record["export"] = autograder("export", "graded", "--format", "moodle", "--out", "moodle.csv", "--roster",
-                                  "roster.csv")
+                                  "roster.csv", "--max-grade", "122")
     record["moodle_csv"] = (course_copy.course / "moodle.csv").read_text() if record["export"]["returncode"] == 0 \
         else ""
     course_copy.instructor("export")
@@ -156,6 +157,8 @@ def test_the_export_waits_for_every_written_answer_then_writes_moodles_worksheet
     assert grades["Participant 1001"] == ("Ana Lopez", 122.0, "122")
     assert grades["Participant 1002"][0] == "Bob Jones" and grades["Participant 1002"][1] < 100
     assert "cwu" in route["export"]["stderr"]  # on the roster, nothing handed in: not written
+    written, skipped = moodle_import(route["moodle_csv"], MoodleAssignment({1001: "ana", 1002: "bob"}, max_grade=122))
+    assert written["ana"] == 122.0 and written["bob"] == grades["Participant 1002"][1] and skipped == {}
 
 
 def test_nbgrader_export_shows_the_names_the_roster_gives(route):
