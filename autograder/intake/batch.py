@@ -19,9 +19,9 @@ from .. import course
 from ..lms.roster import RosterError, check_student_id
 from . import layouts
 from .archive import ArchiveError, Budget, is_zip, unpack_tree
-from .times import BLACKBOARD_ATTEMPT, NBGRADER_TIMESTAMP, nbgrader_timestamp
 from .files import capped_notes, ignored
 from .locate import STUDENT_FILES, Node, Source, Walker, assignment_notebooks, choose
+from .times import BLACKBOARD_ATTEMPT, NBGRADER_TIMESTAMP, nbgrader_timestamp
 
 #: Ids listed in a batch note before "and N more".
 SHOWN = 10
