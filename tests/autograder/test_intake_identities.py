@@ -190,3 +190,16 @@ def test_a_canvas_entry_without_a_name_is_read_only_as_canvas_writes_it(tmp_path
     students = by_id(read_batch(download, tmp_path / "work"))
     assert sorted(students) == ["1002", "1003"]
     assert untouched(students["1002"], work["good"]) and students["1002"].late is False
+
+
+def test_a_moodle_team_download_in_moodles_own_layout_is_graded_for_every_member_of_the_group_roster(tmp_path, work):
+    from autograder.lms.roster import read_roster
+
+    download = moodle_download(tmp_path / "moodle.zip", [("Team_Rocket", 17, {"loss_optimization.zip": work["zip"]},
+                                                          None)])
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,lms_id,name,group_id\nana,1001,Ana Lopez,17\nbob,1002,Bob Jones,17\n")
+    students = by_id(read_batch(download, tmp_path / "work", read_roster(roster)))
+    assert sorted(students) == ["ana", "bob"]
+    assert [students[s].lms_id for s in ("ana", "bob")] == ["1001", "1002"]
+    assert all(untouched(students[s], work["good"]) for s in ("ana", "bob"))
