@@ -203,3 +203,19 @@ def test_a_moodle_team_download_in_moodles_own_layout_is_graded_for_every_member
     assert sorted(students) == ["ana", "bob"]
     assert [students[s].lms_id for s in ("ana", "bob")] == ["1001", "1002"]
     assert all(untouched(students[s], work["good"]) for s in ("ana", "bob"))
+
+
+def test_a_canvas_group_download_under_one_members_id_is_graded_for_every_member_of_the_group_roster(tmp_path, work):
+    from autograder.lms.roster import read_roster
+
+    # content_zipper.rb zip_assignment(): assignment.representatives -> one entry per group, named by one member.
+    download = canvas_download(tmp_path / "canvas.zip", [("Lopez, Ana", 1001, False,
+                                                          [(50001, "loss_optimization.zip", work["zip"])])])
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,lms_id,name,group_id\nana,1001,Ana Lopez,g1\nbob,1002,Bob Jones,g1\n"
+                      "cleo,1003,Cleo Wu,g2\n")
+    batch = read_batch(download, tmp_path / "work", read_roster(roster))
+    students = by_id(batch)
+    assert sorted(students) == ["ana", "bob"]
+    assert [students[s].lms_id for s in ("ana", "bob")] == ["1001", "1002"]
+    assert "1 student of the roster handed in nothing: cleo." in batch.notes
