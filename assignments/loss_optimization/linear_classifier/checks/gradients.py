@@ -240,11 +240,11 @@ def _check_sparse_wrong_gradient(function, x, right):
     if not drawn_at_random(errors, tables["per_entry"]):
         raise CheckFailed(
             f"grad_check_sparse with a wrong gradient (4 x**3 times a factor between -3 and 3), {num_checks} "
-            "checks: each error must be |num - ana| / (|num| + |ana|) at a randomly drawn entry of x",
+            "checks: each error must be |num - ana| / max(1e-8, |num| + |ana|) at a randomly drawn entry of x",
             expected=np.unique(tables["per_entry"]), got=errors,
             hints=diagnose_gradient_check(errors, num_checks=num_checks, **tables),
         )
-    passed("grad_check_sparse: a wrong gradient gives large errors, |num - ana| / (|num| + |ana|) at entries of x")
+    passed("grad_check_sparse: a wrong gradient gives large errors, |num - ana| / max(1e-8, |num| + |ana|) at entries of x")
 
     again, _ = _reported_errors(function, _sum_of_fourth_powers, x, wrong, num_checks=num_checks, seed=2)
     if not np.array_equal(errors, again):
