@@ -138,11 +138,11 @@ def test_autograde_runs_without_false_checksum_warnings(route):
 
 def test_the_sandboxed_grade_and_the_feedback_pages_state_the_same_total(route):
     assert route["grade"]["returncode"] == 0, route["grade"]["stderr"]
-    sentence = "Total: 139 / 139 = code 100 / 100 (autograded) + written answers 39 / 39 (graded by hand)."
+    sentence = "Total: 140 / 140 = code 100 / 100 (autograded) + written answers 40 / 40 (graded by hand)."
     assert sentence in route["sandbox_feedback"]["alopez"]
     assert sentence in route["nbgrader_feedback"]["alopez"]
     bob = route["nbgrader_feedback"]["bjones"]
-    total = re.search(r"Total: (\S+) / 139 = code (\S+) / 100 \(autograded\) \+ written answers 0 / (\S+)", bob)
+    total = re.search(r"Total: (\S+) / 140 = code (\S+) / 100 \(autograded\) \+ written answers 0 / (\S+)", bob)
     assert total and total[1] == total[2] and float(total[2]) < 100
 
 
@@ -153,7 +153,7 @@ def test_the_export_waits_for_every_written_answer_then_writes_moodles_worksheet
     assert route["export"]["returncode"] == 0, route["export"]["stderr"]
     rows = list(csv.DictReader(io.StringIO(route["moodle_csv"])))
     grades = {row["Identifier"]: (row["Full name"], float(row["Grade"]), row["Maximum Grade"]) for row in rows}
-    assert grades["Participant 1001"] == ("Ana Lopez", 139.0, "139")
+    assert grades["Participant 1001"] == ("Ana Lopez", 140.0, "140")
     assert grades["Participant 1002"][0] == "Bob Jones" and grades["Participant 1002"][1] < 100
     assert "cwu" in route["export"]["stderr"]  # on the roster, nothing handed in: not written
 
