@@ -15,11 +15,15 @@ from autograder.intake import read_batch
 from autograder.lms.export import export
 from autograder.lms.roster import Roster, Student, read_roster
 from autograder.outputs import tables
+from autograder.outputs.totals import written_points
 from autograder.points import load_points
 from autograder.results import BatchResult, Row, StudentResult
 from support.lms import assignment_folder, assignment_zip, canvas_download, moodle_download
 from support.lms_importers import CanvasCourse, MoodleAssignment, canvas_import, moodle_import
 from support.submissions import make_submission
+
+#: The whole assignment's points (code and written answers): exported unscaled.
+TOTAL = 100 + written_points()
 
 #: Ana's course id is Bob's Moodle participant id.
 COLLIDING = ("student_id,lms_id,name\n"
@@ -78,9 +82,9 @@ def test_a_course_id_equal_to_another_students_moodle_id_keeps_both_apart_to_moo
     assert [(s.student_id, s.lms_id) for s in batch.submissions] == [("1001", "2001"), ("bjones", "1001")]
     assert not [note for note in batch.notes if "handed in nothing" in note or "one student" in note]
     graded = graded_as_handed_in(batch, tmp_path / "graded")
-    export(graded, "moodle", tmp_path / "moodle.csv", roster, gradebook=None, max_grade=100 + 22)
+    export(graded, "moodle", tmp_path / "moodle.csv", roster, gradebook=None, max_grade=TOTAL)
     written, skipped = moodle_import((tmp_path / "moodle.csv").read_text(),
-                                     MoodleAssignment({2001: "ana", 1001: "bob"}, max_grade=122))
+                                     MoodleAssignment({2001: "ana", 1001: "bob"}, max_grade=TOTAL))
     assert (written, skipped) == ({"ana": 70.0, "bob": 40.0}, {})
 
 
@@ -94,7 +98,7 @@ def test_a_folder_named_by_a_course_id_is_that_student_not_the_one_with_that_lms
         ("1001", "2001", "Ana Lopez"), ("bjones", "1001", "Bob Jones")]
     graded = graded_as_handed_in(batch, tmp_path / "graded")
     export(graded, "canvas", tmp_path / "canvas.csv", roster, gradebook=None, assignment="Loss optimization (5)")
-    course_ = CanvasCourse({5: ("Loss optimization", 122.0)},
+    course_ = CanvasCourse({5: ("Loss optimization", float(TOTAL))},
                            {2001: ("Ana Lopez", "Lopez, Ana", "", ""), 1001: ("Bob Jones", "Jones, Bob", "", "")})
     assert canvas_import((tmp_path / "canvas.csv").read_text(), course_).rows == [(2001, {5: "70"}), (1001, {5: "40"})]
 
@@ -144,9 +148,9 @@ def test_a_moodle_team_submission_under_its_group_id_is_graded_and_imported_for_
     assert [(s.student_id, s.lms_id) for s in batch.submissions] == [("ana", "2001"), ("bob", "1001"),
                                                                      ("cleo", "3001")]
     graded = graded_as_handed_in(batch, tmp_path / "graded")
-    export(graded, "moodle", tmp_path / "moodle.csv", roster, gradebook=None, max_grade=122)
+    export(graded, "moodle", tmp_path / "moodle.csv", roster, gradebook=None, max_grade=TOTAL)
     written, skipped = moodle_import((tmp_path / "moodle.csv").read_text(), MoodleAssignment(
-        {2001: "ana", 1001: "bob", 3001: "cleo", 7: "nobody"}, max_grade=122))
+        {2001: "ana", 1001: "bob", 3001: "cleo", 7: "nobody"}, max_grade=TOTAL))
     assert (written, skipped) == ({"ana": 70.0, "bob": 70.0, "cleo": 90.0}, {})
 
 
@@ -159,7 +163,7 @@ def test_a_canvas_group_submission_under_one_members_id_is_graded_and_imported_f
     assert [s.student_id for s in batch.submissions] == ["ana", "bob", "cleo"]
     graded = graded_as_handed_in(batch, tmp_path / "graded")
     export(graded, "canvas", tmp_path / "canvas.csv", roster, gradebook=None, assignment="Loss optimization (5)")
-    course_ = CanvasCourse({5: ("Loss optimization", 122.0)}, {
+    course_ = CanvasCourse({5: ("Loss optimization", float(TOTAL))}, {
         2001: ("Ana Lopez", "Lopez, Ana", "", ""), 1001: ("Bob Jones", "Jones, Bob", "", ""),
         3001: ("Cleo Wu", "Wu, Cleo", "", "")})
     assert canvas_import((tmp_path / "canvas.csv").read_text(), course_).rows == [
