@@ -112,7 +112,7 @@ def _loss_parts(judge, case):
 
 
 def _class_losses(judge, case):
-    """The reference loss of each example under each label: entry [i, c] is -log p[i, c] for softmax."""
+    """The reference loss of each example under each label (entry [i, c]; -log p[i, c] for softmax)."""
     def compute():
         function = judge.reference.target("losses", case.reference[0].split(".")[1])
         W, X = case.args["W"], case.args["X"]
@@ -152,12 +152,18 @@ def check_loss_value(judge, case, got):
     hints = judge.diagnosis.diagnose_result_type(float(loss), None, W, _scores(case))
     if not hints:
         per_example, _, squared, _ = _loss_parts(judge, case)
-        reg_term = case.args["reg"] * float(np.sum(W * W))
+        reg = case.args["reg"]
+        reg_term = reg * float(np.sum(W * W))
         hints = judge.diagnosis.diagnose_loss(float(loss), kind=_kind(case), data_losses=per_example,
-                                              reg_term=reg_term, penalty=float(np.sum(W * W)), squared_hinge=squared)
+                                              reg_term=reg_term, penalty=float(np.sum(W * W)), squared_hinge=squared,
+                                              bias_reg_term=reg * float(np.sum(W[-1] ** 2)),
+                                              half_reg_gradient=_half_reg_gradient(judge, case, got["dW"]))
+        if not hints:
+            hints = judge.diagnosis.diagnose_class_losses(float(loss), class_losses=_class_losses(judge, case),
+                                                          y=case.args["y"], reg_term=reg_term)
         if not hints and _kind(case) == "softmax":
             hints = judge.diagnosis.diagnose_softmax_loss(float(loss), class_losses=_class_losses(judge, case),
-                                                          y=case.args["y"], reg_term=reg_term)
+                                                          y=case.args["y"], reg_term=reg_term, scores=_scores(case))
     return Failure("the loss is wrong", hints, as_scalar(expected), float(loss))
 
 
@@ -168,6 +174,15 @@ def _half_reg_loss(judge, case, loss):
     per_example, _, _, _ = _loss_parts(judge, case)
     W = case.args["W"]
     return judge.close(loss, per_example.mean() + 0.5 * case.args["reg"] * float(np.sum(W * W)))
+
+
+def _half_reg_gradient(judge, case, dW):
+    """Whether the student's dW is the reference's with half the regularization gradient (reg * W)."""
+    W = case.args["W"]
+    if dW.shape != W.shape:
+        return False
+    _, data_grad, _, _ = _loss_parts(judge, case)
+    return judge.close(dW, data_grad + case.args["reg"] * W)
 
 
 def check_loss_gradient(judge, case, got):

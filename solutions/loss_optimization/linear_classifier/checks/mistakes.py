@@ -51,6 +51,25 @@ MISTAKES = {
                    "gradient)",
     "reg_strength_missing": "sum(W**2) was added without its strength reg: the regularization term is "
                             "reg * np.sum(W * W)",
+    "reg_halved": "the regularization term is half of what the loss defines, while dW's is not: recheck the order "
+                  "in which the factors of the penalty are applied (an operator's precedence, a division "
+                  "that reaches further than meant)",
+    "counted_twice": "the loss is twice what it should be, as if every example were counted twice: look for a "
+                     "block of the computation that runs twice (a loop or a line repeated)",
+    "loss_divided_twice": "the loss is N times too small: the data loss was averaged over the examples twice; "
+                          "divide the summed losses by N once",
+    "bias_not_regularized": "the penalty leaves out the last row of W, the bias row of the bias trick: this "
+                            "assignment regularizes the whole W, bias row included (the sum of the squares of "
+                            "every entry)",
+    "probability_clipped": "the loss of an example whose correct-class probability is tiny is capped at about "
+                           "{cap}: a small constant added to p_y (or a floor on it) before the log changes the loss "
+                           "exactly where the model is most wrong; take the log of the softmax from the shifted "
+                           "scores themselves (log-sum-exp), which needs no constant",
+    "softmax_exp_of_correct_score": "each example's loss subtracts exp() of the correct class's score where "
+                                    "-log p_y subtracts the score itself: write out -log(exp(s_y) / sum_j "
+                                    "exp(s_j)) and simplify the log of an exponential",
+    "labels_of_first_example": "every example was scored with the first example's label: inside the loop over "
+                               "examples, each example's correct class is its own label",
     "squared_hinge": "this is the squared hinge loss: use max(0, margin), not its square",
     "softmax_sign_flipped": "the sign is flipped: the softmax loss is -log(p_y), which is never negative",
     "softmax_probs_colon": "probs[:, y] picks every example's probability of every label in y, an N x N block, "
@@ -68,6 +87,12 @@ MISTAKES = {
     "grad_all_times_n": "dW, regularization included, is N times too large: divide only the data gradient by N",
     "grad_wrong_sign": "dW has the wrong sign: it must point uphill (the optimizer subtracts it)",
     "reg_grad_wrong_sign": "the regularization gradient has the wrong sign: add + 2 * reg * W",
+    "grad_counted_twice": "dW is twice what it should be, as if every example were counted twice: look for a "
+                          "block of the gradient's computation that runs twice",
+    "grad_divided_twice": "dW is N times too small: the data gradient was averaged over the examples twice; "
+                          "divide the summed gradient by N once",
+    "grad_last_example_only": "dW holds only the last example's contribution: the lines that add an example's "
+                              "gradient must run once for every example, inside the loop over examples",
     "softmax_missing_minus_one": "the correct class's -1 is missing: the gradient of -log p_y with respect to the "
                                  "scores is p - 1 at the correct class y[i] (dscores[range(N), y] -= 1), p elsewhere",
     "softmax_minus_one_twice": "the correct class's 1 is subtracted twice: the score gradient is p - 1 at y[i], "
@@ -82,6 +107,11 @@ MISTAKES = {
     "svm_mask_counts_correct_class": "the correct class's own margin (always 1 until it is zeroed) is counted as a "
                                      "violation, so column y[i] loses X[i] once too often: set "
                                      "margins[np.arange(N), y] = 0 before building the mask",
+    "svm_correct_column_constant": "the correct class's column changes by the same number in every feature: "
+                                   "the derivative of the score s_y with respect to the weights of class y[i] is "
+                                   "the example's feature vector, not 1",
+    "svm_mask_before_max": "dW moves the weights of margins that are not violated: which margins count must be "
+                           "decided after max(0, .), so that only positive margins reach dW",
     "largest_gradient_difference": "the largest difference is at dW[{row}, {column}], the weight of feature {row} "
                                    "for class {column}: recheck how example i contributes to column {column}",
     "naive_disagrees": "if check_{naive}() passes, the difference is in {name}",
