@@ -134,6 +134,19 @@ def _svm_gradient_parts(judge, case):
     return X.T @ wrong / len(y), X.T @ correct / len(y), wrong.sum(axis=1)
 
 
+def _squared_hinge_gradient(case):
+    """The data gradient of the squared hinge loss (SVM cases; None for softmax), which a squared hinge gives."""
+    if _kind(case) != "svm":
+        return None
+    W, X, y = case.args["W"], case.args["X"], case.args["y"]
+    rows = np.arange(len(y))
+    scores = X @ W
+    coefficients = 2.0 * np.maximum(0.0, scores - scores[rows, y][:, None] + 1.0)
+    coefficients[rows, y] = 0.0
+    coefficients[rows, y] = -coefficients.sum(axis=1)
+    return X.T @ coefficients / len(y)
+
+
 def _scores(case):
     return case.args["X"] @ case.args["W"]
 
@@ -195,7 +208,8 @@ def check_loss_gradient(judge, case, got):
         _, data_grad, _, _ = _loss_parts(judge, case)
         hints = judge.diagnosis.diagnose_gradient(dW, data_grad=data_grad, W=W, reg=case.args["reg"],
                                                   num_examples=len(case.args["y"]),
-                                                  half_reg_loss=_half_reg_loss(judge, case, got["loss"]))
+                                                  half_reg_loss=_half_reg_loss(judge, case, got["loss"]),
+                                                  squared_hinge_grad=_squared_hinge_gradient(case))
         if not hints and _kind(case) == "softmax":
             hints = judge.diagnosis.diagnose_softmax_gradient(dW, data_grad=data_grad, X=case.args["X"],
                                                               y=case.args["y"], W=W, reg=case.args["reg"])

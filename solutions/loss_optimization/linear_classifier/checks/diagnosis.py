@@ -232,9 +232,13 @@ def diagnose_update_rule(got, *, rule, w, dws, learning_rate, momentum=0.9, num_
             (path(momentum_step, rho=-momentum), hint("old_velocity_sign")),
             (path(lambda x, g, v, rho: (x + (rho * v + learning_rate * g), rho * v + learning_rate * g)),
              hint("velocity_sign")),
-            (path(lambda x, g, v, rho: (x + v, rho * v - learning_rate * g)), hint("old_velocity_added")),
+            # At a single step the old velocity is 0, so this is w unchanged, which says what happened.
+            (path(lambda x, g, v, rho: (x + v, rho * v - learning_rate * g)) if steps > 1 else None,
+             hint("old_velocity_added")),
         ]
-    hints = matching(got, variants)
+    # Each sentence says what the weights did (uphill, unchanged, ...): where two coincide, at a first step from a
+    # velocity of 0, both are true of this result.
+    hints = matching(got, variants, exclusive=False)
     if not hints and not np.all(np.isfinite(got)):
         hints.append(hint("weights_blew_up"))
     return hints

@@ -18,20 +18,25 @@ EXP_OVERFLOW = float(np.log(np.finfo(float).max))
 EXP_UNDERFLOW = float(-np.log(np.finfo(float).smallest_subnormal))
 
 
-def matching(got, variants):
+def matching(got, variants, exclusive=True):
     """Hints of the ``(value, hint)`` variants that ``got`` matches; a value of None is skipped.
 
-    A variant that another mistake's variant equals on these inputs is evidence for neither (W = 0 makes
-    every regularization mistake alike, a data loss of 0 makes "the penalty doubled" and "everything
-    doubled" alike, D = 1 makes "the bias row left out" and "no penalty" alike): such matches are dropped,
-    so that a student is never sent to fix what may be right.
+    With ``exclusive``, a variant that another mistake's variant equals on these inputs is evidence for
+    neither (W = 0 makes every regularization mistake alike, and the squared hinge's dW twice the hinge's; a
+    data loss of 0 makes "the penalty doubled" and "everything doubled" alike; D = 1 makes "the bias row left
+    out" and "no penalty" alike): such matches are dropped, so that a student is never sent to fix what may be
+    right. Without it (sentences that each say what the result did, such as "the step goes uphill"), every
+    match is kept: each is true of the result.
     """
     known = [(value, said) for value, said in variants if value is not None]
     found = {}
     for value, said in known:
-        if (said.mistake not in found and close(got, value)
-                and not any(other.mistake != said.mistake and _same(value, other_value) for other_value, other in known)):
-            found[said.mistake] = said
+        if said.mistake in found or not close(got, value):
+            continue
+        if exclusive and any(other.mistake != said.mistake and _same(value, other_value)
+                             for other_value, other in known):
+            continue
+        found[said.mistake] = said
     return list(found.values())
 
 
@@ -127,7 +132,8 @@ def diagnose_loss(got, *, kind, data_losses, reg_term, penalty=None, squared_hin
         the bias trick), to recognise a penalty that leaves it out.
     half_reg_gradient : bool or None
         Whether the same call's dW is ``data_grad + reg * W``: only then is half the regularization term
-        the 0.5 * reg convention; with a dW of another form it is a slip of its own. None: not known.
+        named as the 0.5 * reg convention (which ``[partial_credit]`` may reward); otherwise, or when the
+        caller does not know (None), as a halved term, whichever its cause.
     """
     data_losses = np.asarray(data_losses, dtype=float)
     num_examples = len(data_losses)
@@ -141,7 +147,7 @@ def diagnose_loss(got, *, kind, data_losses, reg_term, penalty=None, squared_hin
         (mean + reg_term / num_examples if several and regularized else None, hint("reg_divided_by_n")),
         (mean if regularized else None, hint("reg_missing")),
         (mean + 0.5 * reg_term if regularized else None,
-         hint("reg_halved") if half_reg_gradient is False else hint("half_reg")),
+         hint("half_reg") if half_reg_gradient else hint("reg_halved")),
         (mean + 2.0 * reg_term if regularized else None, hint("reg_doubled")),
         (2.0 * mean + reg_term, hint("counted_twice")),
         (2.0 * (mean + reg_term) if regularized else None, hint("counted_twice")),
@@ -175,7 +181,8 @@ def _clipped_probabilities(data_losses, reg_term):
     return variants
 
 
-def diagnose_gradient(got, *, data_grad, W, reg, num_examples, half_reg_loss=False, scores=None):
+def diagnose_gradient(got, *, data_grad, W, reg, num_examples, half_reg_loss=False, scores=None,
+                      squared_hinge_grad=None):
     """Hints for a wrong gradient dW.
 
     Parameters
@@ -192,6 +199,8 @@ def diagnose_gradient(got, *, data_grad, W, reg, num_examples, half_reg_loss=Fal
         ``data_grad + reg * W`` then follows that convention consistently.
     scores : ndarray or None
         ``X @ W``, to explain a dW that is not finite.
+    squared_hinge_grad : ndarray or None
+        The data gradient of the squared hinge loss (SVM), which at W = 0 is twice the hinge's.
     """
     hints = diagnose_result_type(0.0, got, W, scores)
     if hints:
@@ -215,6 +224,8 @@ def diagnose_gradient(got, *, data_grad, W, reg, num_examples, half_reg_loss=Fal
         (data_grad / num_examples + reg_grad if several else None, hint("grad_divided_twice")),
         (data_grad + _without_last_row(reg_grad) if reg != 0 and W.ndim == 2 else None,
          hint("bias_not_regularized")),
+        (None if squared_hinge_grad is None else np.asarray(squared_hinge_grad, dtype=float) + reg_grad,
+         hint("squared_hinge")),
     ])
     if not hints and all_zero(got):
         hints.append(hint("returned_zeros", what="dW"))
