@@ -3,9 +3,8 @@
 Each function compares a wrong result with the results that well-known
 mistakes would produce, built from the parts of the correct answer that the
 caller already has (per-example losses, the data gradient, the
-regularization term) and, where a mistake changes which terms are computed,
-from the inputs themselves (the SVM's margins, the softmax probabilities), and
-returns a :class:`~.mistakes.Hint` for each mistake that matches. A match
+regularization term, the reference's results on inputs a mistake would have
+used), and returns a :class:`~.mistakes.Hint` for each mistake that matches. A match
 counts only where no other mistake gives the same value on the same inputs
 (:func:`.diagnosis_losses.matching`). The notebooks' visible checks take those parts from
 worked examples and numerical gradients; the autograder takes them from the

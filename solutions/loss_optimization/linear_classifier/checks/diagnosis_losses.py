@@ -1,8 +1,8 @@
 """Recognise the common mistakes behind a wrong loss or dW (the losses' part of :mod:`.diagnosis`).
 
 Each function compares a wrong result with the results well-known mistakes would produce, built from the
-parts of the correct answer the caller has and, where a mistake changes which terms are computed, from the
-inputs themselves. A match counts only where no other mistake gives the same value on the same inputs
+parts of the correct answer the caller has (the grader runs the reference on the inputs a mistake would have
+used; nothing here computes a graded function's result, since students get this module). A match counts only where no other mistake gives the same value on the same inputs
 (:func:`matching`). :mod:`.diagnosis` re-exports every function here: callers import them from there.
 """
 
@@ -246,19 +246,28 @@ def _one_hot(y, num_classes):
     return one_hot
 
 
-def _softmax_probabilities(scores):
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    exponentials = np.exp(shifted)
-    return exponentials / exponentials.sum(axis=1, keepdims=True)
-
-
 def _first_label_differs(y):
     """Whether scoring every example with ``y[0]``'s label changes anything (some label differs from it)."""
     y = np.asarray(y)
     return len(y) > 1 and bool(np.any(y != y[0]))
 
 
-def diagnose_softmax_gradient(got, *, data_grad, X, y, W, reg):
+def _example_mistakes(reg_grad, num_examples, last_example_grad, first_label_grad):
+    """Variants of a dW whose examples were mixed up: the last example's alone (averaged over N or not), and every
+    example scored with the first example's label. The data gradients come from the caller (the grader runs the
+    reference on those inputs), so nothing here computes a loss's gradient."""
+    several = num_examples > 1
+    variants = []
+    if last_example_grad is not None and several:
+        last = np.asarray(last_example_grad, dtype=float)
+        variants += [(last / num_examples + reg_grad, hint("grad_last_example_only")),
+                     (last + reg_grad, hint("grad_last_example_only"))]
+    if first_label_grad is not None:
+        variants.append((np.asarray(first_label_grad, dtype=float) + reg_grad, hint("labels_of_first_example")))
+    return variants
+
+
+def diagnose_softmax_gradient(got, *, data_grad, X, y, W, reg, last_example_grad=None, first_label_grad=None):
     """Hints for a wrong softmax dW that :func:`diagnose_gradient` does not explain.
 
     Parameters
@@ -269,27 +278,20 @@ def diagnose_softmax_gradient(got, *, data_grad, X, y, W, reg):
         The correct gradient of the data loss alone.
     X, y, W, reg
         The inputs of the loss.
+    last_example_grad : ndarray of W's shape or None
+        The correct data gradient of the last example alone (N = 1).
+    first_label_grad : ndarray of W's shape or None
+        The correct data gradient with every label replaced by ``y[0]`` (None where no label differs from it).
     """
     X = np.asarray(X, dtype=float)
     W = np.asarray(W, dtype=float)
-    y = np.asarray(y)
     num_examples = X.shape[0]
     reg_grad = 2.0 * reg * W
     correct_class_term = X.T @ _one_hot(y, W.shape[1]) / num_examples
-    with np.errstate(all="ignore"):
-        probabilities = _softmax_probabilities(X @ W)
-    # The gradient lines after the loop over examples: only the last example's probabilities and features.
-    last = np.outer(X[-1], probabilities[-1] - _one_hot(y[-1:], W.shape[1])[0])
-    first_label = np.full_like(y, y[0]) if len(y) else y
-    several = num_examples > 1
     return matching(got, [
         (data_grad + correct_class_term + reg_grad, hint("softmax_missing_minus_one")),
         (data_grad - correct_class_term + reg_grad, hint("softmax_minus_one_twice")),
-        (last / num_examples + reg_grad if several else None, hint("grad_last_example_only")),
-        (last + reg_grad if several else None, hint("grad_last_example_only")),
-        (X.T @ (probabilities - _one_hot(first_label, W.shape[1])) / num_examples + reg_grad
-         if _first_label_differs(y) else None, hint("labels_of_first_example")),
-    ])
+    ] + _example_mistakes(reg_grad, num_examples, last_example_grad, first_label_grad))
 
 
 def diagnose_softmax_loss(got, *, class_losses, y, reg_term, scores=None):
@@ -341,25 +343,8 @@ def diagnose_class_losses(got, *, class_losses, y, reg_term):
     ])
 
 
-def _svm_margins(X, y, W):
-    """The margins s_j - s_y + 1 of every example and class, with the correct classes' set to 0."""
-    scores = X @ W
-    rows = np.arange(len(y))
-    margins = scores - scores[rows, y][:, None] + 1.0
-    margins[rows, y] = 0.0
-    return margins
-
-
-def _svm_gradient_from(coefficients, X, y):
-    """X.T @ coefficients / N, with each correct class's column minus the sum of its row's coefficients."""
-    coefficients = np.array(coefficients, dtype=float)
-    rows = np.arange(len(y))
-    coefficients[rows, y] = 0.0
-    coefficients[rows, y] = -coefficients.sum(axis=1)
-    return X.T @ coefficients / X.shape[0]
-
-
-def diagnose_svm_gradient(got, *, wrong_class_grad, correct_class_grad, violations, X, y, W, reg):
+def diagnose_svm_gradient(got, *, wrong_class_grad, correct_class_grad, violations, X, y, W, reg,
+                          unmasked_grads=(), last_example_grad=None, first_label_grad=None):
     """Hints for a wrong SVM dW that :func:`diagnose_gradient` does not explain.
 
     Parameters
@@ -375,10 +360,14 @@ def diagnose_svm_gradient(got, *, wrong_class_grad, correct_class_grad, violatio
         The number of violated margins of each example.
     X, y, W, reg
         The inputs of the loss.
+    unmasked_grads : sequence of ndarrays of W's shape
+        Data gradients whose mask of violated margins was built before max(0, .) (negative margins kept with
+        their values, or every wrong class counted), from the caller.
+    last_example_grad, first_label_grad : ndarray of W's shape or None
+        As in :func:`diagnose_softmax_gradient`.
     """
     X = np.asarray(X, dtype=float)
     W = np.asarray(W, dtype=float)
-    y = np.asarray(y)
     num_examples = X.shape[0]
     wrong_class_grad = np.asarray(wrong_class_grad, dtype=float)
     correct_class_grad = np.asarray(correct_class_grad, dtype=float)
@@ -388,23 +377,16 @@ def diagnose_svm_gradient(got, *, wrong_class_grad, correct_class_grad, violatio
     whole_batch = -float(np.sum(violations)) * correct_rows
     # Column y[i] changed by 1 in every feature, not by X[i], once per violated margin.
     constant_column = np.ones((X.shape[1], num_examples)) @ (one_hot * -np.asarray(violations)[:, None]) / num_examples
-    margins = _svm_margins(X, y, W)
-    unmasked = np.where(margins > 0, 1.0, margins)  # the mask built before max(0, .): negative margins kept
-    not_correct = 1.0 - one_hot
     variants = [
         (wrong_class_grad + reg_grad, hint("svm_correct_column_unchanged")),
         (wrong_class_grad - correct_class_grad + reg_grad, hint("svm_correct_column_wrong_sign")),
         (wrong_class_grad + whole_batch + reg_grad if num_examples > 1 else None, hint("svm_counts_whole_batch")),
         (wrong_class_grad + correct_class_grad - correct_rows + reg_grad, hint("svm_mask_counts_correct_class")),
         (wrong_class_grad + constant_column + reg_grad, hint("svm_correct_column_constant")),
-        (_svm_gradient_from(unmasked * not_correct, X, y) + reg_grad, hint("svm_mask_before_max")),
-        (_svm_gradient_from((margins != 0) * not_correct, X, y) + reg_grad, hint("svm_mask_before_max")),
     ]
-    if _first_label_differs(y):
-        first = np.full_like(y, y[0])
-        first_margins = _svm_margins(X, first, W)
-        variants.append((_svm_gradient_from(first_margins > 0, X, first) + reg_grad, hint("labels_of_first_example")))
-    return matching(got, variants)
+    variants += [(np.asarray(unmasked, dtype=float) + reg_grad, hint("svm_mask_before_max"))
+                 for unmasked in unmasked_grads]
+    return matching(got, variants + _example_mistakes(reg_grad, num_examples, last_example_grad, first_label_grad))
 
 
 def diagnose_modified_inputs(before, after):
