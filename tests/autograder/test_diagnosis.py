@@ -611,3 +611,33 @@ def test_two_mistakes_at_once_earn_no_partial_credit_for_the_one_that_has_it(tmp
     package = make_submission(tmp_path, "pair", "reference", {"losses.py": textwrap.dedent(code)}) / course.PACKAGE
     credits = {test: credit for test, (credit, _) in _named_by_the_grader(package, [f"losses.{function}"]).items()}
     assert all(credit == 0 for test, credit in credits.items() if not test.endswith("inputs_unmodified")), credits
+
+
+@pytest.mark.parametrize("data_losses, reg_term, bias_reg_term, got", [
+    ([0.0, 0.0, 0.0], 0.4, 0.1, 0.8),
+    ([1.0, 2.0, 0.5], 0.4, 0.4, 7.0 / 6.0),
+], ids=["a data loss of 0: the penalty doubled or everything counted twice",
+        "W of one row: the bias row left out or no penalty at all"])
+def test_a_loss_that_two_mistakes_explain_alike_names_neither(diagnosis, data_losses, reg_term, bias_reg_term, got):
+    hints = diagnosis.diagnose_loss(got, kind="svm", data_losses=np.array(data_losses), reg_term=reg_term,
+                                    bias_reg_term=bias_reg_term)
+    assert hints == []
+
+
+def test_a_gradient_that_the_squared_hinge_and_counting_twice_explain_alike_names_neither(diagnosis):
+    rng = np.random.default_rng(7)
+    W, data_grad, reg = np.zeros((3, 4)), rng.standard_normal((3, 4)), 0.3
+    kwargs = dict(data_grad=data_grad, W=W, reg=reg, num_examples=5)
+    # At W = 0 every margin is 1, and the squared hinge's 2 * margin makes its dW twice the hinge's.
+    assert [h.mistake for h in diagnosis.diagnose_gradient(2 * data_grad, **kwargs)] == ["grad_counted_twice"]
+    assert diagnosis.diagnose_gradient(2 * data_grad, squared_hinge_grad=2 * data_grad, **kwargs) == []
+
+
+@pytest.mark.parametrize("half_reg_gradient, mistake", [(True, "half_reg"), (False, "reg_halved"), (None, "reg_halved")],
+                         ids=["beside a dW with half its term too", "beside a dW with all of it", "dW unknown"])
+def test_half_the_penalty_is_the_old_convention_only_beside_a_dw_that_follows_it(diagnosis, half_reg_gradient,
+                                                                                  mistake):
+    data_losses = np.array([1.0, 2.0, 0.5])
+    hints = diagnosis.diagnose_loss(data_losses.mean() + 0.2, kind="svm", data_losses=data_losses, reg_term=0.4,
+                                    half_reg_gradient=half_reg_gradient)
+    assert [h.mistake for h in hints] == [mistake]
