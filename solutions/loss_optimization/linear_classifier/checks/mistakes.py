@@ -121,8 +121,8 @@ MISTAKES = {
                                      "as a violation, so column y[i] moves once too often: leave the correct "
                                      "classes out of the violated margins before counting them",
     "svm_correct_column_constant": "the correct class's column changes by the same number in every feature: "
-                                   "the derivative of the score s_y with respect to the weights of class y[i] is "
-                                   "the example's feature vector, not 1",
+                                   "differentiate s_y with respect to each weight of class y[i], and each weight's "
+                                   "slope depends on the feature it multiplies",
     "svm_mask_before_max": "dW moves the weights of margins that are not violated: which margins count must be "
                            "decided after max(0, .), so that only positive margins reach dW",
     "largest_gradient_difference": "the largest difference is at dW[{row}, {column}], the weight of feature {row} "
