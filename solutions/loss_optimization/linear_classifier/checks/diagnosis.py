@@ -290,8 +290,15 @@ def diagnose_training_step(after, *, W, dW, learning_rate):
     ])
 
 
-def diagnose_trained_loss(final, *, at_zero):
-    """Hints for a training run whose final loss ``final`` is not well below the loss at W = 0."""
+def diagnose_trained_loss(final, *, at_zero, steps_checked=False):
+    """Hints for a training run whose final loss ``final`` is not well below the loss at W = 0.
+
+    ``steps_checked``: the caller has already seen every step of ``train`` follow ``W - learning_rate * dW``
+    with the dW the model's loss returned (the notebooks' checks, which train with the student's own loss).
+    Then the update is right, and what misleads it is the loss or its gradient.
+    """
+    if steps_checked:
+        return [hint("loss_gradient_misleads")]
     if not np.isfinite(final) or final > at_zero:
         return [hint("train_uphill")]
     return [hint("train_barely_learns")]

@@ -252,6 +252,9 @@ MISTAKES = {
     "train_W_unchanged": "W did not change: update self.W with the gradient that self.loss returned",
     "train_barely_learns": "the loss barely went down: every iteration must take one step against the "
                            "minibatch's gradient",
+    "loss_gradient_misleads": "every step of train followed the gradient your loss returned, yet the loss did not "
+                              "fall: the loss the model uses, or its gradient, is wrong; its check in notebook 01 "
+                              "says which",
     "loss_history": "return a list with the loss of every iteration, one value per step of num_iters",
     "loss_never_called": "each iteration must compute the minibatch's loss and gradient with the model's own "
                          "loss method, self.loss",
@@ -269,7 +272,8 @@ MISTAKES = {
     "train_not_seeded": "draw the minibatch indices from rng (seeded by seed), not from np.random",
     "train_modifies_data": "build each minibatch as new arrays, indexing X and y, instead of shuffling or "
                            "changing them in place",
-    "poor_accuracy": "check the update step, the minibatch sampling and predict",
+    "poor_accuracy": "check the loss the model uses and its gradient (their checks in notebook 01), the update "
+                     "step, the minibatch sampling and predict",
     "predict_shape": "predict returned shape {shape}: one label per row of X, the highest-scoring class of that "
                      "row",
     "predict_axis_0": "the argmax was taken over the examples: take it over the classes of each row",
