@@ -109,7 +109,7 @@ def diagnose_error(error_type, message, *, W_shape, X_shape):
 
 
 def diagnose_loss(got, *, kind, data_losses, reg_term, penalty=None, squared_hinge=None, scores=None,
-                  bias_reg_term=None, half_reg_gradient=None):
+                  bias_reg_term=None, half_reg_gradient=None, labels=None):
     """Hints for a wrong loss value.
 
     Parameters
@@ -126,7 +126,10 @@ def diagnose_loss(got, *, kind, data_losses, reg_term, penalty=None, squared_hin
     squared_hinge : float or None
         The mean of the per-example squared-hinge losses, when the caller has it.
     scores : ndarray or None
-        ``X @ W``, to explain a loss that is not finite.
+        ``X @ W``, to explain a loss that is not finite (and, with ``labels``, to recognise exp(s_y) in place of
+        s_y in a softmax loss).
+    labels : ndarray of shape (N,) or None
+        The labels y, beside ``scores``.
     bias_reg_term : float or None
         ``reg * sum(W[-1]**2)``, the part of the regularization term of the last row of W (the bias row of
         the bias trick), to recognise a penalty that leaves it out.
@@ -157,7 +160,9 @@ def diagnose_loss(got, *, kind, data_losses, reg_term, penalty=None, squared_hin
          hint("reg_strength_missing")),
         (squared_hinge + reg_term if squared_hinge is not None else None, hint("squared_hinge")),
         (-mean + reg_term if kind == "softmax" else None, hint("softmax_sign_flipped")),
-    ] + (_clipped_probabilities(data_losses, reg_term) if kind == "softmax" else []))
+    ] + (_clipped_probabilities(data_losses, reg_term) if kind == "softmax" else [])
+      + (_exp_of_correct_score(data_losses, scores, labels, reg_term)
+         if kind == "softmax" and scores is not None and labels is not None else []))
     if not hints and not np.isfinite(got):
         hints += diagnose_overflow(scores)
     if not hints and got == 0:
@@ -246,6 +251,20 @@ def _one_hot(y, num_classes):
     return one_hot
 
 
+def _exp_of_correct_score(data_losses, scores, labels, reg_term):
+    """The softmax losses with exp(s_y) subtracted where -log p_y = log(sum_j exp s_j) - s_y subtracts s_y, with
+    the scores shifted by their row's maximum or not (a value that is not finite is left out)."""
+    scores = np.asarray(scores, dtype=float)
+    correct = scores[np.arange(len(labels)), np.asarray(labels)]
+    shifted = correct - scores.max(axis=1)
+    losses = np.asarray(data_losses, dtype=float)
+    said = hint("softmax_exp_of_correct_score")
+    with np.errstate(all="ignore"):
+        values = [float(np.mean(losses + shifted - np.exp(shifted))) + reg_term,
+                  float(np.mean(losses + correct - np.exp(correct))) + reg_term]
+    return [(value, said) for value in values if np.isfinite(value)]
+
+
 def _first_label_differs(y):
     """Whether scoring every example with ``y[0]``'s label changes anything (some label differs from it)."""
     y = np.asarray(y)
@@ -316,16 +335,7 @@ def diagnose_softmax_loss(got, *, class_losses, y, reg_term, scores=None):
         (float(np.mean(class_losses[:, y])) + reg_term if len(y) > 1 else None, hint("softmax_probs_colon")),
     ]
     if scores is not None:
-        scores = np.asarray(scores, dtype=float)
-        # -log p_y = log(sum_j exp s_j) - s_y; the mistake subtracts exp(s_y) instead, shifted or not.
-        correct = scores[rows, y]
-        shifted = correct - scores.max(axis=1)
-        losses = class_losses[rows, y]
-        with np.errstate(all="ignore"):
-            variants += [(float(np.mean(losses + shifted - np.exp(shifted))) + reg_term,
-                          hint("softmax_exp_of_correct_score")),
-                         (float(np.mean(losses + correct - np.exp(correct))) + reg_term,
-                          hint("softmax_exp_of_correct_score"))]
+        variants += _exp_of_correct_score(class_losses[rows, y], scores, y, reg_term)
     return matching(got, [(value, said) for value, said in variants if value is None or np.isfinite(value)])
 
 
