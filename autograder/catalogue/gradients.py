@@ -129,7 +129,9 @@ def check_grad_check_errors(judge, case, got):
 def check_grad_check_seed(judge, case, got):
     if got["errors"].shape == got["repeated"].shape and np.array_equal(got["errors"], got["repeated"]):
         return None
-    return Failure("two calls with the same seed reported different errors", [judge.mistakes.hint("seed_ignored")])
+    # The second call saw whatever x the first left behind: then that, not the seed, is what the evidence shows.
+    mistake = "seed_ignored" if judge.numerics.restored(case.args["x"], got["x"]) else "x_not_restored"
+    return Failure("two calls with the same seed reported different errors", [judge.mistakes.hint(mistake)])
 
 
 def check_grad_check_inputs(judge, case, got):

@@ -112,7 +112,7 @@ def _loss_parts(judge, case):
 
 
 def _class_losses(judge, case):
-    """The reference loss of each example under each label: entry [i, c] is -log p[i, c] for softmax."""
+    """The reference loss of each example under each label (entry [i, c]; -log p[i, c] for softmax)."""
     def compute():
         function = judge.reference.target("losses", case.reference[0].split(".")[1])
         W, X = case.args["W"], case.args["X"]
@@ -134,6 +134,48 @@ def _svm_gradient_parts(judge, case):
     return X.T @ wrong / len(y), X.T @ correct / len(y), wrong.sum(axis=1)
 
 
+def _mixed_up_gradients(judge, case):
+    """The reference's data gradient of the last example alone and with every label replaced by ``y[0]`` (None
+    where no label differs from it): what a loop that mixes up its examples computes."""
+    def compute():
+        function = judge.reference.target("losses", case.reference[0].split(".")[1])
+        W, X, y = case.args["W"], case.args["X"], case.args["y"]
+        first = np.full_like(y, y[0])
+        return {"last_example_grad": function(W, X[-1:], y[-1:], 0.0)[1],
+                "first_label_grad": function(W, X, first, 0.0)[1] if np.any(y != y[0]) else None}
+
+    return judge.cached(("mixed-up-gradients",) + case.reference, compute)
+
+
+def _unmasked_svm_gradients(case):
+    """SVM data gradients whose mask of violated margins was built before max(0, .): each negative margin kept
+    with its value, or every wrong class counted as violated (the grader's side: students get the diagnoses)."""
+    W, X, y = case.args["W"], case.args["X"], case.args["y"]
+    rows = np.arange(len(y))
+    scores = X @ W
+    margins = scores - scores[rows, y][:, None] + 1.0
+    margins[rows, y] = 0.0
+    gradients = []
+    for coefficients in (np.where(margins > 0, 1.0, margins), (margins != 0).astype(float)):
+        coefficients[rows, y] = 0.0
+        coefficients[rows, y] = -coefficients.sum(axis=1)
+        gradients.append(X.T @ coefficients / len(y))
+    return gradients
+
+
+def _squared_hinge_gradient(case):
+    """The data gradient of the squared hinge loss (SVM cases; None for softmax), which a squared hinge gives."""
+    if _kind(case) != "svm":
+        return None
+    W, X, y = case.args["W"], case.args["X"], case.args["y"]
+    rows = np.arange(len(y))
+    scores = X @ W
+    coefficients = 2.0 * np.maximum(0.0, scores - scores[rows, y][:, None] + 1.0)
+    coefficients[rows, y] = 0.0
+    coefficients[rows, y] = -coefficients.sum(axis=1)
+    return X.T @ coefficients / len(y)
+
+
 def _scores(case):
     return case.args["X"] @ case.args["W"]
 
@@ -152,12 +194,18 @@ def check_loss_value(judge, case, got):
     hints = judge.diagnosis.diagnose_result_type(float(loss), None, W, _scores(case))
     if not hints:
         per_example, _, squared, _ = _loss_parts(judge, case)
-        reg_term = case.args["reg"] * float(np.sum(W * W))
+        reg = case.args["reg"]
+        reg_term = reg * float(np.sum(W * W))
         hints = judge.diagnosis.diagnose_loss(float(loss), kind=_kind(case), data_losses=per_example,
-                                              reg_term=reg_term, penalty=float(np.sum(W * W)), squared_hinge=squared)
+                                              reg_term=reg_term, penalty=float(np.sum(W * W)), squared_hinge=squared,
+                                              bias_reg_term=reg * float(np.sum(W[-1] ** 2)),
+                                              half_reg_gradient=_half_reg_gradient(judge, case, got["dW"]))
+        if not hints:
+            hints = judge.diagnosis.diagnose_class_losses(float(loss), class_losses=_class_losses(judge, case),
+                                                          y=case.args["y"], reg_term=reg_term)
         if not hints and _kind(case) == "softmax":
             hints = judge.diagnosis.diagnose_softmax_loss(float(loss), class_losses=_class_losses(judge, case),
-                                                          y=case.args["y"], reg_term=reg_term)
+                                                          y=case.args["y"], reg_term=reg_term, scores=_scores(case))
     return Failure("the loss is wrong", hints, as_scalar(expected), float(loss))
 
 
@@ -170,6 +218,15 @@ def _half_reg_loss(judge, case, loss):
     return judge.close(loss, per_example.mean() + 0.5 * case.args["reg"] * float(np.sum(W * W)))
 
 
+def _half_reg_gradient(judge, case, dW):
+    """Whether the student's dW is the reference's with half the regularization gradient (reg * W)."""
+    W = case.args["W"]
+    if dW.shape != W.shape:
+        return False
+    _, data_grad, _, _ = _loss_parts(judge, case)
+    return judge.close(dW, data_grad + case.args["reg"] * W)
+
+
 def check_loss_gradient(judge, case, got):
     expected, W = judge.expected(case)["dW"], case.args["W"]
     dW = got["dW"]
@@ -180,15 +237,18 @@ def check_loss_gradient(judge, case, got):
         _, data_grad, _, _ = _loss_parts(judge, case)
         hints = judge.diagnosis.diagnose_gradient(dW, data_grad=data_grad, W=W, reg=case.args["reg"],
                                                   num_examples=len(case.args["y"]),
-                                                  half_reg_loss=_half_reg_loss(judge, case, got["loss"]))
+                                                  half_reg_loss=_half_reg_loss(judge, case, got["loss"]),
+                                                  squared_hinge_grad=_squared_hinge_gradient(case))
+        mixed_up = _mixed_up_gradients(judge, case)
         if not hints and _kind(case) == "softmax":
             hints = judge.diagnosis.diagnose_softmax_gradient(dW, data_grad=data_grad, X=case.args["X"],
-                                                              y=case.args["y"], W=W, reg=case.args["reg"])
+                                                              y=case.args["y"], W=W, reg=case.args["reg"], **mixed_up)
         elif not hints:
             wrong_class, correct_class, violations = _svm_gradient_parts(judge, case)
             hints = judge.diagnosis.diagnose_svm_gradient(
                 dW, wrong_class_grad=wrong_class, correct_class_grad=correct_class, violations=violations,
-                X=case.args["X"], y=case.args["y"], W=W, reg=case.args["reg"])
+                X=case.args["X"], y=case.args["y"], W=W, reg=case.args["reg"],
+                unmasked_grads=_unmasked_svm_gradients(case), **mixed_up)
     return Failure("the gradient dW is wrong", hints, expected, dW)
 
 

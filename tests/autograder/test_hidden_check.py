@@ -6,6 +6,7 @@ import textwrap
 import pytest
 
 from autograder import catalogue
+from autograder.packages import load_reference
 from support.submissions import PYTHON, make_submission
 
 SCRIPT = textwrap.dedent("""
@@ -43,7 +44,7 @@ def test_stubs_fail_each_group_with_a_message_naming_the_tests(tmp_path):
     assert "✗ optim.sgd.one_step (not_implemented)" in completed.stdout
 
 
-@pytest.mark.parametrize("code, diagnosis", [
+@pytest.mark.parametrize("code, mistake", [
     ("""
      def softmax_loss_vectorized(W, X, y, reg):
          scores = X @ W
@@ -51,7 +52,7 @@ def test_stubs_fail_each_group_with_a_message_naming_the_tests(tmp_path):
          loss = -np.log(probs[np.arange(len(y)), y]).mean() + reg * np.sum(W * W)
          probs[np.arange(len(y)), y] -= 1
          return loss, X.T @ probs / len(y) + 2 * reg * W
-     """, "subtract each row's maximum"),
+     """, "exp_overflow"),
     ("""
      import warnings
      _correct = svm_loss_naive
@@ -61,14 +62,14 @@ def test_stubs_fail_each_group_with_a_message_naming_the_tests(tmp_path):
          loss, dW = _correct(W, X, y, reg)
          return loss + 1.0, dW
      import sys
-     """, "1 too high"),
+     """, "svm_correct_class_counted"),
 ])
-def test_failures_give_the_diagnosis_without_expected_values_and_nothing_on_stderr(tmp_path, code, diagnosis):
+def test_failures_give_the_diagnosis_without_expected_values_and_nothing_on_stderr(tmp_path, code, mistake):
     folder = make_submission(tmp_path, "student", append={"losses.py": code})
     completed = run_hidden_checks(folder, ["losses.softmax_loss_vectorized", "losses.svm_loss_naive"])
     assert completed.stderr == ""
     assert "failures: 1" in completed.stdout
-    assert diagnosis in completed.stdout
+    assert load_reference().module("checks.mistakes").MISTAKES[mistake] in completed.stdout
     assert "expected" not in completed.stdout
 
 

@@ -1,7 +1,8 @@
 """The notebooks' visible checks of losses and gradients: they pass the reference and diagnose real mistakes.
 
 Each deliberately wrong implementation below is a mistake students make in these
-exercises; its check must fail with the hint that names that mistake.
+exercises; its check must fail with the hint that names that mistake (by its id in checks/mistakes.py, so
+that the sentences can be reworded without touching these tests).
 """
 
 import functools
@@ -90,39 +91,39 @@ def not_implemented(W, X, y, reg):
 
 WRONG_LOSSES = {
     "correct class counted": ("check_svm_loss_naive", functools.partial(svm_loss, count_correct_class=True),
-                              "exactly 1 too high"),
+                              "svm_correct_class_counted"),
     "sum instead of mean": ("check_svm_loss_vectorized", functools.partial(svm_loss, mean=False),
-                            "N times too large"),
-    "squared hinge": ("check_svm_loss_naive", functools.partial(svm_loss, squared=True), "squared hinge"),
+                            "loss_sum_not_mean"),
+    "squared hinge": ("check_svm_loss_naive", functools.partial(svm_loss, squared=True), "squared_hinge"),
     "halved regularization": ("check_svm_loss_naive", functools.partial(svm_loss, reg_in_loss=0.5),
-                              "0.5 * reg * sum(W**2) convention"),
+                              "reg_halved"),
     "missing 2*reg*W": ("check_svm_loss_naive", functools.partial(svm_loss, reg_in_grad=0.0),
-                        "2 * reg * W is missing"),
+                        "reg_grad_missing"),
     "reg*W instead of 2*reg*W": ("check_svm_loss_vectorized", functools.partial(svm_loss, reg_in_grad=1.0),
-                                 "off by reg * W"),
+                                 "reg_grad_not_doubled"),
     "correct-class column forgotten": ("check_svm_loss_naive",
                                        functools.partial(svm_loss, skip_correct_column=True),
-                                       "the largest difference is at dW["),
-    "transposed dW": ("check_svm_loss_vectorized", functools.partial(svm_loss, transposed=True), "transpose"),
+                                       "largest_gradient_difference"),
+    "transposed dW": ("check_svm_loss_vectorized", functools.partial(svm_loss, transposed=True), "dW_transposed"),
     "W modified in place": ("check_svm_loss_vectorized", functools.partial(svm_loss, reuse_W_as_dW=True),
-                            "modified its input W"),
-    "loss returned alone": ("check_svm_loss_naive", loss_only, "return loss, dW"),
+                            "input_modified"),
+    "loss returned alone": ("check_svm_loss_naive", loss_only, "not_a_pair"),
     "no max subtraction": ("check_softmax_loss_vectorized", functools.partial(softmax_loss, subtract_max=False),
-                           "subtract each row's maximum"),
-    "sign flipped": ("check_softmax_loss_naive", functools.partial(softmax_loss, sign=-1.0), "sign is flipped"),
+                           "exp_overflow"),
+    "sign flipped": ("check_softmax_loss_naive", functools.partial(softmax_loss, sign=-1.0), "softmax_sign_flipped"),
     "softmax sum instead of mean": ("check_softmax_loss_naive", functools.partial(softmax_loss, mean=False),
-                                    "N times too large"),
+                                    "loss_sum_not_mean"),
     "softmax missing 2*reg*W": ("check_softmax_loss_vectorized",
-                                functools.partial(softmax_loss, reg_in_grad=0.0), "2 * reg * W is missing"),
+                                functools.partial(softmax_loss, reg_in_grad=0.0), "reg_grad_missing"),
     "shift by the batch's maximum": ("check_softmax_loss_vectorized",
                                      functools.partial(softmax_loss, subtract_max="global"),
-                                     "one maximum for the whole batch"),
+                                     "global_max_shift"),
     "sum(W**2) without reg": ("check_svm_loss_naive", functools.partial(svm_loss, reg_strength=False),
-                              "without its strength reg"),
+                              "reg_strength_missing"),
     "reg gradient before dividing by N": ("check_svm_loss_vectorized",
                                           functools.partial(svm_loss, reg_grad_before_mean=True),
-                                          "divided by N along with the data gradient"),
-    "2015 layout": ("check_svm_loss_naive", svm_loss_2015_layout, "layout of CS231n's 2015 assignment"),
+                                          "reg_grad_before_mean"),
+    "2015 layout": ("check_svm_loss_naive", svm_loss_2015_layout, "cs231n_2015_layout"),
 }
 
 
@@ -184,27 +185,27 @@ def sparse_check(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None, *, forwa
 
 WRONG_GRADIENTS = {
     "forward difference": ("check_eval_numerical_gradient", functools.partial(numerical_gradient, forward=True),
-                           "forward difference"),
+                           "forward_difference"),
     "x not restored": ("check_eval_numerical_gradient", functools.partial(numerical_gradient, restore=False),
-                       "x was not restored"),
+                       "x_not_restored"),
     "h ignored": ("check_eval_numerical_gradient", functools.partial(numerical_gradient, fixed_step=1e-5),
-                  "h was ignored"),
+                  "h_ignored"),
     "divided by h": ("check_eval_numerical_gradient", functools.partial(numerical_gradient, divisor=1.0),
-                     "twice too large"),
+                     "numerical_gradient_doubled"),
     "sparse forward difference": ("check_grad_check_sparse", functools.partial(sparse_check, forward=True),
-                                  "forward difference"),
+                                  "errors_forward_difference"),
     "absolute errors": ("check_grad_check_sparse", functools.partial(sparse_check, denominator="none"),
-                        "absolute differences |num - ana|"),
+                        "errors_not_divided"),
     "|num + ana| denominator": ("check_grad_check_sparse", functools.partial(sparse_check, denominator="signed"),
-                                "absolute values taken separately"),
+                                "errors_signed_denominator"),
     "sparse x not restored": ("check_grad_check_sparse", functools.partial(sparse_check, restore=False),
-                              "put each entry back"),
+                              "x_not_restored"),
     "seed ignored": ("check_grad_check_sparse", functools.partial(sparse_check, seeded=False),
-                     "draw every index from it"),
+                     "seed_ignored"),
     "0 / 0": ("check_grad_check_sparse", functools.partial(sparse_check, guard_zero=False),
-              "guard the division"),
+              "errors_nan"),
     "largest error only": ("check_grad_check_sparse", functools.partial(sparse_check, only_largest=True),
-                           "not a single number such as their maximum"),
+                           "errors_not_an_array"),
 }
 
 ALL_CHECKS = [("loss_checks", name) for name in ("check_svm_loss_naive", "check_svm_loss_vectorized",
@@ -240,18 +241,18 @@ def test_the_checks_expected_lecture_losses_are_what_the_reference_computes(pack
 
 @pytest.mark.parametrize("mistake", WRONG_LOSSES)
 def test_a_loss_check_names_the_mistake(package, mistake):
-    check_name, function, hint = WRONG_LOSSES[mistake]
+    check_name, function, named = WRONG_LOSSES[mistake]
     with pytest.raises(package.report.CheckFailed) as failure:
         run_loss_check(package, check_name, function)
-    assert hint in str(failure.value), str(failure.value)
+    assert named in [getattr(h, "mistake", None) for h in failure.value.hints], str(failure.value)
 
 
 @pytest.mark.parametrize("mistake", WRONG_GRADIENTS)
 def test_a_gradient_check_names_the_mistake(package, mistake):
-    check_name, function, hint = WRONG_GRADIENTS[mistake]
+    check_name, function, named = WRONG_GRADIENTS[mistake]
     with pytest.raises(package.report.CheckFailed) as failure:
         getattr(package.gradient_checks, check_name)(function)
-    assert hint in str(failure.value), str(failure.value)
+    assert named in [getattr(h, "mistake", None) for h in failure.value.hints], str(failure.value)
 
 
 def test_a_failure_shows_what_was_expected_and_what_came_back(package):

@@ -119,7 +119,7 @@ PLANTED = {
             margins = np.maximum(0.0, scores - scores[np.arange(len(y)), y][:, None] + 1.0)
             dW = X.T @ (margins > 0) / len(y)
             return float(margins.sum() / len(y) + reg * np.sum(W * W)), dW + 2 * reg * W
-        """, ["✗ svm_loss_naive", "expected: 2.9", "got:      3.9", "likely cause: ", "skip the correct class"]),
+        """, ["✗ svm_loss_naive", "expected: 2.9", "got:      3.9", "likely cause: ", "exactly 1 too high"]),
     "svm_loss_naive forgets to average dW": ("01_loss_functions.ipynb", "losses.py", """
         def svm_loss_naive(W, X, y, reg):
             loss, dW = 0.0, np.zeros(W.shape)

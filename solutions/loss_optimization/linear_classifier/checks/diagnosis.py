@@ -3,271 +3,24 @@
 Each function compares a wrong result with the results that well-known
 mistakes would produce, built from the parts of the correct answer that the
 caller already has (per-example losses, the data gradient, the
-regularization term), and returns a :class:`~.mistakes.Hint` for each
-mistake that matches. The notebooks' visible checks take those parts from
+regularization term, the reference's results on inputs a mistake would have
+used), and returns a :class:`~.mistakes.Hint` for each mistake that matches. A match
+counts only where no other mistake gives the same value on the same inputs
+(:func:`.diagnosis_losses.matching`). The notebooks' visible checks take those parts from
 worked examples and numerical gradients; the autograder takes them from the
-reference solution. Nothing here computes a loss itself, and every sentence
-comes from the one list in :mod:`.mistakes`.
+reference solution. Every sentence comes from the one list in :mod:`.mistakes`.
 """
-
-import re
 
 import numpy as np
 
 from . import numerics, tolerances
+from .diagnosis_losses import (  # noqa: F401 (re-exported: callers import every diagnosis from here)
+    EXP_OVERFLOW, EXP_UNDERFLOW, PROBABILITY_EPSILONS, all_zero, diagnose_class_losses, diagnose_error, diagnose_gradient,
+    diagnose_loss, diagnose_modified_inputs, diagnose_overflow, diagnose_result_type, diagnose_softmax_gradient,
+    diagnose_softmax_loss, diagnose_svm_gradient, matching,
+)
 from .mistakes import hint
 from .report import close
-
-#: exp() overflows above this argument and underflows to 0 below minus the second (float64).
-EXP_OVERFLOW = float(np.log(np.finfo(float).max))
-EXP_UNDERFLOW = float(-np.log(np.finfo(float).smallest_subnormal))
-
-
-def _matching(got, variants):
-    """Hints of the ``(value, hint)`` variants that ``got`` matches; a value of None is skipped."""
-    return [said for value, said in variants if value is not None and close(got, value)]
-
-
-def _all_zero(got):
-    got = np.asarray(got, dtype=float)
-    return got.size > 0 and bool(np.all(got == 0))
-
-
-# -- losses -----------------------------------------------------------------------------------------------------
-
-
-def diagnose_overflow(scores=None):
-    """Why a softmax loss or gradient is not finite, from the scores ``X @ W`` when the caller has them.
-
-    Without a shift, scores above ``EXP_OVERFLOW`` overflow; with one shift for
-    the whole batch, a row whose maximum lies more than ``EXP_UNDERFLOW`` below
-    the batch's maximum underflows to 0 entirely.
-    """
-    if scores is None:
-        return [hint("exp_overflow")]
-    scores = np.asarray(scores, dtype=float)
-    row_maxima = scores.max(axis=1)
-    if scores.max() <= EXP_OVERFLOW and row_maxima.max() - row_maxima.min() > EXP_UNDERFLOW:
-        return [hint("global_max_shift")]
-    return [hint("exp_overflow")]
-
-
-def diagnose_result_type(got_loss, got_grad, W, scores=None):
-    """Hints about the form of a ``(loss, dW)`` result, before comparing values.
-
-    ``scores`` (``X @ W``), when given, tells the overflow of a missing shift
-    from the underflow of a shift by one maximum for the whole batch.
-    """
-    hints = []
-    if np.ndim(got_loss) != 0:
-        hints.append(hint("loss_not_scalar", shape=np.shape(got_loss)))
-    elif not np.isfinite(got_loss):
-        hints += diagnose_overflow(scores)
-    if got_grad is not None:
-        if np.shape(got_grad) != np.shape(W):
-            if np.shape(got_grad) == np.shape(W)[::-1]:
-                hints.append(hint("dW_transposed", got=np.shape(got_grad), W=np.shape(W)))
-            else:
-                hints.append(hint("dW_shape", W=np.shape(W), got=np.shape(got_grad)))
-        elif not np.all(np.isfinite(got_grad)) and not hints:
-            hints += diagnose_overflow(scores)
-    return hints
-
-
-def diagnose_error(error_type, message, *, W_shape, X_shape):
-    """Hints for an exception a loss function raised, from its type and message.
-
-    Recognises W put on the left of a product (CS231n's 2015 layout, W of
-    shape (C, D) and X of shape (D, N)) and a loop over more classes than W
-    has.
-    """
-    D, C = W_shape
-    hints = []
-    if error_type == "ValueError" and re.search(rf"shapes \({D}, ?{C}\) and", message):
-        hints.append(hint("cs231n_2015_layout", W=tuple(W_shape), X=tuple(X_shape)))
-    # Only where C is neither N nor D is an axis of size C surely the classes' axis.
-    if (error_type == "IndexError" and C not in X_shape
-            and re.search(rf"index {C} is out of bounds for axis \d+ with size {C}\b", message)):
-        hints.append(hint("hard_coded_classes", C=C))
-    return hints
-
-
-def diagnose_loss(got, *, kind, data_losses, reg_term, penalty=None, squared_hinge=None, scores=None):
-    """Hints for a wrong loss value.
-
-    Parameters
-    ----------
-    got : float
-        The student's loss.
-    kind : {"svm", "softmax"}
-    data_losses : ndarray of shape (N,)
-        The correct per-example losses L_i.
-    reg_term : float
-        The correct regularization term ``reg * sum(W**2)``.
-    penalty : float or None
-        ``sum(W**2)``, to recognise it added without the strength ``reg``.
-    squared_hinge : float or None
-        The mean of the per-example squared-hinge losses, when the caller has it.
-    scores : ndarray or None
-        ``X @ W``, to explain a loss that is not finite.
-    """
-    data_losses = np.asarray(data_losses, dtype=float)
-    num_examples = len(data_losses)
-    mean = float(data_losses.mean())
-    several = num_examples > 1
-    regularized = reg_term != 0
-    hints = _matching(got, [
-        (mean + reg_term + 1.0 if kind == "svm" else None, hint("svm_correct_class_counted")),
-        (num_examples * mean + reg_term if several else None, hint("loss_sum_not_mean")),
-        (num_examples * (mean + reg_term) if several and regularized else None, hint("loss_all_times_n")),
-        (mean + reg_term / num_examples if several and regularized else None, hint("reg_divided_by_n")),
-        (mean if regularized else None, hint("reg_missing")),
-        (mean + 0.5 * reg_term if regularized else None, hint("half_reg")),
-        (mean + 2.0 * reg_term if regularized else None, hint("reg_doubled")),
-        (mean + penalty if penalty is not None and not close(penalty, reg_term) else None,
-         hint("reg_strength_missing")),
-        (squared_hinge + reg_term if squared_hinge is not None else None, hint("squared_hinge")),
-        (-mean + reg_term if kind == "softmax" else None, hint("softmax_sign_flipped")),
-    ])
-    if not hints and not np.isfinite(got):
-        hints += diagnose_overflow(scores)
-    if not hints and got == 0:
-        hints.append(hint("returned_zeros", what="the loss"))
-    return hints
-
-
-def diagnose_gradient(got, *, data_grad, W, reg, num_examples, half_reg_loss=False, scores=None):
-    """Hints for a wrong gradient dW.
-
-    Parameters
-    ----------
-    got : ndarray
-        The student's dW.
-    data_grad : ndarray of W's shape
-        The correct gradient of the data loss alone (without regularization).
-    W : ndarray
-    reg : float
-    num_examples : int
-    half_reg_loss : bool
-        Whether the same call's loss used ``0.5 * reg * sum(W**2)``: a dW of
-        ``data_grad + reg * W`` then follows that convention consistently.
-    scores : ndarray or None
-        ``X @ W``, to explain a dW that is not finite.
-    """
-    hints = diagnose_result_type(0.0, got, W, scores)
-    if hints:
-        return hints
-    data_grad = np.asarray(data_grad, dtype=float)
-    W = np.asarray(W, dtype=float)
-    reg_grad = 2.0 * reg * W
-    several = num_examples > 1
-    hints = _matching(got, [
-        (data_grad + reg * W if reg != 0 else None,
-         hint("half_reg") if half_reg_loss else hint("reg_grad_not_doubled")),
-        (data_grad if reg != 0 else None, hint("reg_grad_missing")),
-        (data_grad + reg_grad / num_examples if several and reg != 0 else None, hint("reg_grad_before_mean")),
-        (data_grad + 2.0 * W if reg not in (0.0, 1.0) else None, hint("reg_grad_strength_missing")),
-        (num_examples * data_grad + reg_grad if several else None, hint("grad_sum_not_mean")),
-        (num_examples * (data_grad + reg_grad) if several and reg != 0 else None, hint("grad_all_times_n")),
-        (-(data_grad + reg_grad), hint("grad_wrong_sign")),
-        (data_grad - reg_grad if reg != 0 else None, hint("reg_grad_wrong_sign")),
-    ])
-    if not hints and _all_zero(got):
-        hints.append(hint("returned_zeros", what="dW"))
-    return hints
-
-
-def _one_hot(y, num_classes):
-    y = np.asarray(y)
-    one_hot = np.zeros((len(y), num_classes))
-    one_hot[np.arange(len(y)), y] = 1.0
-    return one_hot
-
-
-def diagnose_softmax_gradient(got, *, data_grad, X, y, W, reg):
-    """Hints for a wrong softmax dW that :func:`diagnose_gradient` does not explain.
-
-    Parameters
-    ----------
-    got : ndarray
-        The student's dW.
-    data_grad : ndarray of W's shape
-        The correct gradient of the data loss alone.
-    X, y, W, reg
-        The inputs of the loss.
-    """
-    X = np.asarray(X, dtype=float)
-    W = np.asarray(W, dtype=float)
-    correct_class_term = X.T @ _one_hot(y, W.shape[1]) / X.shape[0]
-    return _matching(got, [
-        (data_grad + correct_class_term + 2.0 * reg * W, hint("softmax_missing_minus_one")),
-        (data_grad - correct_class_term + 2.0 * reg * W, hint("softmax_minus_one_twice")),
-    ])
-
-
-def diagnose_softmax_loss(got, *, class_losses, y, reg_term):
-    """Hints for a wrong softmax loss that :func:`diagnose_loss` does not explain.
-
-    Parameters
-    ----------
-    got : float
-        The student's loss.
-    class_losses : ndarray of shape (N, C)
-        ``class_losses[i, c]`` is the correct loss ``-log p[i, c]`` example i would have if its label were c.
-    y : ndarray of shape (N,)
-    reg_term : float
-        The correct regularization term ``reg * sum(W**2)``.
-    """
-    class_losses = np.asarray(class_losses, dtype=float)
-    y = np.asarray(y)
-    return _matching(got, [
-        (float(np.mean(class_losses[:, y])) + reg_term if len(y) > 1 else None, hint("softmax_probs_colon")),
-    ])
-
-
-def diagnose_svm_gradient(got, *, wrong_class_grad, correct_class_grad, violations, X, y, W, reg):
-    """Hints for a wrong SVM dW that :func:`diagnose_gradient` does not explain.
-
-    Parameters
-    ----------
-    got : ndarray
-        The student's dW.
-    wrong_class_grad : ndarray of W's shape
-        The part of the correct data gradient in the wrong classes' columns: each violated margin
-        (i, j) adds X[i] / N to column j.
-    correct_class_grad : ndarray of W's shape
-        The part in the correct classes' columns: column y[i] gets -X[i] / N once per violated margin of example i.
-    violations : ndarray of shape (N,)
-        The number of violated margins of each example.
-    X, y, W, reg
-        The inputs of the loss.
-    """
-    X = np.asarray(X, dtype=float)
-    W = np.asarray(W, dtype=float)
-    num_examples = X.shape[0]
-    wrong_class_grad = np.asarray(wrong_class_grad, dtype=float)
-    correct_class_grad = np.asarray(correct_class_grad, dtype=float)
-    reg_grad = 2.0 * reg * W
-    correct_rows = X.T @ _one_hot(y, W.shape[1]) / num_examples
-    whole_batch = -float(np.sum(violations)) * correct_rows
-    return _matching(got, [
-        (wrong_class_grad + reg_grad, hint("svm_correct_column_unchanged")),
-        (wrong_class_grad - correct_class_grad + reg_grad, hint("svm_correct_column_wrong_sign")),
-        (wrong_class_grad + whole_batch + reg_grad if num_examples > 1 else None, hint("svm_counts_whole_batch")),
-        (wrong_class_grad + correct_class_grad - correct_rows + reg_grad, hint("svm_mask_counts_correct_class")),
-    ])
-
-
-def diagnose_modified_inputs(before, after):
-    """Hints naming the arguments a function changed in place.
-
-    ``before`` and ``after`` map argument names to copies of their values taken
-    before and after the call.
-    """
-    changed = [name for name in before
-               if np.shape(before[name]) != np.shape(after[name]) or not np.array_equal(before[name], after[name])]
-    return [hint("input_modified", name=name) for name in changed]
-
 
 # -- numerical gradients and gradient checks ----------------------------------------------------------------
 
@@ -301,7 +54,7 @@ def diagnose_numerical_gradient(got, *, centered, forward, modified_input, cente
         hints.append(hint("numerical_gradient_halved"))
     elif centered_default is not None and not close(centered_default, centered) and close(got, centered_default):
         hints.append(hint("h_ignored"))
-    elif _all_zero(got):
+    elif all_zero(got):
         hints.append(hint("returned_zeros", what="the gradient"))
     return hints
 
@@ -339,7 +92,7 @@ def diagnose_gradient_check(got, *, num_checks, per_entry, forward=None, signed=
                                       (signed, hint("errors_signed_denominator")),
                                       (absolute, hint("errors_not_divided")))
              if table is not None and numerics.explained(got, table)]
-    if not hints and _all_zero(got):
+    if not hints and all_zero(got):
         hints.append(hint("returned_zeros", what="every error"))
     return hints
 
@@ -376,7 +129,7 @@ def diagnose_penalty_value(got, *, kind, W, beta=0.5, default_beta=0.5):
             (default_beta * squares + absolutes if beta != default_beta else None, hint("elastic_default_beta")),
         ],
     }[kind]
-    hints = _matching(got, variants)
+    hints = matching(got, variants)
     if not hints and got == 0 and np.any(W != 0):
         hints.append(hint("returned_zeros", what="the penalty"))
     return hints
@@ -419,7 +172,7 @@ def diagnose_penalty_gradient(got, *, kind, W, beta=0.5, default_beta=0.5):
     at_zero = got[~nonzero]
     if close(got[nonzero], right[nonzero]) and np.any(np.abs(at_zero) > 1 + tolerances.ABSOLUTE):
         hints.append(hint("subgradient_outside", values=at_zero.tolist()))
-    if not hints and _all_zero(got) and np.any(nonzero):
+    if not hints and all_zero(got) and np.any(nonzero):
         hints.append(hint("returned_zeros", what="the gradient"))
     return hints
 
@@ -478,9 +231,13 @@ def diagnose_update_rule(got, *, rule, w, dws, learning_rate, momentum=0.9, num_
             (path(momentum_step, rho=-momentum), hint("old_velocity_sign")),
             (path(lambda x, g, v, rho: (x + (rho * v + learning_rate * g), rho * v + learning_rate * g)),
              hint("velocity_sign")),
-            (path(lambda x, g, v, rho: (x + v, rho * v - learning_rate * g)), hint("old_velocity_added")),
+            # At a single step the old velocity is 0, so this is w unchanged, which says what happened.
+            (path(lambda x, g, v, rho: (x + v, rho * v - learning_rate * g)) if steps > 1 else None,
+             hint("old_velocity_added")),
         ]
-    hints = _matching(got, variants)
+    # Each sentence says what the weights did (uphill, unchanged, ...): where two coincide, at a first step from a
+    # velocity of 0, both are true of this result.
+    hints = matching(got, variants, exclusive=False)
     if not hints and not np.all(np.isfinite(got)):
         hints.append(hint("weights_blew_up"))
     return hints
@@ -518,7 +275,7 @@ def diagnose_schedule(got, *, kind, learning_rate, t, decay_rate=0.5, decay_ever
             (lr * np.cos(np.pi * t / T), hint("cosine_plain")),
         ]
     # A mistake that gives the right rate on these arguments cannot be the one made.
-    return _matching(got, [(value, said) for value, said in variants if not close(value, right)])
+    return matching(got, [(value, said) for value, said in variants if not close(value, right)])
 
 
 # -- models -----------------------------------------------------------------------------------------------------
@@ -526,15 +283,22 @@ def diagnose_schedule(got, *, kind, learning_rate, t, decay_rate=0.5, decay_ever
 
 def diagnose_training_step(after, *, W, dW, learning_rate):
     """Hints for the weights after one step of ``train`` that are not ``W - learning_rate * dW``."""
-    return _matching(after, [
+    return matching(after, [
         (W + learning_rate * dW, hint("train_uphill")),
         (W - dW, hint("train_learning_rate_missing")),
         (W, hint("train_W_unchanged")),
     ])
 
 
-def diagnose_trained_loss(final, *, at_zero):
-    """Hints for a training run whose final loss ``final`` is not well below the loss at W = 0."""
+def diagnose_trained_loss(final, *, at_zero, steps_checked=False):
+    """Hints for a training run whose final loss ``final`` is not well below the loss at W = 0.
+
+    ``steps_checked``: the caller has already seen every step of ``train`` follow ``W - learning_rate * dW``
+    with the dW the model's loss returned (the notebooks' checks, which train with the student's own loss).
+    Then the update is right, and what misleads it is the loss or its gradient.
+    """
+    if steps_checked:
+        return [hint("loss_gradient_misleads")]
     if not np.isfinite(final) or final > at_zero:
         return [hint("train_uphill")]
     return [hint("train_barely_learns")]

@@ -130,10 +130,11 @@ def _call(loss_function, name, W, X, y, reg):
     return float(loss), np.asarray(dW, dtype=float)
 
 
-def _expect_loss(got, expected, what, kind, data_losses, reg_term, squared_hinge=None, penalty=None, scores=None):
+def _expect_loss(got, expected, what, kind, data_losses, reg_term, squared_hinge=None, penalty=None, scores=None,
+                 bias_reg_term=None, labels=None):
     if not close(got, expected):
         hints = diagnose_loss(got, kind=kind, data_losses=data_losses, reg_term=reg_term, penalty=penalty,
-                              squared_hinge=squared_hinge, scores=scores)
+                              squared_hinge=squared_hinge, scores=scores, bias_reg_term=bias_reg_term, labels=labels)
         raise CheckFailed(what, expected=float(expected), got=got, hints=hints)
 
 
@@ -192,7 +193,7 @@ def _check_loss(loss_function, name, kind, naive=None, naive_name=None):
         _expect_loss(loss, expected + reg_term,
                      f"{name} on the lecture's images with reg = {reg}: mean loss + reg * sum(W**2)",
                      kind, facts["lecture_losses"], reg_term, None if squared is None else squared.mean(),
-                     penalty=np.sum(W * W))
+                     penalty=np.sum(W * W), bias_reg_term=reg * np.sum(W[-1] ** 2))
         passed(f"{name}: reg = {reg} adds reg * sum(W**2) = {reg_term:.4g}")
 
         for num_classes in (2, 10):
@@ -239,7 +240,7 @@ def _check_one_image_at_a_time(loss_function, name, kind):
             f"{name} on image {i} alone (N = 1) of the lecture's example, scores {LECTURE_SCORES[i]}, "
             f"correct class {i}, reg = 0",
             kind, facts["lecture_losses"][i:i + 1], 0.0, None if squared is None else squared[i],
-            penalty=np.sum(W * W),
+            penalty=np.sum(W * W), scores=LECTURE_SCORES[i:i + 1], labels=y[i:i + 1],
         )
     passed(f"{name}: one image at a time (N = 1), the lecture's {facts['name']} losses {facts['lecture_text']}")
 

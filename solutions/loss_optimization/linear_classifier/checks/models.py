@@ -167,7 +167,7 @@ def _check_digits(model_class, name):
     if not last < 0.5 * first:
         raise CheckFailed(f"{name} on the digits: the mean loss of the last 20 of {settings['num_iters']} "
                           f"iterations should be below half the first loss {first:.3f}", got=last,
-                          hints=diagnose_trained_loss(last, at_zero=first))
+                          hints=diagnose_trained_loss(last, at_zero=first, steps_checked=True))
     accuracy = float(np.mean(model.predict(data["X_val"]) == data["y_val"]))
     if accuracy < MIN_DIGITS_ACCURACY:
         raise CheckFailed(f"{name} on the digits, {settings}: validation accuracy",
