@@ -97,14 +97,15 @@ def _compare(first, second):
     overlap, coverage, shared = [0, 0], [0, 0], {}
     for relative in first.fingerprints.keys() & second.fingerprints.keys():
         a, b = first.fingerprints[relative], second.fingerprints[relative]
-        tokens, _, slices = compare_files(a, b)
+        tokens, shares, slices = compare_files(a, b)
         coverage[0] += a.token_coverage
         coverage[1] += b.token_coverage
         if tokens:
-            overlap[0] += int(sum(slices[0][1] - slices[0][0])) if len(slices[0]) else 0
-            overlap[1] += int(sum(slices[1][1] - slices[1][0])) if len(slices[1]) else 0
+            # shares are of the filtered tokens; the slices are character ranges of the unfiltered code.
+            overlap[0] += float(shares[0]) * a.token_coverage
+            overlap[1] += float(shares[1]) * b.token_coverage
             shared[relative] = (slices[0].T.tolist(), slices[1].T.tolist())
-    similarity = tuple(overlap[i] / coverage[i] if coverage[i] else 0.0 for i in range(2))
+    similarity = tuple(min(overlap[i] / coverage[i], 1.0) if coverage[i] else 0.0 for i in range(2))
     return similarity, shared
 
 

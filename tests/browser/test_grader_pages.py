@@ -16,8 +16,10 @@ import pytest
 from autograder.grading.merge import merge
 from autograder.grading.shard import Shard, write_shard
 from autograder.outputs import write_all
+from autograder.similarity import find_pairs, write_report
 from lab_session import new_page, screenshot
 from support.graded_class import batch, student
+from support.similar_class import write_similar_class
 
 pytestmark = pytest.mark.browser
 
@@ -148,6 +150,18 @@ def test_a_merge_of_shards_shows_the_same_class_view(tmp_path, graded):
     page = (tmp_path / "merged" / "summary.html").read_text(encoding="utf-8")
     assert page.split('id="mistakes-heading"')[1].split("</section>")[0] == \
         (graded / "summary.html").read_text(encoding="utf-8").split('id="mistakes-heading"')[1].split("</section>")[0]
+
+
+def test_the_similarity_report_shows_shared_code_side_by_side_without_axe_violations(browser, tmp_path):
+    graded, out = write_similar_class(tmp_path / "graded"), tmp_path / "report"
+    pairs, students = find_pairs(graded)
+    html, _ = write_report(pairs, students, graded, out, 0.6)
+    page = new_page(browser)
+    page.goto(html.as_uri())
+    screenshot(page, "grader-similarity-report")
+    assert page.locator("mark").count() > 0
+    assert "not a verdict" in page.inner_text("main")
+    assert audit(page) == []
 
 
 @pytest.mark.parametrize("page_name", ["summary.html", "s00/feedback.html", "s40/feedback.html"])
