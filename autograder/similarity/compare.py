@@ -4,7 +4,7 @@ Shapes: a class of S students with M graded modules each makes S (S - 1) / 2 pai
 modules are fingerprinted once (S x M fingerprints), and a pair compares M fingerprint sets.
 """
 
-import io
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +15,14 @@ from ..outputs.code import CODE, FAILURES
 #: copydetect's defaults: matches shorter than NOISE tokens are ignored, those of GUARANTEE tokens or more are
 #: always found (the winnowing window is GUARANTEE - NOISE + 1 fingerprints).
 NOISE, GUARANTEE = 25, 30
-#: Similarity (the share of one side's fingerprinted tokens found in the other) from which a pair is reported.
+#: Similarity (the share of one side's fingerprints found in the other's) from which a pair is reported.
 THRESHOLD = 0.6
 #: A mistake made by at most this share of the class (and at least by two) is rare.
 RARE_SHARE = 0.05
+#: The most similar pairs whose shared code the report shows side by side (the CSV lists every pair).
+DETAILED = 50
+#: Pairs sharing less than this share of the threshold of their fingerprints are not measured further.
+PRESELECT = 0.5
 
 
 class SimilarityError(RuntimeError):
@@ -34,6 +38,18 @@ class Side:
     failures: list = field(default_factory=list)
     public: bool = False
 
+    def __post_init__(self):
+        #: ``{(module, hash): [position, ...]}`` of every module's fingerprints; each module's positions are
+        #: offset so that no two modules' ranges touch (a match never runs from one module into the next).
+        self.positions = {}
+        base = 0
+        for relative, fingerprint in sorted(self.fingerprints.items()):
+            for value, indexes in fingerprint.hash_idx.items():
+                self.positions[(relative, value)] = [base + index for index in indexes]
+            base += len(fingerprint.filtered_code) + 2 * NOISE
+        self.hashes = self.positions.keys()
+        self.coverage = float(sum(fingerprint.token_coverage for fingerprint in self.fingerprints.values()))
+
 
 @dataclass
 class Pair:
@@ -41,9 +57,10 @@ class Pair:
 
     first: str
     second: str
-    #: Share of each side's fingerprinted tokens found in the other, all modules together.
+    #: Share of each side's fingerprints found in the other's, all modules together.
     similarity: tuple
-    #: ``{module path: (first's slices, second's slices)}``: where the shared code is, as character ranges.
+    #: ``{module path: (first's slices, second's slices)}``: where the shared code is, as character ranges
+    #: (located for the most similar pairs only: ``find_pairs(detailed=...)``).
     shared: dict
     #: The grader's evidence, sentences (empty for a public solution).
     evidence: list = field(default_factory=list)
@@ -54,11 +71,52 @@ class Pair:
         return max(self.similarity)
 
 
-def _fingerprint(path, text, boilerplate):
-    from copydetect import CodeFingerprint
+@dataclass
+class Fingerprint:
+    """A module's winnowed fingerprints, with the attributes ``copydetect.compare_files`` reads."""
 
-    return CodeFingerprint(path, NOISE, GUARANTEE - NOISE + 1, boilerplate=boilerplate, language="python",
-                           fp=io.StringIO(text))
+    filename: str
+    raw_code: str
+    filtered_code: str
+    offsets: object
+    hashes: set
+    hash_idx: dict
+    k: int
+    token_coverage: int
+
+
+def _stable_kgram_hashes(text, k):
+    """64-bit hashes of every ``k``-character substring of ``text``, the same in every process.
+
+    copydetect hashes k-grams with Python's ``hash()``, which changes from process to process
+    (PYTHONHASHSEED): winnowing keeps the smallest hash of each window, so the pairs found, their
+    shares and the marked code would change from one run to the next. BLAKE2b does not.
+    """
+    import numpy as np
+
+    return np.array([int.from_bytes(hashlib.blake2b(text[i:i + k].encode("utf-8"), digest_size=8).digest(),
+                                    "little", signed=True) for i in range(len(text) - k + 1)], dtype=np.int64)
+
+
+def _fingerprint(path, text, boilerplate):
+    """copydetect's fingerprint of ``text`` (its filter, winnowing and coverage), with stable k-gram hashes."""
+    import numpy as np
+    from copydetect.utils import filter_code, get_token_coverage, winnow
+
+    filtered, offsets = filter_code(text, path, "python")
+    hashes = _stable_kgram_hashes(filtered, NOISE)
+    if len(hashes):
+        hashes, idx = winnow(hashes, window_size=GUARANTEE - NOISE + 1, remove_duplicates=False)
+    else:
+        idx = np.array([], dtype=int)
+    if boilerplate:
+        keep = ~np.isin(hashes, np.asarray(list(boilerplate), dtype=np.int64))
+        hashes, idx = hashes[keep], idx[keep]
+    hash_idx = {}
+    for value, index in zip(hashes.tolist(), idx.tolist()):
+        hash_idx.setdefault(value, []).append(index)
+    return Fingerprint(path, text, filtered, offsets, set(hash_idx), hash_idx, NOISE,
+                       get_token_coverage(hash_idx, NOISE, len(filtered)))
 
 
 def boilerplate(release=None):
@@ -91,22 +149,42 @@ def _sides(folder, stubs, public=False):
     return sides
 
 
-def _compare(first, second):
+def _covered(positions):
+    """How many characters the k-grams starting at ``positions`` cover together (overlaps counted once)."""
+    import numpy as np
+
+    if not len(positions):
+        return 0
+    starts = np.unique(np.asarray(positions))
+    return int(np.minimum(np.diff(starts), NOISE).sum()) + NOISE
+
+
+def shares(first, second):
+    """The share of each side's fingerprinted code (all modules together) that the other side has too.
+
+    copydetect's measure (the characters of the filtered code covered by matching fingerprints, over those
+    covered by all of a side's fingerprints), computed on all modules at once; a pair that shares less than
+    :data:`PRESELECT` of the threshold of its fingerprints is not measured further.
+    """
+    common = first.hashes & second.hashes
+    if not common:
+        return 0.0, 0.0
+    covered = [_covered([p for key in common for p in side.positions[key]]) for side in (first, second)]
+    return tuple(min(count / side.coverage, 1.0) if side.coverage else 0.0
+                 for count, side in zip(covered, (first, second)))
+
+
+def shared_code(first, second):
+    """``{module path: (first's slices, second's slices)}``: the character ranges of the code both share, found
+    by copydetect's matching of the two sides' fingerprints."""
     from copydetect import compare_files
 
-    overlap, coverage, shared = [0, 0], [0, 0], {}
-    for relative in first.fingerprints.keys() & second.fingerprints.keys():
-        a, b = first.fingerprints[relative], second.fingerprints[relative]
-        tokens, shares, slices = compare_files(a, b)
-        coverage[0] += a.token_coverage
-        coverage[1] += b.token_coverage
+    shared = {}
+    for relative in sorted(first.fingerprints.keys() & second.fingerprints.keys()):
+        tokens, _, slices = compare_files(first.fingerprints[relative], second.fingerprints[relative])
         if tokens:
-            # shares are of the filtered tokens; the slices are character ranges of the unfiltered code.
-            overlap[0] += float(shares[0]) * a.token_coverage
-            overlap[1] += float(shares[1]) * b.token_coverage
             shared[relative] = (slices[0].T.tolist(), slices[1].T.tolist())
-    similarity = tuple(min(overlap[i] / coverage[i], 1.0) if coverage[i] else 0.0 for i in range(2))
-    return similarity, shared
+    return shared
 
 
 def evidence(first, second, mistake_counts, class_size):
@@ -133,7 +211,7 @@ def evidence(first, second, mistake_counts, class_size):
     return sentences
 
 
-def find_pairs(graded, public=None, threshold=THRESHOLD, release=None):
+def find_pairs(graded, public=None, threshold=THRESHOLD, release=None, detailed=None):
     """Every pair of ``graded``'s students (and of a student and a public solution) at or above ``threshold``.
 
     Parameters
@@ -143,7 +221,10 @@ def find_pairs(graded, public=None, threshold=THRESHOLD, release=None):
     public : path or None
         A folder of known solutions, one subfolder each (its modules in ``linear_classifier/`` or at the top).
     threshold : float
-        In [0, 1]: the share of one side's code found in the other from which a pair is reported.
+        In [0, 1]: the share of one side's fingerprints found in the other's from which a pair is reported.
+    detailed : int or None
+        How many of the most similar pairs get their shared code located (:attr:`Pair.shared`), for the
+        report's side-by-side view; default :data:`DETAILED`.
 
     Returns
     -------
@@ -166,12 +247,19 @@ def find_pairs(graded, public=None, threshold=THRESHOLD, release=None):
     for side in students:
         for mistake in {m for f in side.failures for m in f.get("mistakes", [])}:
             counts[mistake] = counts.get(mistake, 0) + 1
+    detailed = DETAILED if detailed is None else detailed
     pairs = []
     for index, first in enumerate(students):
         for second in students[index + 1:] + known:
-            similarity, shared = _compare(first, second)
-            if max(similarity) >= threshold:
+            common = len(first.hashes & second.hashes)
+            if common < PRESELECT * threshold * min(len(first.hashes), len(second.hashes)) or not common:
+                continue  # fingerprints' shares are below tokens' (insertions break k-grams), but not by half
+            similarity = shares(first, second)
+            if max(similarity) >= threshold and max(similarity) > 0:
                 found = evidence(first, second, counts, len(students)) if not second.public else []
-                pairs.append(Pair(first.name, second.name, similarity, shared, found, second.public))
+                pairs.append(Pair(first.name, second.name, similarity, {}, found, second.public))
     pairs.sort(key=lambda pair: (-pair.score, pair.first, pair.second))
+    sides = {side.name: side for side in students + known}
+    for pair in pairs[:detailed]:
+        pair.shared = shared_code(sides[pair.first], sides[pair.second])
     return pairs, len(students)
