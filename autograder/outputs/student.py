@@ -33,15 +33,15 @@ def ordered(rows):
 
 
 def _definition_line(source, name):
-    """The line of the top-level ``def name`` or ``class name`` in ``source``, None if absent or unparsable."""
+    """The line of the top-level ``def name`` or ``class name`` in ``source`` (the last one: a later definition
+    replaces an earlier one when the module runs), None if absent or unparsable."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
-            return node.lineno
-    return None
+    lines = [node.lineno for node in tree.body
+             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name]
+    return lines[-1] if lines else None
 
 
 def location(student, row):
