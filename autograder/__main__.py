@@ -71,6 +71,31 @@ def _similarity(args):
     return 0
 
 
+def _written(args):
+    import tempfile
+
+    from .grading.submissions import expected_notebooks
+    from .intake.batch import SubmissionsError, read_batch
+    from .outputs.written import WrittenError, answers, notebooks_of, page, write_pdfs
+
+    with tempfile.TemporaryDirectory(prefix="autograder-written-") as workdir:
+        try:
+            batch = read_batch(args.submitted, workdir)
+        except SubmissionsError as error:
+            print(f"written refused: {error}", file=sys.stderr)
+            return 2
+        expected = expected_notebooks()
+        pages = {s.student_id: page(s.student_id, [(name, answers(path)) for name, path in notebooks_of(s, expected)])
+                 for s in batch.submissions}
+        try:
+            written = write_pdfs(pages, args.out)
+        except WrittenError as error:
+            print(f"written refused: {error}", file=sys.stderr)
+            return 2
+    print(f"wrote the written answers of {len(written)} students to {args.out}/<student_id>.pdf")
+    return 0
+
+
 def _export(args):
     from .lms.export import ExportError, export
     from .lms.roster import RosterError, read_roster
@@ -156,6 +181,13 @@ def build_parser():
     _add_export(commands)
     _add_gradescope(commands)
     _add_similarity(commands)
+    written = commands.add_parser(
+        "written", help="the notebooks' written answers as a PDF per student (Gradescope manual questions, paper)",
+        description="Read SUBMITTED as grade does and print each student's hand-graded answer cells, each under its "
+                    "question, to OUT/<student_id>.pdf with headless Chromium (JavaScript off, nothing loaded).")
+    written.add_argument("submitted", help="the submissions, as for grade (a folder per student, an LMS download)")
+    written.add_argument("--out", required=True, help="folder to write the PDFs into")
+    written.set_defaults(run=_written)
     return parser
 
 
