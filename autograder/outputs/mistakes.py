@@ -97,12 +97,6 @@ def function_losses(result):
     return sorted(losses.values(), key=lambda f: (-f.points_lost, order.index(f.function)))
 
 
-def students_of(result, mistake_id):
-    """The ids of the students whose failed tests name ``mistake_id``, in batch order."""
-    return [s.student_id for s in result.students
-            if any(mistake_id in row.verdict.mistakes and not row.verdict.passed for row in s.rows)]
-
-
 def write(result, out):
     """Write ``mistakes.csv``: one row per mistake and function (students' ids separated by ``;``)."""
     with open(out / MISTAKES_CSV, "w", newline="", encoding="utf-8") as handle:

@@ -12,10 +12,12 @@ from pathlib import Path
 from .. import course
 from ..outputs.code import CODE, FAILURES
 
-#: copydetect's defaults: matches shorter than NOISE tokens are ignored, those of GUARANTEE tokens or more are
-#: always found (the winnowing window is GUARANTEE - NOISE + 1 fingerprints).
+#: copydetect's defaults: matches shorter than NOISE characters of the filtered code (where every name is one
+#: letter, so about as many tokens) are ignored, those of GUARANTEE or more are always found (the winnowing window
+#: is GUARANTEE - NOISE + 1 k-grams).
 NOISE, GUARANTEE = 25, 30
-#: Similarity (the share of one side's fingerprints found in the other's) from which a pair is reported.
+#: Similarity (the share of one side's fingerprinted code found in the other's: :func:`shares`) from which a pair
+#: is reported.
 THRESHOLD = 0.6
 #: A mistake made by at most this share of the class (and at least by two) is rare.
 RARE_SHARE = 0.05
@@ -57,7 +59,7 @@ class Pair:
 
     first: str
     second: str
-    #: Share of each side's fingerprints found in the other's, all modules together.
+    #: Share of each side's fingerprinted code found in the other's, all modules together (:func:`shares`).
     similarity: tuple
     #: ``{module path: (first's slices, second's slices)}``: where the shared code is, as character ranges
     #: (located for the most similar pairs only: ``find_pairs(detailed=...)``).
