@@ -10,6 +10,8 @@ from ..outputs.code import CODE
 from ..outputs.render import render, text_cell
 
 COLUMNS = ("first", "second", "similarity_first", "similarity_second", "public", "evidence")
+#: Pairs listed on the page (most similar first); similarity.csv lists them all.
+LISTED = 200
 
 
 def _marked(text, slices):
@@ -39,14 +41,16 @@ def write_report(pairs, students, graded, out, threshold, public=None):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     shown = []
-    for pair in pairs:
+    for number, pair in enumerate(pairs, start=1):
+        if not pair.shared:
+            continue  # only the most similar pairs have their shared code located (find_pairs(detailed=...))
         modules = []
         for relative, (first, second) in sorted(pair.shared.items()):
             modules.append((relative, _marked(_source(graded, public, pair, 0, relative), first),
                             _marked(_source(graded, public, pair, 1, relative), second)))
-        shown.append((pair, modules))
-    page = render("similarity.html", assignment=course.ASSIGNMENT, pairs=shown, students=students,
-                  threshold=threshold, public=public)
+        shown.append((number, pair, modules))
+    page = render("similarity.html", assignment=course.ASSIGNMENT, pairs=shown, listed=pairs[:LISTED], anchored={number for number, _, _ in shown},
+                  total=len(pairs), students=students, threshold=threshold, public=public)
     html = out / "similarity.html"
     html.write_text(page, encoding="utf-8")
     table = out / "similarity.csv"

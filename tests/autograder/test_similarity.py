@@ -73,3 +73,18 @@ def test_bad_input_is_refused_with_what_to_do(graded, tmp_path, capsys, argument
     assert message in capsys.readouterr().err
     with pytest.raises(SimilarityError):
         find_pairs(tmp_path) if argument == "not_graded" else find_pairs(graded, threshold=60)
+
+
+def test_a_large_report_lists_the_most_similar_pairs_and_links_only_those_shown_side_by_side(graded, tmp_path,
+                                                                                              monkeypatch):
+    from autograder.similarity import report
+
+    monkeypatch.setattr(report, "LISTED", 3)
+    pairs, students = find_pairs(graded, threshold=0.01, detailed=1)
+    assert len(pairs) > 3 and [bool(pair.shared) for pair in pairs[:2]] == [True, False]
+    html, table = report.write_report(pairs, students, graded, tmp_path, 0.01)
+    page = html.read_text(encoding="utf-8")
+    assert f"{len(pairs)} pairs above the threshold" in page and "The 3 most similar are listed here" in page
+    assert page.count('<tr><th scope="row">') == 3 and page.count('href="#pair-') == 1
+    assert page.count('<section aria-labelledby="pair-') == 1
+    assert len(table.read_text(encoding="utf-8").splitlines()) == len(pairs) + 1
