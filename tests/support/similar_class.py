@@ -96,7 +96,8 @@ class _Rename(ast.NodeTransformer):
 def disguise(source):
     """``source`` with its variables renamed, its functions in reverse order and its comments gone."""
     tree = _Rename().visit(ast.parse(source))
-    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    last = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}  # the definitions that run
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef) and last[node.name] is node]
     others = [node for node in tree.body if not isinstance(node, ast.FunctionDef)]
     tree.body = others + functions[::-1]
     return ast.unparse(tree)
