@@ -91,6 +91,13 @@ class LMSCollector(FileNameCollectorPlugin):
                 answer = {"student_id": submission.student_id}
                 if submission.attempt is not None:
                     answer["timestamp"] = submission.attempt.isoformat(" ")
+                shared = set()
                 for relative, path in submission.candidate.files().items():
+                    shared.add(plan.get(os.path.realpath(path), {}).get("student_id"))
                     plan[os.path.realpath(path)] = dict(answer, file_id=relative)
+                for owner in sorted(shared - {None}):  # a team's submission (a roster's group_id): filed once
+                    self.log.warning("%s's submission is %s's too (a team's): nbgrader's zip_collect files each file "
+                                     "under one student, here %s; grade the download itself to grade every member "
+                                     "(python -m autograder grade DOWNLOAD --roster ...)", owner,
+                                     submission.student_id, submission.student_id)
         return plan
