@@ -10,9 +10,8 @@ import subprocess
 import pytest
 
 from autograder import course
-from autograder.__main__ import main
 from lab_session import ARTIFACTS
-from support.submissions import make_submission
+from support.submissions import PYTHON, REPO, make_submission
 
 pytestmark = pytest.mark.browser
 
@@ -32,15 +31,23 @@ def pdf_text(path):
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
-def test_each_student_gets_a_pdf_of_their_answers_under_their_questions(tmp_path, capsys):
+def written(*args):
+    """``python -m autograder written ...`` as an instructor runs it (its own process, as Playwright needs: the
+    browser tests' session already drives one Chromium from this one)."""
+    return subprocess.run([str(PYTHON), "-m", "autograder", "written", *map(str, args)], cwd=REPO,
+                          capture_output=True, text=True)
+
+
+def test_each_student_gets_a_pdf_of_their_answers_under_their_questions(tmp_path):
     submitted = tmp_path / "submitted"
     ada = make_submission(submitted, "ada")
     answer(ada, "01_loss_functions.ipynb", "q_svm_min_max", ANSWER)
     answer(ada, "01_loss_functions.ipynb", "q_svm_sum_over_all_classes", HOSTILE)
     make_submission(submitted, "ben")
     out = tmp_path / "pdfs"
-    assert main(["written", str(submitted), "--out", str(out)]) == 0
-    assert "wrote the written answers of 2 students" in capsys.readouterr().out
+    completed = written(submitted, "--out", out)
+    assert completed.returncode == 0, completed.stderr
+    assert "wrote the written answers of 2 students" in completed.stdout
     assert sorted(p.name for p in out.iterdir()) == ["ada.pdf", "ben.pdf"]
     text = " ".join(pdf_text(out / "ada.pdf").split())
     assert "written answers of ada" in text
@@ -54,9 +61,10 @@ def test_each_student_gets_a_pdf_of_their_answers_under_their_questions(tmp_path
                     str(ARTIFACTS / "written-answers-ada")], check=True)
 
 
-def test_a_folder_without_submissions_is_refused_with_what_to_give(tmp_path, capsys):
+def test_a_folder_without_submissions_is_refused_with_what_to_give(tmp_path):
     (tmp_path / "empty").mkdir()
-    assert main(["written", str(tmp_path / "empty"), "--out", str(tmp_path / "pdfs")]) == 2
-    assert capsys.readouterr().err.startswith("written refused: No submissions in")
+    completed = written(tmp_path / "empty", "--out", tmp_path / "pdfs")
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("written refused: No submissions in")
     assert not (tmp_path / "pdfs").exists()
     assert course.ASSIGNMENT
