@@ -2,13 +2,14 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := bubblewrap chromium postgresql slurmctld slurmd slurm-client munge
+APT_PACKAGES := bubblewrap chromium poppler-utils postgresql slurmctld slurmd slurm-client munge
 
 .PHONY: setup system-packages test test-fast test-browser test-slurm release check-release lab bench clean
 
 setup: system-packages $(VENV)/.installed
 
-# System packages, installed when missing: bubblewrap (the grading sandbox), chromium (browser tests),
+# System packages, installed when missing: bubblewrap (the grading sandbox), chromium (browser tests, the written
+# answers' PDFs), poppler-utils (pdftotext and pdftoppm read those PDFs back in tests),
 # postgresql (the multi-grader gradebook test), slurmctld, slurmd, slurm-client and munge (the Slurm job array test,
 # which starts its own single-node cluster).
 system-packages:

@@ -57,6 +57,45 @@ def _merge(args):
     return _report(result, f"merged {len(args.shards)} shards: {len(result.students)} submissions")
 
 
+def _similarity(args):
+    from .similarity import SimilarityError, find_pairs, write_report
+
+    try:
+        pairs, students = find_pairs(args.graded, public=args.public, threshold=args.threshold)
+    except SimilarityError as error:
+        print(f"similarity refused: {error}", file=sys.stderr)
+        return 2
+    html, _ = write_report(pairs, students, args.graded, args.out or args.graded, args.threshold, args.public)
+    print(f"compared {students} students: {len(pairs)} pair(s) at or above {args.threshold:.0%}; see {html} "
+          "(evidence for a person to judge; no grade was changed)")
+    return 0
+
+
+def _written(args):
+    import tempfile
+
+    from .grading.submissions import expected_notebooks
+    from .intake.batch import SubmissionsError, read_batch
+    from .outputs.written import WrittenError, answers, notebooks_of, page, write_pdfs
+
+    with tempfile.TemporaryDirectory(prefix="autograder-written-") as workdir:
+        try:
+            batch = read_batch(args.submitted, workdir)
+        except SubmissionsError as error:
+            print(f"written refused: {error}", file=sys.stderr)
+            return 2
+        expected = expected_notebooks()
+        pages = {s.student_id: page(s.student_id, [(name, answers(path)) for name, path in notebooks_of(s, expected)])
+                 for s in batch.submissions}
+        try:
+            written = write_pdfs(pages, args.out)
+        except WrittenError as error:
+            print(f"written refused: {error}", file=sys.stderr)
+            return 2
+    print(f"wrote the written answers of {len(written)} students to {args.out}/<student_id>.pdf")
+    return 0
+
+
 def _export(args):
     from .lms.export import ExportError, export
     from .lms.roster import RosterError, read_roster
@@ -144,7 +183,34 @@ def build_parser():
 
     _add_export(commands)
     _add_gradescope(commands)
+    _add_similarity(commands)
+    written = commands.add_parser(
+        "written", help="the notebooks' written answers as a PDF per student (Gradescope manual questions, paper)",
+        description="Read SUBMITTED as grade does and print each student's hand-graded answer cells, each under its "
+                    "question, to OUT/<student_id>.pdf with headless Chromium (JavaScript off, nothing loaded).")
+    written.add_argument("submitted", help="the submissions, as for grade (a folder per student, an LMS download)")
+    written.add_argument("--out", required=True, help="folder to write the PDFs into")
+    written.set_defaults(run=_written)
     return parser
+
+
+def _add_similarity(commands):
+    from .similarity.compare import THRESHOLD
+
+    similarity = commands.add_parser(
+        "similarity", help="compare every pair of students' graded code (evidence for a person, no grade change)",
+        description="Compare the graded modules of every pair of students of GRADED (the --out folder of grade or "
+                    "merge, which keeps them in .code/) by winnowed fingerprints (copydetect), the release's stubs "
+                    "left out; write similarity.html (shared code side by side, and what the grader saw: the same "
+                    "wrong values on different inputs, the same rare mistakes) and similarity.csv.")
+    similarity.add_argument("graded", help="the --out folder of python -m autograder grade (or merge)")
+    similarity.add_argument("--public", metavar="FOLDER",
+                            help="known public solutions, one subfolder each, compared with every student")
+    similarity.add_argument("--threshold", type=float, default=THRESHOLD,
+                            help=f"share of one side's code found in the other from which a pair is shown "
+                                 f"(default {THRESHOLD})")
+    similarity.add_argument("--out", help="folder to write the report into (default: GRADED)")
+    similarity.set_defaults(run=_similarity)
 
 
 def _add_grade(commands):

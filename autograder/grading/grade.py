@@ -49,6 +49,23 @@ def self_test(reference=None):
                                 "wrong:\n  " + "\n  ".join(f"{v.name}: {v.status}: {v.message}" for v in failed))
 
 
+#: The largest module kept whole in a student's record (a bigger one is kept cut, with a note in the file).
+MAX_KEPT_SOURCE = 256 * 1024
+
+
+def graded_sources(scratch):
+    """``{"linear_classifier/<module>.py": text}`` of the graded modules copied into ``scratch``: the record keeps
+    them for the feedback's line numbers and for ``python -m autograder similarity``."""
+    sources = {}
+    for relative in course.student_files():
+        path = Path(scratch) / relative
+        if path.is_file() and not path.is_symlink():
+            data = path.read_bytes()
+            text = data[:MAX_KEPT_SOURCE].decode("utf-8", errors="replace")
+            sources[relative] = text + ("\n# [cut: the grader keeps 256 KiB]\n" if len(data) > MAX_KEPT_SOURCE else "")
+    return sources
+
+
 def serve_loss(service, request):
     """Answer a sandboxed model's request for the loss (plain data in, plain data out)."""
     if service is None or not isinstance(request, dict):
@@ -108,7 +125,7 @@ class Grader:
             digest = seeds.submission_digest(Path(scratch) / course.PACKAGE)
             seed = seeds.student_seed(submission.student_id, self.options.seed, self.secret, digest)
             result = StudentResult(submission.student_id, seed, [], notes, digest=digest, name=submission.name,
-                                   lms_id=submission.lms_id)
+                                   lms_id=submission.lms_id, sources=graded_sources(scratch))
             plan = catalogue.build_plan(seed)
             outcomes = {key: catalogue.Outcome("missing", message=problems[case.module])
                         for key, case in plan.cases.items() if case.module in problems}

@@ -43,8 +43,28 @@ class AssignmentTotal(Preprocessor):
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         total = assignment_total(info["db_url"], info["student"], info["assignment"])
+        lines = []
         if total is not None:
-            nb.cells.insert(0, nbformat.v4.new_markdown_cell(
-                f"**{info['assignment']}: {describe(total)}**\n\nThe score in this page's heading is this "
-                "notebook's share of it."))
+            lines.append(f"**{info['assignment']}: {describe(total)}**\n\nThe score in this page's heading is this "
+                         "notebook's share of it.")
+        failed = failed_tests(nb)
+        if failed:
+            lines.append("**To fix first** (the failed tests of this notebook, most points first):\n\n" + "\n".join(
+                f"- ✗ `{grade_id}` ({points:g} points): {diagnosis}" for grade_id, points, diagnosis in failed))
+        if lines:
+            nb.cells.insert(0, nbformat.v4.new_markdown_cell("\n\n".join(lines)))
         return nb, resources
+
+
+def failed_tests(nb):
+    """``[(grade_id, points, diagnosis)]`` of the notebook's test cells that raised, most points first: the same
+    order as the grader's feedback page (failed first, by points at stake)."""
+    failed = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            if errors:
+                meta = cell.metadata.nbgrader
+                diagnosis = f"{errors[0].get('ename', 'Error')}: {errors[0].get('evalue', '')}".splitlines()[0]
+                failed.append((meta.get("grade_id", "?"), float(meta.get("points", 0) or 0), diagnosis))
+    return sorted(failed, key=lambda item: -item[1])

@@ -8,10 +8,10 @@ sharing one stylesheet.
 
 from pathlib import Path
 
-from . import logs, student, summary, tables
+from . import code, logs, mistakes, student, summary, tables
 
 #: The writers, in the order they run: each ``write(result, out)``.
-WRITERS = (tables.write, student.write, logs.write, summary.write)
+WRITERS = (tables.write, student.write, logs.write, code.write, mistakes.write, summary.write)
 
 
 def write_all(result, out=None):

@@ -46,7 +46,8 @@ def environment():
                              trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
     env.filters["number"] = number
-    env.globals.update(status_text=lambda status: STATUS_TEXT.get(status, status), describe=describe_row)
+    env.globals.update(status_text=lambda status: STATUS_TEXT.get(status, status), describe=describe_row,
+                       values=lambda row: "\n".join(value_lines(row.verdict)))
     return env
 
 
@@ -70,13 +71,10 @@ def show(value):
     return repr(value)
 
 
-def describe_row(row):
-    """The text a student sees for one test: a visible test's failure shows inputs, expected and returned values."""
-    verdict = row.verdict
-    if verdict.passed:
-        return f"✓ {verdict.what}"
-    lines = [f"✗ {verdict.what}", verdict.message]
-    if verdict.details and not verdict.hidden:
+def value_lines(verdict):
+    """A visible test's failing case as lines: its inputs, the expected and the returned value (none if hidden)."""
+    lines = []
+    if verdict.details and not verdict.hidden and not verdict.passed:
         inputs = verdict.details.get("inputs") or {}
         if inputs:
             lines.append("inputs:")
@@ -85,4 +83,12 @@ def describe_row(row):
             lines.append(f"expected: {show(verdict.details['expected'])}")
         if verdict.details.get("got") is not None:
             lines.append(f"got:      {show(verdict.details['got'])}")
-    return "\n".join(lines)
+    return lines
+
+
+def describe_row(row):
+    """The text a student sees for one test: a visible test's failure shows inputs, expected and returned values."""
+    verdict = row.verdict
+    if verdict.passed:
+        return f"✓ {verdict.what}"
+    return "\n".join([f"✗ {verdict.what}", verdict.message] + value_lines(verdict))

@@ -84,7 +84,9 @@ def test_a_corrupt_notebook_is_reported_but_costs_no_points(batch):
 def test_results_json_follows_gradescope_and_hidden_tests_show_no_expected_values(batch):
     results = json.loads((batch["out"] / "carol" / "results.json").read_text())
     assert set(results) >= {"score", "tests", "output", "visibility"}
-    assert [t["name"] for t in results["tests"]] == TESTS
+    assert sorted(t["name"] for t in results["tests"]) == sorted(TESTS)
+    statuses = [t["status"] for t in results["tests"]]
+    assert "passed" in statuses and statuses == sorted(statuses)  # "failed" < "passed": the failed ones first
     for test in results["tests"]:
         assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}
         assert test["status"] in ("passed", "failed")
@@ -226,10 +228,10 @@ def test_a_stale_out_is_refused_and_with_force_replaced_whole(tmp_path):
     refused = grade(second, out, "--quiet")
     assert refused.returncode == 2
     assert refused.stderr.startswith(f"grading could not run: --out {out} already holds the outputs of an earlier run "
-                                     "(.logs, erin, grades.csv, seeds.csv, ...): pass --force to replace them whole")
+                                     "(.code, .logs, erin, grades.csv, ...): pass --force to replace them whole")
     assert (out / "erin" / "results.json").is_file()
     assert grade(second, out, "--quiet", "--force").returncode == 0
-    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [".logs", "frank"]
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [".code", ".logs", "frank"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["first", "out", "second"]
 
 
@@ -240,3 +242,27 @@ def test_a_folder_that_is_not_an_output_of_the_autograder_is_never_replaced(tmp_
     completed = grade(tmp_path / "submitted", tmp_path / "notes", "--force")
     assert completed.returncode == 2 and "holds files that are not an output of the autograder" in completed.stderr
     assert (tmp_path / "notes" / "todo.txt").read_text() == "mine"
+
+
+def test_a_real_batch_leads_with_what_to_fix_counts_mistakes_and_keeps_the_graded_code(tmp_path):
+    """Graded in the sandbox: the failed tests come first with the line of the student's function, the class
+    view names the mistake, and .code/ keeps the modules the similarity pass compares."""
+    from support.graded_class import bug_patch
+
+    _, _, bug = bug_patch("svm_naive_counts_correct_class")
+    submitted = tmp_path / "submitted"
+    make_submission(submitted, "erin", append={"losses.py": bug})
+    make_submission(submitted, "frank")
+    assert grade(submitted, tmp_path / "out", "--quiet").returncode == 0
+    out = tmp_path / "out"
+    erin_losses = (out / ".code" / "erin" / "linear_classifier" / "losses.py").read_text()
+    line = erin_losses.splitlines().index("def svm_loss_naive(W, X, y, reg):", 30) + 1  # the appended one
+    tests = json.loads((out / "erin" / "results.json").read_text())["tests"]
+    assert tests[0]["status"] == "failed" and tests[0]["name"].startswith("losses.svm_loss_naive.")
+    assert f"linear_classifier/losses.py, line {line}: svm_loss_naive" in tests[0]["output"]
+    page = (out / "erin" / "feedback.html").read_text()
+    assert page.index("failed-test") < page.index('id="passed-heading"')
+    with open(out / "mistakes.csv", newline="", encoding="utf-8") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["mistake"], row["students"], row["student_ids"]) == ("svm_correct_class_counted", "1", "erin")
+    assert "svm_correct_class_counted" in (out / "summary.html").read_text()
