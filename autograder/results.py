@@ -52,6 +52,9 @@ class StudentResult:
     lms_id: str = ""
     #: Points of the written answers, graded by hand in nbgrader (None until all of them are graded).
     written: float = None
+    #: Percentage of the points earned taken off by the course's late policy (:mod:`autograder.grading.late`);
+    #: ``score`` stays the raw code score, the total applies this (:mod:`autograder.outputs.totals`).
+    late_percent: float = 0.0
 
     @property
     def score(self):
@@ -107,7 +110,8 @@ def to_record(student):
     return {"student_id": student.student_id, "seed": student.seed, "digest": student.digest, "rows": rows,
             "notes": list(student.notes), "flags": list(student.flags), "grader_error": student.grader_error,
             "output": base64.b64encode(student.output).decode("ascii"), "output_dropped": student.output_dropped,
-            "cut": student.cut, "name": student.name, "lms_id": student.lms_id, "written": student.written}
+            "cut": student.cut, "name": student.name, "lms_id": student.lms_id, "written": student.written,
+            "late_percent": student.late_percent}
 
 
 def from_record(record):
@@ -122,7 +126,7 @@ def from_record(record):
                          base64.b64decode(record["output"]), int(record["output_dropped"]),
                          record["grader_error"], list(record["flags"]), record["digest"], record["cut"],
                          str(record.get("name", "")), str(record.get("lms_id", "")),
-                         None if written is None else float(written))
+                         None if written is None else float(written), float(record.get("late_percent", 0.0)))
 
 
 def write_records(students, path):
