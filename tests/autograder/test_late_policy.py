@@ -116,9 +116,23 @@ def test_the_record_keeps_the_percentage_so_merge_gives_the_same():
     assert from_record(json.loads(json.dumps(to_record(student)))).late_percent == 20.0
 
 
+def start_grade(submitted, out, *extra):
+    return subprocess.Popen([str(PYTHON), "-m", "autograder", "grade", str(submitted), "--out", str(out), "--quiet",
+                             "--seed", "3", *extra], cwd=REPO, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+def run(*arguments):
+    completed = subprocess.run([str(PYTHON), "-m", "autograder", *map(str, arguments)], cwd=REPO,
+                               capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    return completed
+
+
 @pytest.fixture(scope="module")
 def late_batch(tmp_path_factory):
-    """nbgrader's submitted/ with timestamp.txt: ana on time by her extension, ben 1.5 days late, cy none."""
+    """nbgrader's submitted/ with timestamp.txt (ana on time by her extension, ben 1.5 days late, cy none) graded
+    with the policy in one run and in two shards at once, the shards merged, the run exported in the plain format."""
     root = tmp_path_factory.mktemp("late")
     folder = root / "submitted"
     for student_id, stamp in (("ana", "2026-12-03 11:59:00.000000 UTC"), ("ben", "2026-12-03 11:59:00.000000 UTC"),
@@ -126,18 +140,16 @@ def late_batch(tmp_path_factory):
         assignment = make_submission(folder, student_id)
         if stamp:
             (assignment / "timestamp.txt").write_text(stamp + "\n")
-    policy = policy_file(root)
-    out = root / "out"
-    graded = subprocess.run([str(PYTHON), "-m", "autograder", "grade", str(folder), "--out", str(out), "--quiet",
-                             "--gradebook", "none", "--late-policy", str(policy)],
-                            cwd=REPO, capture_output=True, text=True)
-    assert graded.returncode == 0, graded.stderr
-    plain = root / "plain.csv"
-    exported = subprocess.run([str(PYTHON), "-m", "autograder", "export", str(out), "--format", "plain", "--out",
-                               str(plain), "--gradebook", "none", "--part", "code"],
-                              cwd=REPO, capture_output=True, text=True)
-    assert exported.returncode == 0, exported.stderr
-    return out, plain
+    policy = ("--late-policy", policy_file(root))
+    runs = [start_grade(folder, root / "out", "--gradebook", "none", *policy)]
+    runs += [start_grade(folder, root / f"shard-{index}", "--shard", f"{index}/2", *policy) for index in range(2)]
+    for process in runs:
+        _, stderr = process.communicate()
+        assert process.returncode == 0, stderr
+    run("merge", root / "shard-0", root / "shard-1", "--out", root / "merged", "--gradebook", "none")
+    run("export", root / "out", "--format", "plain", "--out", root / "plain.csv", "--gradebook", "none",
+        "--part", "code")
+    return root / "out", root / "plain.csv", root / "merged"
 
 
 def rows_by_student(path):
@@ -164,3 +176,9 @@ def test_the_plain_export_gives_the_score_after_the_penalty_and_the_penalty(late
     plain = rows_by_student(late_batch[1])
     assert {student: (row["total"], row["late_penalty"]) for student, row in plain.items()} == {
         "ana": ("100", "0"), "ben": ("80", "20"), "cy": ("100", "0")}
+
+
+def test_merged_shards_give_the_same_penalized_totals_and_pages_as_one_run(late_batch):
+    out, _, merged = late_batch
+    assert (merged / "totals.csv").read_bytes() == (out / "totals.csv").read_bytes()
+    assert (merged / "ben" / "feedback.html").read_bytes() == (out / "ben" / "feedback.html").read_bytes()
