@@ -95,7 +95,7 @@ class LatePolicy:
         stamp = stamp.replace(tzinfo=zone) if stamp.tzinfo is None else stamp
         percent = self.percent_for(submission.student_id, stamp)
         deadline = self.deadline_of(submission.student_id)
-        when = f"Handed in {_show(stamp, self.zone)} ({submission.submitted_from})"
+        when = f"Handed in {_show(stamp, self.zone)} [{submission.submitted_from}]"
         due = f"due {_show(deadline, self.zone)}" + (" (extended)" if submission.student_id in self.extensions else "")
         if stamp <= deadline:
             return Lateness(0.0, f"{when}, {due}: on time.")
