@@ -182,3 +182,41 @@ def test_merged_shards_give_the_same_penalized_totals_and_pages_as_one_run(late_
     out, _, merged = late_batch
     assert (merged / "totals.csv").read_bytes() == (out / "totals.csv").read_bytes()
     assert (merged / "ben" / "feedback.html").read_bytes() == (out / "ben" / "feedback.html").read_bytes()
+
+
+@pytest.fixture
+def penalized(tmp_path):
+    """An output folder of ``grade`` whose one student, full marks with written answers 20, lost 25% for lateness."""
+    from autograder import catalogue, course
+    from autograder.outputs import tables
+    from autograder.points import load_points
+    from autograder.results import BatchResult, Row, StudentResult
+
+    rows = [Row(catalogue.Verdict(name, course.group_of(name), False, "", "passed"), worth, worth)
+            for name, worth in load_points().items()]
+    alice = StudentResult("alice", 0, rows, written=20.0, name="Alice Smith", lms_id="1001", late_percent=25.0)
+    out = tmp_path / "graded"
+    out.mkdir()
+    tables.write(BatchResult([alice], out, "bubblewrap", "", 0, False, timeout=20.0, import_timeout=10.0), out)
+    return out
+
+
+def test_every_export_writes_the_score_after_the_penalty(tmp_path, penalized):
+    from autograder.lms import moodle
+    from autograder.lms.export import export
+    from support.lms_importers import CanvasCourse, MoodleAssignment, canvas_import, moodle_import
+
+    export(penalized, "canvas", tmp_path / "canvas.csv", assignment="Loss optimization (1234)")
+    canvas = canvas_import((tmp_path / "canvas.csv").read_text(), CanvasCourse(
+        assignments={1234: ("Loss optimization", 122.0)}, students={1001: ("Alice Smith", "Alice Smith", "", "")}))
+    assert canvas.rows == [(1001, {1234: "90"})]  # (100 + 20) * 0.75
+    export(penalized, "moodle", tmp_path / "moodle.csv", max_grade=122)
+    text = moodle.LANGUAGES["en"]
+    written, skipped = moodle_import((tmp_path / "moodle.csv").read_text(), MoodleAssignment(
+        participants={1001: "alice-user"}, max_grade=122.0,
+        strings=(text.identifier, text.participant, text.grade, text.modified)))
+    assert (written, skipped) == ({"alice-user": 90.0}, {})
+    export(penalized, "plain", tmp_path / "plain.csv")
+    assert {key: rows_by_student(tmp_path / "plain.csv")["alice"][key] for key in ("code", "written", "total",
+                                                                                "late_percent", "late_penalty")} == {
+        "code": "100", "written": "20", "total": "90", "late_percent": "25", "late_penalty": "30"}
