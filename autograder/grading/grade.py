@@ -210,6 +210,7 @@ def grade_batch(submitted, out, options=None, stderr=None, **settings):
                 intake = read_batch(submitted, Path(batch_tmp) / "intake", roster)
             except SubmissionsError as error:
                 raise GradingSetupError(str(error)) from None
+            intake.notes += _late_policy_notes(late_policy, intake)
             for note in intake.notes:
                 print(note, file=stderr)
             batch = intake.submissions
@@ -264,6 +265,12 @@ def _batch_result(results, out, grader, options, intake, submitted, timings):
         result.shard_note = (f"Shard {options.shard}: {len(results)} of the batch's {len(batch_students)} "
                              "submissions. Combine every shard's output with `python -m autograder merge`.")
     return result
+
+
+def _late_policy_notes(late_policy, intake):
+    """The batch notes of the late policy (extensions of students who are not in the batch)."""
+    note = late_policy.unknown_extensions(s.student_id for s in intake.submissions) if late_policy else ""
+    return [note] if note else []
 
 
 def _roster(path):

@@ -71,6 +71,15 @@ class LatePolicy:
     def deadline_of(self, student_id):
         return self.extensions.get(student_id, self.deadline)
 
+    def unknown_extensions(self, student_ids):
+        """A note naming the extensions of students not in ``student_ids`` (a mistyped id would cost its student
+        the extension without a word), or "" when there are none."""
+        unknown = sorted(set(self.extensions) - set(student_ids))
+        if not unknown:
+            return ""
+        return (f"The late policy grants extensions to students not in this batch: {', '.join(unknown)}. Extensions "
+                "are keyed by the course id (the folder names of submitted/, or the roster's student_id).")
+
     def percent_for(self, student_id, submitted_at):
         """The percentage off for a submission at the aware time ``submitted_at`` (0 on time or within grace)."""
         if self.cutoff is not None and submitted_at > max(self.cutoff, self.deadline_of(student_id)):

@@ -25,6 +25,8 @@ cutoff = 2026-12-08T23:59:00+00:00
 [extensions]
 ana = 2026-12-04T23:59:00+00:00
 """
+#: The batch's policy also grants a mistyped id an extension.
+BATCH_POLICY = POLICY + "anna = 2026-12-04T23:59:00+00:00\n"
 
 
 def policy_file(tmp_path, text=POLICY):
@@ -140,12 +142,14 @@ def late_batch(tmp_path_factory):
         assignment = make_submission(folder, student_id)
         if stamp:
             (assignment / "timestamp.txt").write_text(stamp + "\n")
-    policy = ("--late-policy", policy_file(root))
+    policy = ("--late-policy", policy_file(root, BATCH_POLICY))
     runs = [start_grade(folder, root / "out", "--gradebook", "none", *policy)]
     runs += [start_grade(folder, root / f"shard-{index}", "--shard", f"{index}/2", *policy) for index in range(2)]
+    stderrs = []
     for process in runs:
-        _, stderr = process.communicate()
-        assert process.returncode == 0, stderr
+        stderrs.append(process.communicate()[1])
+        assert process.returncode == 0, stderrs[-1]
+    assert "extensions to students not in this batch: anna." in stderrs[0]
     run("merge", root / "shard-0", root / "shard-1", "--out", root / "merged", "--gradebook", "none")
     run("export", root / "out", "--format", "plain", "--out", root / "plain.csv", "--gradebook", "none",
         "--part", "code")
