@@ -156,7 +156,8 @@ def parse_policy(table, source="the late policy"):
         raise LatePolicyError(f"{source}: 'deadline' is missing: write e.g. deadline = 2026-12-01T23:59:00+01:00.")
     zone_name = table.get("timezone", "UTC")
     try:
-        zone = ZoneInfo(zone_name) if isinstance(zone_name, str) else None
+        # UTC needs no time-zone database (a machine without tzdata still reads a UTC policy).
+        zone = (timezone.utc if zone_name == "UTC" else ZoneInfo(zone_name)) if isinstance(zone_name, str) else None
     except (ZoneInfoNotFoundError, ValueError):
         zone = None
     if zone is None:
