@@ -37,7 +37,8 @@ def _grade(args):
             gradebook = args.gradebook
         options = GradeOptions(jobs=args.jobs, timeout=args.timeout, import_timeout=args.import_timeout,
                                budget=args.budget, seed=args.seed, require_sandbox=require, gradebook=gradebook,
-                               progress=not args.quiet, shard=shard, roster=args.roster, force=args.force)
+                               progress=not args.quiet, shard=shard, roster=args.roster, force=args.force,
+                               late_policy=args.late_policy)
         result = grade_batch(args.submitted, args.out, options)
     except (GradingSetupError, GradingError, GradebookConfigError) as error:
         print(f"grading could not run: {error}", file=sys.stderr)
@@ -232,6 +233,9 @@ def _add_grade(commands):
                        help="roster mapping the LMS's ids (Canvas user id, Moodle participant id, Blackboard user "
                             "name) to the course's student ids: columns student_id and lms_id, optionally name, "
                             "email, section, sis_user_id, sis_login_id")
+    grade.add_argument("--late-policy", metavar="TOML",
+                       help="the course's late policy: deadline, extensions, penalty per day or hour, grace, cutoff "
+                            "(a TOML file, or a course file with a [late] table; see GRADING.md). Default: none")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     grade.add_argument("--timeout", type=float, default=Limits.timeout,
                        help=f"seconds allowed for each call of a student function (default {Limits.timeout:g})")

@@ -55,6 +55,9 @@ class StudentResult:
     #: The graded modules as the student wrote them, ``{"linear_classifier/losses.py": text}`` (kept for the
     #: feedback's line numbers and for ``python -m autograder similarity``; written to ``OUT/.code/``).
     sources: dict = field(default_factory=dict)
+    #: Percentage of the points earned taken off by the course's late policy (:mod:`autograder.grading.late`);
+    #: ``score`` stays the raw code score, the total applies this (:mod:`autograder.outputs.totals`).
+    late_percent: float = 0.0
 
     @property
     def score(self):
@@ -111,7 +114,7 @@ def to_record(student):
             "notes": list(student.notes), "flags": list(student.flags), "grader_error": student.grader_error,
             "output": base64.b64encode(student.output).decode("ascii"), "output_dropped": student.output_dropped,
             "cut": student.cut, "name": student.name, "lms_id": student.lms_id, "written": student.written,
-            "sources": dict(student.sources)}
+            "sources": dict(student.sources), "late_percent": student.late_percent}
 
 
 def from_record(record):
@@ -127,7 +130,8 @@ def from_record(record):
                          record["grader_error"], list(record["flags"]), record["digest"], record["cut"],
                          str(record.get("name", "")), str(record.get("lms_id", "")),
                          None if written is None else float(written),
-                         {str(path): str(text) for path, text in (record.get("sources") or {}).items()})
+                         {str(path): str(text) for path, text in (record.get("sources") or {}).items()},
+                         float(record.get("late_percent", 0.0)))
 
 
 def write_records(students, path):

@@ -29,6 +29,7 @@ from ..packages import load_reference
 from ..results import BatchResult, Row, StudentResult
 from ..sandbox import Sandbox, sandbox_status
 from . import submissions
+from .late import LatePolicyError, read_policy
 from .options import GradeOptions, GradingSetupError
 from .publish import write_outputs
 
@@ -85,8 +86,10 @@ def serve_loss(service, request):
 class Grader:
     """What grading a submission needs, prepared once per batch: points, the checked reference, the sandbox."""
 
-    def __init__(self, options, stderr=sys.stderr):
+    def __init__(self, options, stderr=sys.stderr, late_policy=None):
         self.options = options
+        #: The course's :class:`~autograder.grading.late.LatePolicy`, None for none.
+        self.late_policy = late_policy
         try:
             self.points = load_points()
         except PointsError as error:
@@ -137,7 +140,15 @@ class Grader:
             verdict = judge.verdict(test, outcomes)
             worth = self.points[test.name]
             result.rows.append(Row(verdict, worth * verdict.credit, worth))
+        self._apply_late_policy(submission, result)
         return self._sanitized(result)
+
+    def _apply_late_policy(self, submission, result):
+        """Record the late policy's percentage and its reason (the one place a penalty is decided)."""
+        if self.late_policy is not None:
+            lateness = self.late_policy.assess(submission)
+            result.late_percent = lateness.percent
+            result.notes.append(lateness.note)
 
     def _run(self, plan, keys, scratch, result):
         """Run ``keys`` in the sandbox; their Outcomes. Records the output and what a limit cut into ``result``."""
@@ -176,6 +187,7 @@ class Grader:
             verdict = catalogue.Verdict(name, course.group_of(name), True, "", "error",
                                         "the grader failed on this submission; the instructor has been told")
             result.rows.append(Row(verdict, 0.0, worth))
+        self._apply_late_policy(submission, result)
         return self._sanitized(result)
 
 
@@ -208,19 +220,20 @@ def grade_batch(submitted, out, options=None, stderr=None, **settings):
     stderr = stderr or sys.stderr
     started = time.perf_counter()
     submitted, out = Path(submitted).resolve(), Path(out).resolve()
-    staging, roster = _prepare(submitted, out, options)
+    staging, roster, late_policy = _prepare(submitted, out, options)
     try:
         with tempfile.TemporaryDirectory(prefix="autograder-batch-") as batch_tmp:
             try:
                 intake = read_batch(submitted, Path(batch_tmp) / "intake", roster)
             except SubmissionsError as error:
                 raise GradingSetupError(str(error)) from None
+            intake.notes += _late_policy_notes(late_policy, intake)
             for note in intake.notes:
                 print(note, file=stderr)
             batch = intake.submissions
             if options.shard is not None:
                 batch = options.shard.select(batch)
-            grader = Grader(options, stderr)
+            grader = Grader(options, stderr, late_policy)
             timings = {"prepare": time.perf_counter() - started}
             options.emit("prepared", submissions=len(batch), seconds=timings["prepare"])
             scratch_root = Path(batch_tmp) / "scratch"
@@ -242,6 +255,10 @@ def _prepare(submitted, out, options):
                                 "or an LMS download (.zip).")
     roster = _roster(options.roster)
     try:
+        late_policy = read_policy(options.late_policy) if options.late_policy else None
+    except LatePolicyError as error:
+        raise GradingSetupError(str(error)) from None
+    try:
         staging = stage(out, options.force, protected=[submitted])
     except OutputError as error:
         raise GradingSetupError(str(error)) from None
@@ -250,7 +267,7 @@ def _prepare(submitted, out, options):
 
         # A forced rerun that fails half way must not leave the earlier run's manifest for merge to trust.
         forget_manifest(out)
-    return staging, roster
+    return staging, roster, late_policy
 
 
 def _batch_result(results, out, grader, options, intake, submitted, timings):
@@ -265,6 +282,12 @@ def _batch_result(results, out, grader, options, intake, submitted, timings):
         result.shard_note = (f"Shard {options.shard}: {len(results)} of the batch's {len(batch_students)} "
                              "submissions. Combine every shard's output with `python -m autograder merge`.")
     return result
+
+
+def _late_policy_notes(late_policy, intake):
+    """The batch notes of the late policy (extensions of students who are not in the batch)."""
+    note = late_policy.unknown_extensions(s.student_id for s in intake.submissions) if late_policy else ""
+    return [note] if note else []
 
 
 def _roster(path):

@@ -50,6 +50,8 @@ class GradeOptions:
     shard: object = None
     #: CSV file mapping the LMS's ids to the course's (:mod:`autograder.lms.roster`), None for none.
     roster: str = None
+    #: TOML file of the course's late policy (:mod:`autograder.grading.late`), None for none (no penalty).
+    late_policy: str = None
     #: Replace an earlier output folder whole (without it, an OUT that holds files is refused).
     force: bool = False
     #: Grade the reference first and refuse to grade when it fails (off only where that was done once for many

@@ -13,7 +13,9 @@ formats, as their importers read them:
   (``--language``), the scores checked against or scaled to the assignment's maximum grade (``--max-grade``).
 - **plain**: every part of the total, for a spreadsheet or any other LMS.
 
-The total is the code's points plus the written answers' (:mod:`autograder.outputs.totals`). A student whose
+The total is the code's points plus the written answers' (:mod:`autograder.outputs.totals`), less the late
+penalty that ``grade --late-policy`` recorded (a percentage of those points, so fresh written scores are
+penalized alike): every format exports the score after the penalty; the plain one also shows the penalty. A student whose
 written answers are not all graded cannot get a total yet: an LMS export refuses, naming them, unless asked for
 the code's points alone (``--part code``); the plain format leaves their total empty.
 """
@@ -34,7 +36,7 @@ FORMATS = ("canvas", "moodle", "plain")
 PARTS = ("total", "code")
 TOTALS_FILE = "totals.csv"
 PLAIN_COLUMNS = ("student_id", "name", "email", "lms_id", "code", "code_max", "written", "written_max", "total",
-                 "total_max")
+                 "total_max", "late_percent", "late_penalty")
 SHOWN = 10
 
 
@@ -79,7 +81,9 @@ def read_totals(graded):
         for line in csv.DictReader(handle):
             try:
                 written = float(line["written"]) if line["written"] else None
-                total = Total(float(line["code"]), float(line["code_max"]), written, float(line["written_max"]))
+                # A totals.csv written before late policies has no late_percent: nothing was taken off.
+                total = Total(float(line["code"]), float(line["code_max"]), written, float(line["written_max"]),
+                              float(line.get("late_percent") or 0.0))
                 rows.append(Row(*(from_text_cell(line[name]) for name in ("student_id", "name", "lms_id")), total))
             except (KeyError, TypeError, ValueError) as error:
                 raise ExportError(f"{path} is not a totals file of the autograder ({type(error).__name__}: {error}): "
@@ -120,7 +124,8 @@ def exported(rows, part, form):
     """``rows`` with the score to export: the total, or the code's points alone. An LMS cannot be given a total
     while written answers are ungraded (the plain format shows the total empty then)."""
     if part == "code":
-        return [replace(row, total=Total(row.total.code, row.total.code_max)) for row in rows]
+        return [replace(row, total=Total(row.total.code, row.total.code_max, late_percent=row.total.late_percent))
+                for row in rows]
     pending = [row.student_id for row in rows if not row.total.complete]
     if pending and form != "plain":
         raise ExportError(f"The written answers of {len(pending)} student{'s are' if len(pending) > 1 else ' is'} not "
@@ -135,7 +140,9 @@ def scores_of(rows, max_grade=None):
     to 2 decimals, the precision Canvas compares and shows)."""
     maximum = _max(rows)
     if max_grade is None or abs(max_grade - maximum) < 1e-9:
-        return {row.student_id: row.total.score for row in rows}, maximum
+        # A late penalty's percentage leaves float noise (8.400000000000002): 2 decimals, as Canvas shows.
+        return {row.student_id: round(row.total.score, 2) if row.total.late_percent else row.total.score
+                for row in rows}, maximum
     return {row.student_id: round(row.total.score * max_grade / maximum, 2) for row in rows}, max_grade
 
 
@@ -154,8 +161,9 @@ def render(rows, form, column=None, max_grade=None, language="en", now=None, wor
             total = row.total
             writer.writerow([*map(text_cell, (row.student_id, row.name, row.email, row.lms_id)), number(total.code),
                              number(total.code_max), "" if total.written is None else number(total.written),
-                             number(total.written_max), number(total.score) if total.complete else "",
-                             number(total.max_score)])
+                             number(total.written_max), number(round(total.score, 2)) if total.complete else "",
+                             number(total.max_score), number(total.late_percent),
+                             number(round(total.late_penalty, 2)) if total.complete else ""])
         return buffer.getvalue()
     scores, maximum = scores_of(rows, max_grade)
     try:

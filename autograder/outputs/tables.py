@@ -1,5 +1,5 @@
 """The instructor's tables: ``grades.csv`` (one row per student and test), ``totals.csv`` (one row per
-student: the code's points, the written answers', the total) and ``seeds.csv``. Every text a student chose
+student: the code's points, the written answers', the total after the late penalty, the penalty) and ``seeds.csv``. Every text a student chose
 (ids, names, messages) is written as spreadsheet text (:func:`autograder.outputs.render.text_cell`)."""
 
 import csv
@@ -9,7 +9,8 @@ from .render import number, text_cell
 from .totals import of_student
 
 GRADES_COLUMNS = ("student_id", "test", "score", "max_score", "status", "message")
-TOTALS_COLUMNS = ("student_id", "name", "lms_id", "code", "code_max", "written", "written_max", "total", "total_max")
+TOTALS_COLUMNS = ("student_id", "name", "lms_id", "code", "code_max", "written", "written_max", "total", "total_max",
+                  "late_percent", "late_penalty")
 SEEDS_COLUMNS = ("student_id", "seed", "batch_seed", "secret", "submission")
 
 
@@ -31,7 +32,8 @@ def write(result, out):
             writer.writerow([text_cell(student.student_id), text_cell(student.name), text_cell(student.lms_id),
                              number(total.code),
                              number(total.code_max), written, number(total.written_max), number(total.score),
-                             number(total.max_score)])
+                             number(total.max_score), number(total.late_percent),
+                             number(round(total.late_penalty, 2))])
     with open(out / "seeds.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(SEEDS_COLUMNS)

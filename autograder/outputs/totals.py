@@ -53,15 +53,27 @@ class Total:
     code_max: float
     written: float = None
     written_max: float = 0.0
+    #: Percentage of the points earned that the late policy takes off (0: on time, or no policy).
+    late_percent: float = 0.0
 
     @property
     def complete(self):
         return self.written is not None or not self.written_max
 
     @property
-    def score(self):
-        """The points so far (the written answers count once graded)."""
+    def earned(self):
+        """The points so far before any late penalty (the written answers count once graded)."""
         return self.code + (self.written or 0.0)
+
+    @property
+    def late_penalty(self):
+        """The points the late policy takes off."""
+        return self.earned * self.late_percent / 100
+
+    @property
+    def score(self):
+        """The points so far, after the late penalty."""
+        return self.earned - self.late_penalty
 
     @property
     def max_score(self):
@@ -69,18 +81,21 @@ class Total:
 
 
 def describe(total):
-    """The sentence every page uses for a student's total."""
+    """The sentence every page uses for a student's total (with the late penalty, when there is one)."""
     code = f"code {number(total.code)} / {number(total.code_max)} (autograded)"
+    shown = f"{number(round(total.score, 2))} / {number(total.max_score)}"
+    late = (f", minus a late penalty of {number(total.late_percent)}% of the points earned "
+            f"({number(round(total.late_penalty, 2))} points)" if total.late_percent else "")
     if not total.written_max:
-        return f"Total: {number(total.score)} / {number(total.max_score)}, all of it {code}."
+        return f"Total: {shown} = {code}{late}." if late else f"Total: {shown}, all of it {code}."
     if total.written is None:
-        return (f"Total so far: {number(total.score)} / {number(total.max_score)} = {code} + written answers "
-                f"? / {number(total.written_max)} (graded by hand, not graded yet).")
-    return (f"Total: {number(total.score)} / {number(total.max_score)} = {code} + written answers "
-            f"{number(total.written)} / {number(total.written_max)} (graded by hand).")
+        return (f"Total so far: {shown} = {code} + written answers ? / {number(total.written_max)} (graded by "
+                f"hand, not graded yet){late}.")
+    return (f"Total: {shown} = {code} + written answers {number(total.written)} / {number(total.written_max)} "
+            f"(graded by hand){late}.")
 
 
 def of_student(student, written_max=None):
     """The :class:`Total` of a graded student (:class:`autograder.results.StudentResult`)."""
     return Total(student.score, student.max_score, student.written,
-                 written_points() if written_max is None else written_max)
+                 written_points() if written_max is None else written_max, getattr(student, "late_percent", 0.0))

@@ -207,7 +207,8 @@ def test_a_total_is_exported_only_once_every_written_answer_is_graded(tmp_path, 
     header, alice, bob = rows_of(tmp_path / "plain.csv")
     assert dict(zip(header, alice)) == {
         "student_id": "alice", "name": "Alice Smith", "email": "", "lms_id": "1001", "code": "100", "code_max": "100",
-        "written": "20", "written_max": f"{WRITTEN:g}", "total": "120", "total_max": f"{100 + WRITTEN:g}"}
+        "written": "20", "written_max": f"{WRITTEN:g}", "total": "120", "total_max": f"{100 + WRITTEN:g}",
+        "late_percent": "0", "late_penalty": "0"}
     assert dict(zip(header, bob))["written"] == "" and dict(zip(header, bob))["total"] == ""
 
 
