@@ -208,16 +208,19 @@ def penalized(tmp_path):
 def test_every_export_writes_the_score_after_the_penalty(tmp_path, penalized):
     from autograder.lms import moodle
     from autograder.lms.export import export
+    from autograder.outputs.totals import written_points
     from support.lms_importers import CanvasCourse, MoodleAssignment, canvas_import, moodle_import
+
+    total = 100 + written_points()  # exported unscaled
 
     export(penalized, "canvas", tmp_path / "canvas.csv", assignment="Loss optimization (1234)")
     canvas = canvas_import((tmp_path / "canvas.csv").read_text(), CanvasCourse(
-        assignments={1234: ("Loss optimization", 122.0)}, students={1001: ("Alice Smith", "Alice Smith", "", "")}))
+        assignments={1234: ("Loss optimization", float(total))}, students={1001: ("Alice Smith", "Alice Smith", "", "")}))
     assert canvas.rows == [(1001, {1234: "90"})]  # (100 + 20) * 0.75
-    export(penalized, "moodle", tmp_path / "moodle.csv", max_grade=122)
+    export(penalized, "moodle", tmp_path / "moodle.csv", max_grade=total)
     text = moodle.LANGUAGES["en"]
     written, skipped = moodle_import((tmp_path / "moodle.csv").read_text(), MoodleAssignment(
-        participants={1001: "alice-user"}, max_grade=122.0,
+        participants={1001: "alice-user"}, max_grade=float(total),
         strings=(text.identifier, text.participant, text.grade, text.modified)))
     assert (written, skipped) == ({"alice-user": 90.0}, {})
     export(penalized, "plain", tmp_path / "plain.csv")
