@@ -66,6 +66,32 @@ _EXIT_SIGNALS = {
 }
 
 
+def ignore_signals():
+    """Ignore every signal that can be ignored; the dispositions they had, to give a call process back.
+
+    As the sandbox's pid 1 the host gets, from processes inside, only the signals it handles (Python handles
+    SIGINT); ignoring all of them also holds where it is not pid 1. SIGKILL and SIGSTOP cannot be ignored, and
+    SIGCHLD ignored would have the kernel collect the call processes before the host learns how they ended.
+    """
+    saved = {}
+    for number in signal.valid_signals():
+        if number in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD):
+            continue
+        try:
+            saved[number] = signal.signal(number, signal.SIG_IGN)
+        except (OSError, ValueError, RuntimeError):
+            pass  # a signal the C library keeps for itself
+    return saved
+
+
+def _restore_signals(saved):
+    for number, handler in saved.items():
+        try:
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        except (OSError, ValueError, RuntimeError):
+            pass
+
+
 def describe_exit(status):
     """Why a call process ended, in words, from its wait status."""
     if os.WIFSIGNALED(status):
@@ -152,8 +178,10 @@ class Outcome(Exception):
 class Host:
     """Runs the grader's calls in call processes and reports what happened, one call at a time."""
 
-    def __init__(self, requests_fd, events_fd, package_parent):
+    def __init__(self, requests_fd, events_fd, package_parent, signals=None):
         self.requests_fd, self.events_fd, self.package_parent = requests_fd, events_fd, package_parent
+        #: The signal dispositions a call process gets back (the host ignores every signal it can).
+        self.signals = signals or {}
         self.requests = wire.LineReader(2 ** 31)  # the grader is trusted
         self.pending = []
         self.processes = {}
@@ -236,6 +264,7 @@ class Host:
                         except OSError:
                             pass
                 os.setpgid(0, 0)
+                _restore_signals(self.signals)
                 _child_main(self.package, module, self.package_parent, region, child_reads, child_writes)
             finally:
                 os._exit(0)
@@ -327,6 +356,9 @@ class Host:
 
     def run_in(self, process, call):
         args = wire.decode(call["args"])
+        # The largest request for the loss this call may send (none: its runner trains with no service).
+        service_entries = (runners.train_inputs(args).request_entries()
+                           if call["runner"] in runners.SERVICE_RECORDS else 0)
         observed = runners.OBSERVED_INPUTS[call["runner"]]
         layout, offset = {}, 0
         for name in observed:
@@ -338,31 +370,49 @@ class Host:
             offset += array.nbytes
         entries = max(RESULT_SLACK * runners.expected_entries(call["runner"], {**args, **_views(process.region, layout)}),
                       MIN_RESULT_ENTRIES)
-        _write_all(process.requests, wire.dumps({"op": "call", "key": call["key"], "target": call["target"],
-                                                 "runner": call["runner"], "seed": call["seed"],
-                                                 "args": wire.encode(args), "layout": layout}))
+        self.tell(process, {"op": "call", "key": call["key"], "target": call["target"], "runner": call["runner"],
+                            "seed": call["seed"], "args": wire.encode(args), "layout": layout})
         deadline = time.monotonic() + float(self.limits["timeout"])
-        result_bytes = entries * 11 + SMALL_MESSAGE  # 8 bytes an entry, in base64, plus the message around them
-        service_bytes = result_bytes + sum(np.prod(shape) * 11 for _, shape, _ in layout.values())
+        # 8 bytes an entry, in base64, plus the message around them
+        max_bytes = max(entries, service_entries) * 11 + SMALL_MESSAGE
         while True:
-            message = self.next_message(process, deadline, "call", max(result_bytes, service_bytes))
+            message = self.next_message(process, deadline, "call", max_bytes)
             if message.get("event") == "service":
-                self.relay_service(process, call["key"], message, service_bytes)
+                self.relay_service(process, call, message)
             elif message.get("event") == "result":
+                self.drain_output(process)
                 return {"status": "ok", "result": self.check_result(call["runner"], message, process, layout,
                                                                        entries)}
             else:
                 raise Outcome("protocol", "sent a message that is not part of the protocol")
 
-    def relay_service(self, process, key, message, max_bytes):
+    def relay_service(self, process, call, message):
+        """Have the grader answer a model's request for the loss; Outcome ``protocol`` when it refuses.
+
+        Only a call whose runner trains with the service may ask, and only while it runs (a request that
+        arrives during any other call, e.g. from a thread an earlier call left behind, ends that call).
+        """
+        if call["runner"] not in runners.SERVICE_RECORDS:
+            raise Outcome("protocol", "the loss was asked for outside a model's train (it is served to train "
+                                      "only, while it runs)", service=True)
         request = message.get("request")
         if not isinstance(request, dict):
-            raise Outcome("protocol", "sent a malformed request for the loss")
-        self.send(event="service", call=key, request=request)
+            raise Outcome("protocol", "train sent a malformed request for the loss", service=True)
+        self.send(event="service", call=call["key"], request=request)
         reply = self.receive(timeout=60.0)
-        if reply is None or reply.get("op") != "reply":
+        if reply is None or reply.get("op") != "reply" or not isinstance(reply.get("reply"), dict):
             raise SystemExit("the grader did not answer a service request")
-        _write_all(process.requests, wire.dumps({"op": "reply", **reply["reply"]}))
+        if "refused" in reply["reply"]:
+            raise Outcome("protocol", str(reply["reply"]["refused"]), service=True)
+        self.tell(process, {"op": "reply", **reply["reply"]})
+
+    def tell(self, process, message):
+        """Send ``message`` to a call process; Outcome ``protocol`` when it closed its end of the pipe."""
+        try:
+            _write_all(process.requests, wire.dumps(message))
+        except OSError as error:
+            raise Outcome("protocol", f"closed the pipe the sandbox's host sends it calls on "
+                                      f"({error.strerror or error})") from None
 
     def check_result(self, runner, message, process, layout, entries):
         """The call's result as the grader may trust it: bounded, of the documented form, inputs observed here."""
@@ -399,8 +449,7 @@ class Host:
             if process.events in readable:
                 data = os.read(process.events, 1 << 16)
                 if not data:
-                    self.reap(block_for=process)
-                    raise Outcome("crashed", describe_exit(process.exit_status or 0), phase=phase)
+                    raise self.lost_channel(process, phase)
                 try:
                     process.lines += process.reader.feed(data)
                 except wire.ProtocolError as error:
@@ -409,6 +458,17 @@ class Host:
             return wire.loads(process.lines.pop(0), max_bytes)
         except wire.ProtocolError as error:
             raise Outcome("protocol", f"sent malformed data ({error})") from None
+
+    def lost_channel(self, process, phase):
+        """The Outcome of a call process whose pipe to the host was closed: it ended, or it closed the pipe
+        itself and lives on (the host stops it then; it is never waited for)."""
+        until = time.monotonic() + 2 * MEMORY_POLL
+        while process.exit_status is None and time.monotonic() < until:
+            self.reap()
+            time.sleep(0.005)
+        if process.exit_status is None:
+            return Outcome("protocol", "closed the pipe it sends its results on", phase=phase)
+        return Outcome("crashed", describe_exit(process.exit_status), phase=phase)
 
     def check_memory(self, phase):
         """Outcome ``crashed`` when the sandbox's processes together hold more memory than its limit.
@@ -432,6 +492,13 @@ class Host:
         if total > limit:
             raise Outcome("crashed", f"used more than {limit // 2 ** 20} MB of memory together with the processes "
                                      "it started (the limit of the whole sandbox)", phase=phase)
+
+    def drain_output(self, process):
+        """Forward what the call process printed before it reported (it flushed its streams first); a thread
+        that keeps printing is not waited for."""
+        until = time.monotonic() + MEMORY_POLL
+        while process.output_open and time.monotonic() < until and select.select([process.output], [], [], 0)[0]:
+            self.forward_output(process)
 
     def forward_output(self, process):
         data = os.read(process.output, 1 << 16)
@@ -491,23 +558,24 @@ class _Channel:
 
 
 class _ServiceClient:
-    """What a model's loss calls in a call process: a request to the host, answered by the grader."""
+    """What a model's loss calls in a call process: a request to the host, answered by the grader.
 
-    def __init__(self, channel, max_rows):
-        self.channel, self.max_rows = channel, max_rows
+    It checks each request as the grader will (against ``inputs``, the call's :class:`runners.TrainInputs`,
+    built before student code ran), so that a mistake in train is an error the student reads; a request
+    sent around it is refused by the grader, and the host ends the call.
+    """
 
-    def restart(self):
-        self.channel.send(event="service", request={"restart": True})
-        self.channel.receive()
+    def __init__(self, channel, inputs):
+        self.channel, self.inputs = channel, inputs
+
+    def close(self):
+        """Nothing to do here: the host and the grader answer only the call in progress."""
 
     def loss(self, W, X_batch, y_batch, reg):
-        W, X_batch, y_batch, reg = runners.check_loss_request(W, X_batch, y_batch, reg, self.max_rows)
+        W, X_batch, y_batch, reg = runners.check_loss_request(W, X_batch, y_batch, reg, self.inputs)
         self.channel.send(event="service", request=wire.encode({"W": W, "X_batch": X_batch, "y_batch": y_batch,
                                                                  "reg": reg}))
-        reply = self.channel.receive()
-        if "error" in reply:
-            raise ValueError(reply["error"])
-        outputs = wire.decode(reply["outputs"])
+        outputs = wire.decode(self.channel.receive()["outputs"])
         return outputs["loss"], outputs["dW"]
 
 
@@ -523,6 +591,16 @@ def _ended_children():
         yield pid, status
 
 
+def _flush(streams):
+    """Write what student code printed and did not flush: the streams the process started with, and the
+    ones student code put in their place (which may be anything)."""
+    for stream in {id(stream): stream for stream in (*streams, sys.stdout, sys.stderr)}.values():
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001 (a closed stream, or a replacement of student code's)
+            pass
+
+
 def _child_main(package, module_name, package_parent, region, requests, events):  # pragma: no cover
     """Import the student's module, then run each call the host sends, until the host goes away."""
     runners.SANDBOXED = True
@@ -530,13 +608,23 @@ def _child_main(package, module_name, package_parent, region, requests, events):
     sys.dont_write_bytecode = True
     package_root = os.path.join(package_parent, package)
     channel = _Channel(requests, events)
+    # The host kills this process when it is done with it: what was printed must be written by then. Each
+    # line is written as it is printed, and the rest before each report (the host forwards it first).
+    output = (sys.stdout, sys.stderr)
+    for stream in output:
+        try:
+            stream.reconfigure(line_buffering=True)
+        except (AttributeError, ValueError, OSError):
+            pass
     try:
         importlib.import_module(package)
         module = importlib.import_module(f"{package}.{module_name}")
     except BaseException as error:  # noqa: BLE001 (student code may raise anything at import)
         runners.restore_builtins()
+        _flush(output)
         channel.send(event="import_failed", error=runners.describe_exception(error, package_root))
         return
+    _flush(output)
     channel.send(event="imported")
     while True:
         request = channel.receive()
@@ -552,12 +640,14 @@ def _child_main(package, module_name, package_parent, region, requests, events):
             result = {"error": {"type": "AttributeError", "kind": "missing", "where": None,
                                 "message": f"{package}/{module_name}.py defines no {request['target']}"}}
         else:
-            # A model's minibatch may hold the training set twice over (sampling with replacement), no more.
-            services = _ServiceClient(channel, max_rows=2 * len(args["X"]) if "X" in args else 0)
+            # What train may ask is read from its inputs now, before student code can change them.
+            services = (_ServiceClient(channel, runners.train_inputs(args))
+                        if request["runner"] in runners.SERVICE_RECORDS else None)
             result = runners.run_call(request, target, package_root, services, args=args, observe_inputs=False,
                                       frozen=frozen)
+        _flush(output)
         channel.send(event="result", **result)
 
 
 if __name__ == "__main__":
-    Host(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]).serve()
+    Host(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], signals=ignore_signals()).serve()
