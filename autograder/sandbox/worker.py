@@ -34,7 +34,6 @@ processes print goes to the host's standard output, the first ``output_keep`` by
 """
 
 import ctypes
-import importlib
 import mmap
 import os
 import select
@@ -47,6 +46,7 @@ import numpy as np
 # Both lie next to this file in the sandbox's /grader (and in the folder the grader runs it from).
 import runners
 import wire
+from call_process import child_main, ended_children, views, write_all
 
 #: Bytes of shared memory for one call's observed inputs.
 REGION_BYTES = 16 * 2 ** 20
@@ -101,12 +101,6 @@ def describe_exit(status):
         except ValueError:
             return f"was killed by signal {number}"
     return f"ended with exit status {os.WEXITSTATUS(status)} (os._exit or a similar call?)"
-
-
-def _write_all(fd, data):
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 def _set_limits(limits):
@@ -193,7 +187,7 @@ class Host:
     # -- the grader's side --------------------------------------------------------------
 
     def send(self, **event):
-        _write_all(self.events_fd, wire.dumps(event))
+        write_all(self.events_fd, wire.dumps(event))
 
     def receive(self, timeout=None):
         """The grader's next request, or None when ``timeout`` seconds passed first."""
@@ -265,7 +259,7 @@ class Host:
                             pass
                 os.setpgid(0, 0)
                 _restore_signals(self.signals)
-                _child_main(self.package, module, self.package_parent, region, child_reads, child_writes)
+                child_main(self.package, module, self.package_parent, region, child_reads, child_writes)
             finally:
                 os._exit(0)
         for fd in (child_reads, child_writes, output_write):
@@ -301,7 +295,7 @@ class Host:
                 block_for.exit_status = status
             except ChildProcessError:
                 pass
-        for pid, status in _ended_children():
+        for pid, status in ended_children():
             if pid in by_pid:
                 by_pid[pid].exit_status = status
 
@@ -368,7 +362,7 @@ class Host:
             process.region[offset:offset + array.nbytes] = array.tobytes()
             layout[name] = [offset, list(array.shape), array.dtype.str]
             offset += array.nbytes
-        entries = max(RESULT_SLACK * runners.expected_entries(call["runner"], {**args, **_views(process.region, layout)}),
+        entries = max(RESULT_SLACK * runners.expected_entries(call["runner"], {**args, **views(process.region, layout)}),
                       MIN_RESULT_ENTRIES)
         self.tell(process, {"op": "call", "key": call["key"], "target": call["target"], "runner": call["runner"],
                             "seed": call["seed"], "args": wire.encode(args), "layout": layout})
@@ -409,7 +403,7 @@ class Host:
     def tell(self, process, message):
         """Send ``message`` to a call process; Outcome ``protocol`` when it closed its end of the pipe."""
         try:
-            _write_all(process.requests, wire.dumps(message))
+            write_all(process.requests, wire.dumps(message))
         except OSError as error:
             raise Outcome("protocol", f"closed the pipe the sandbox's host sends it calls on "
                                       f"({error.strerror or error})") from None
@@ -430,7 +424,7 @@ class Host:
             if (kind == "bool" and not isinstance(value, bool)) or (
                     kind == "array" and not isinstance(value, np.ndarray)):
                 raise Outcome("protocol", "sent a result of the wrong form")
-        outputs.update({name: view.copy() for name, view in _views(process.region, layout).items()})
+        outputs.update({name: view.copy() for name, view in views(process.region, layout).items()})
         return {"outputs": wire.encode(outputs)}
 
     def next_message(self, process, deadline, phase, max_bytes):
@@ -507,17 +501,10 @@ class Host:
             return
         keep = max(0, int(self.limits["output_keep"]) - self.output_bytes)
         if keep:
-            _write_all(1, data[:keep])
+            write_all(1, data[:keep])
         self.output_bytes += len(data)
         if self.output_bytes > int(self.limits["output_limit"]):
             raise Outcome("flood", "")
-
-
-def _views(region, layout):
-    """The arrays a call's layout places in a shared region, as views of it."""
-    return {name: np.frombuffer(region, dtype=np.dtype(dtype), count=int(np.prod(shape)),
-                                offset=offset).reshape(shape)
-            for name, (offset, shape, dtype) in layout.items()}
 
 
 def _clean_error(error):
@@ -531,122 +518,6 @@ def _clean_error(error):
 
     return {"type": text("type", 100) or "Error", "kind": text("kind", 30) or "error",
             "message": text("message", runners.MESSAGE_LIMIT + 3) or "", "where": text("where", 200)}
-
-
-# -- the call process ---------------------------------------------------------------------
-
-
-class _Channel:
-    """The call process's side of its pipes to the host: blocking, one JSON line at a time."""
-
-    def __init__(self, requests, events):
-        self.requests, self.events = requests, events
-        self.reader = wire.LineReader(2 ** 31)  # the host is trusted
-        self.lines = []
-
-    def send(self, **event):
-        runners.restore_builtins()
-        _write_all(self.events, wire.dumps(event))
-
-    def receive(self):
-        while not self.lines:
-            data = os.read(self.requests, 1 << 16)
-            if not data:
-                os._exit(0)  # the host is gone
-            self.lines += self.reader.feed(data)
-        return wire.loads(self.lines.pop(0), 2 ** 31)
-
-
-class _ServiceClient:
-    """What a model's loss calls in a call process: a request to the host, answered by the grader.
-
-    It checks each request as the grader will (against ``inputs``, the call's :class:`runners.TrainInputs`,
-    built before student code ran), so that a mistake in train is an error the student reads; a request
-    sent around it is refused by the grader, and the host ends the call.
-    """
-
-    def __init__(self, channel, inputs):
-        self.channel, self.inputs = channel, inputs
-
-    def close(self):
-        """Nothing to do here: the host and the grader answer only the call in progress."""
-
-    def loss(self, W, X_batch, y_batch, reg):
-        W, X_batch, y_batch, reg = runners.check_loss_request(W, X_batch, y_batch, reg, self.inputs)
-        self.channel.send(event="service", request=wire.encode({"W": W, "X_batch": X_batch, "y_batch": y_batch,
-                                                                 "reg": reg}))
-        outputs = wire.decode(self.channel.receive()["outputs"])
-        return outputs["loss"], outputs["dW"]
-
-
-def _ended_children():
-    """``(pid, wait status)`` of each child of this process that has ended, without waiting for the others."""
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        yield pid, status
-
-
-def _flush(streams):
-    """Write what student code printed and did not flush: the streams the process started with, and the
-    ones student code put in their place (which may be anything)."""
-    for stream in {id(stream): stream for stream in (*streams, sys.stdout, sys.stderr)}.values():
-        try:
-            stream.flush()
-        except BaseException:  # noqa: BLE001 (a closed stream, or a replacement of student code's)
-            pass
-
-
-def _child_main(package, module_name, package_parent, region, requests, events):  # pragma: no cover
-    """Import the student's module, then run each call the host sends, until the host goes away."""
-    runners.SANDBOXED = True
-    sys.path.insert(0, package_parent)
-    sys.dont_write_bytecode = True
-    package_root = os.path.join(package_parent, package)
-    channel = _Channel(requests, events)
-    # The host kills this process when it is done with it: what was printed must be written by then. Each
-    # line is written as it is printed, and the rest before each report (the host forwards it first).
-    output = (sys.stdout, sys.stderr)
-    for stream in output:
-        try:
-            stream.reconfigure(line_buffering=True)
-        except (AttributeError, ValueError, OSError):
-            pass
-    try:
-        importlib.import_module(package)
-        module = importlib.import_module(f"{package}.{module_name}")
-    except BaseException as error:  # noqa: BLE001 (student code may raise anything at import)
-        runners.restore_builtins()
-        _flush(output)
-        channel.send(event="import_failed", error=runners.describe_exception(error, package_root))
-        return
-    _flush(output)
-    channel.send(event="imported")
-    while True:
-        request = channel.receive()
-        # Reap the children the host killed after the previous call (every child is dead when a call begins).
-        for _ in _ended_children():
-            pass
-        args = wire.decode(request["args"])
-        args.update(_views(region, request["layout"]))
-        frozen = _views(memoryview(region).toreadonly(), {name: place for name, place in request["layout"].items()
-                                                         if name in runners.READ_ONLY_INPUTS.get(request["runner"], ())})
-        target = getattr(module, request["target"], None)
-        if target is None:
-            result = {"error": {"type": "AttributeError", "kind": "missing", "where": None,
-                                "message": f"{package}/{module_name}.py defines no {request['target']}"}}
-        else:
-            # What train may ask is read from its inputs now, before student code can change them.
-            services = (_ServiceClient(channel, runners.train_inputs(args))
-                        if request["runner"] in runners.SERVICE_RECORDS else None)
-            result = runners.run_call(request, target, package_root, services, args=args, observe_inputs=False,
-                                      frozen=frozen)
-        _flush(output)
-        channel.send(event="result", **result)
 
 
 if __name__ == "__main__":
