@@ -1,9 +1,14 @@
 """The sandbox's host: the one process in the sandbox that judges nothing and runs no student code.
 
-Standalone (standard library, numpy and the two modules of ``autograder/calls``, read from a read-only
-``/grader`` inside the sandbox). Under bubblewrap it is the sandbox's pid 1 (``--as-pid-1``), so no
-process inside can signal it, and it makes itself non-dumpable, so none can read its memory or
-environment through ``/proc`` or ptrace, although they share its uid.
+Standalone (standard library, numpy, :mod:`call_process` beside it and the two modules of ``autograder/calls``,
+read from a read-only ``/grader`` inside the sandbox). It ignores every signal that can be ignored
+(:func:`ignore_signals`; its call processes get the usual ones back). Under bubblewrap it is the sandbox's
+pid 1 (``--as-pid-1``): the kernel delivers to it, from processes inside, only the signals it handles, which
+are none, and never SIGKILL or SIGSTOP, so no process inside can end or stop it. Without bubblewrap it is not
+pid 1, and a process of its uid can still SIGKILL or SIGSTOP it (the grader then restarts the sandbox). It
+makes itself non-dumpable, so no process inside can read its memory or environment through ``/proc`` or
+ptrace, although they share its uid. A call process that closes its pipes to the host ends its own call
+(``protocol``), never the host.
 
 The grader sends it one call at a time; it never holds a student's other inputs. For each module it
 forks a *call process* that imports the student's module and runs that module's calls. Before the
@@ -18,19 +23,24 @@ Protocol. Grader to host (``REQUESTS_FD``), one JSON line each::
 
     {"op": "start", "package": ..., "limits": {...}, "run_as": UID or null}
     {"op": "call", "call": {"key", "module", "target", "runner", "seed", "args"}}
-    {"op": "reply", "reply": {"outputs": ...} | {"error": MESSAGE}}      (to a service request)
+    {"op": "reply", "reply": {"outputs": ...} | {"refused": MESSAGE}}    (to a service request)
     {"op": "end"}
 
 Host to grader (``EVENTS_FD``)::
 
     {"event": "ready"}
     {"event": "service", "call": KEY, "request": {...}}                   (a model's loss, see LossService)
+
+A service request is relayed only during a call whose runner trains with the service (a model's ``train``);
+one the grader refuses (out of what that call may ask, or of its bounds) ends the call with ``protocol``.
     {"event": "result", "call": KEY, "status": STATUS, "result": {...}, "message": TEXT, "output_bytes": N,
      "import_seconds": S}
 
 where STATUS is ``ok`` (``result`` holds ``outputs`` or the student's ``error``), ``import_error``,
-``timeout`` (with ``"phase": "import" | "call"``), ``crashed``, ``flood`` or ``protocol``. What call
-processes print goes to the host's standard output, the first ``output_keep`` bytes of it.
+``timeout`` (with ``"phase": "import" | "call"``), ``crashed``, ``flood`` or ``protocol`` (with ``"service":
+true`` when the loss service ended it). What call processes print goes to the host's standard output, the
+first ``output_keep`` bytes of it: they write it line by line and flush the rest before each report, which the
+host forwards before the report, since it kills them with SIGKILL.
 """
 
 import ctypes
