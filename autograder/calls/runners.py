@@ -14,6 +14,7 @@ A call reports three kinds of output (:data:`OUTPUTS`), each from a different wi
 """
 
 import builtins
+import math
 import os
 import random
 import time
@@ -157,7 +158,8 @@ class TrainInputs:
     ``X`` with their own labels ``y``, and a reg (recorded and judged: a train may pass on the wrong one).
 
     Built from the call's inputs before any student code runs, and kept private: what student code does to the
-    arrays it was given changes nothing here.
+    arrays it was given changes nothing here. A minibatch travels to the grader as the indices of its rows in
+    ``X``, so the grader computes the loss on rows of its own copy of ``X`` only.
 
     Parameters
     ----------
@@ -169,20 +171,20 @@ class TrainInputs:
     """
 
     def __init__(self, X, y, num_iters):
-        X = np.ascontiguousarray(X, dtype=_float64)
-        y = _array(y, dtype=np.int64)
-        self.num_train, self.dim = X.shape
-        self.shape = (self.dim, int(y.max()) + 1 if y.size else 0)
+        self.X = np.array(X, dtype=_float64, order="C")
+        self.y = _array(y, dtype=np.int64)
+        self.num_train, self.dim = self.X.shape
+        self.shape = (self.dim, int(self.y.max()) + 1 if self.y.size else 0)
         self.max_rows = 2 * self.num_train  # the training set twice over (sampling with replacement)
         self.num_iters = max(1, int(num_iters))
-        #: Each row's bytes and the labels it has (a row repeated with another label has both).
-        self.labels = {}
-        for row, label in zip(_rows(X), y.tolist()):
-            self.labels.setdefault(row, set()).add(label)
+        #: Each row's bytes, and for each label it has there, its index (a row may repeat with another label).
+        self.rows = {}
+        for index, (row, label) in enumerate(zip(_rows(self.X), self.y.tolist())):
+            self.rows.setdefault(row, {}).setdefault(label, index)
 
     def request_entries(self):
-        """Most array entries one request may hold (W, a minibatch of ``max_rows`` rows and its labels)."""
-        return self.shape[0] * self.shape[1] + self.max_rows * (self.dim + 1)
+        """Most array entries one request may hold (W and the indices of a minibatch of ``max_rows`` rows)."""
+        return self.shape[0] * self.shape[1] + self.max_rows
 
 
 def _rows(X):
@@ -196,11 +198,11 @@ _PASS_ROWS = "pass the minibatch X[indices], its labels y[indices] and the reg a
 
 
 def check_loss_request(W, X_batch, y_batch, reg, inputs):
-    """The arguments a model's ``train`` passed to ``self.loss``, as arrays; ValueError naming the call if wrong.
+    """``(W, indices, reg)`` of what a model's ``train`` passed to ``self.loss``; ValueError naming the call if wrong.
 
-    ``inputs`` (a :class:`TrainInputs`) says what this train call may ask. The same check runs where the
-    request is made (so the student reads it as an error in their ``train``) and where the loss is computed
-    (which trusts nothing it receives).
+    ``inputs`` (a :class:`TrainInputs`) says what this train call may ask; ``indices`` are those of the rows of
+    ``X_batch`` in its ``X``. The call process checks this way (so the student reads a mistake as an error in
+    their ``train``), and so does the loss service in a notebook's kernel.
     """
     for name, value in (("X_batch", X_batch), ("y_batch", y_batch), ("reg", reg)):
         if value is None:
@@ -225,23 +227,25 @@ def check_loss_request(W, X_batch, y_batch, reg, inputs):
     if y_batch.shape != (X_batch.shape[0],) or y_batch.dtype.kind not in "iu":
         raise ValueError(f"{_CALL} was called with y_batch of shape {y_batch.shape} and type {y_batch.dtype}: pass "
                          f"the integer labels of the same rows, y[indices], one per row of X_batch")
-    _check_rows(X_batch, y_batch, inputs)
     if not np.isfinite(reg) or reg < 0:
         raise ValueError(f"{_CALL} was called with reg = {reg}: pass the reg argument of train on")
-    return W, X_batch, y_batch.astype(np.int64), reg
+    return W, _indices(X_batch, y_batch, inputs), reg
 
 
-def _check_rows(X_batch, y_batch, inputs):
-    """ValueError unless every row of ``X_batch`` is a row of train's ``X`` and its label that row's ``y``."""
-    for index, (row, label) in enumerate(zip(_rows(X_batch), y_batch.tolist())):
-        labels = inputs.labels.get(row)
+def _indices(X_batch, y_batch, inputs):
+    """The index in train's ``X`` of each row of ``X_batch`` with its label; ValueError for one that has none."""
+    indices = []
+    for position, (row, label) in enumerate(zip(_rows(X_batch), y_batch.tolist())):
+        labels = inputs.rows.get(row)
         if labels is None:
-            raise ValueError(f"{_CALL} was called with an X_batch whose row {index} is not a row of X: pass rows of "
-                             "the X that train was given, X[indices], as they are (not a copy that was modified, "
+            raise ValueError(f"{_CALL} was called with an X_batch whose row {position} is not a row of X: pass rows "
+                             "of the X that train was given, X[indices], as they are (not a copy that was modified, "
                              "scaled or centred, in place or not)")
         if label not in labels:
-            raise ValueError(f"{_CALL} was called with y_batch[{index}] = {label}, but that row of X has the label "
-                             f"{min(labels)}: pass y[indices], with the same indices as X[indices]")
+            raise ValueError(f"{_CALL} was called with y_batch[{position}] = {label}, but that row of X has the "
+                             f"label {min(labels)}: pass y[indices], with the same indices as X[indices]")
+        indices.append(labels[label])
+    return _array(indices, dtype=np.int64)
 
 
 #: The reference loss each model trains with while it is graded.
@@ -288,27 +292,25 @@ class LossService:
         """``(loss, dW)`` for arrays (a call in this process): ValueError for a wrong request, as the sandbox's
         client raises it; ServiceRefused past a bound."""
         self._admit()
-        W, X_batch, y_batch, reg = check_loss_request(W, X_batch, y_batch, reg, self.inputs)
-        return self._compute(W, X_batch, y_batch, reg)
+        return self._compute(*check_loss_request(W, X_batch, y_batch, reg, self.inputs))
 
     def serve(self, request):
         """Answer a sandboxed call's request (plain data): ``{"outputs": ...}`` or ``{"refused": MESSAGE}``.
 
-        The call process checked the request as :meth:`loss` does, so whatever fails here was sent around
-        that check: it is refused, which ends the call. Sizes are checked before anything is decoded.
+        The request is ``{"W": ..., "rows": indices in X, "reg": ...}`` (:func:`encode_request`), which the call
+        process sends once its :func:`check_loss_request` passed; whatever fails here was sent around that
+        check, and is refused, which ends the call. Types and sizes are checked before anything is decoded.
         """
         try:
             self._admit()
             started = time.thread_time()
             try:
-                arguments = _decode_request(request, self.inputs)
-                W, X_batch, y_batch, reg = check_loss_request(arguments["W"], arguments["X_batch"],
-                                                              arguments["y_batch"], arguments["reg"], self.inputs)
+                W, indices, reg = _decode_request(request, self.inputs)
             except (ValueError, wire.ProtocolError) as error:
                 raise self._refuse(f"train's request for the loss was not one self.loss sends ({error})") from None
             finally:
                 self.cpu_seconds += time.thread_time() - started
-            loss, dW = self._compute(W, X_batch, y_batch, reg)
+            loss, dW = self._compute(W, indices, reg)
         except ServiceRefused as refused:
             return {"refused": str(refused)}
         return {"outputs": wire.encode({"loss": loss, "dW": dW})}
@@ -331,17 +333,18 @@ class LossService:
         self.refused = message
         return ServiceRefused(message)
 
-    def _compute(self, W, X_batch, y_batch, reg):
-        self.rows += len(X_batch)
+    def _compute(self, W, indices, reg):
+        """The reference loss on the rows ``indices`` of the call's own X and y; recorded."""
+        self.rows += len(indices)
         if self.rows > self.max_rows:
             raise self._refuse(f"train's requests for the loss held more than {self.max_rows} rows in all (the whole "
                                f"training set at each of num_iters = {self.inputs.num_iters} steps, twice)")
         started = time.thread_time()
         try:
-            loss, dW = self.loss_function(W, X_batch, y_batch, reg)
+            loss, dW = self.loss_function(W, self.inputs.X[indices], self.inputs.y[indices], reg)
         finally:
             self.cpu_seconds += time.thread_time() - started
-        self.batch_sizes.append(float(len(X_batch)))
+        self.batch_sizes.append(float(len(indices)))
         self.regs.append(reg)
         return float(loss), _array(dW, dtype=_float64)
 
@@ -349,29 +352,33 @@ class LossService:
         return {"batch_sizes": _array(self.batch_sizes, dtype=_float64), "regs": _array(self.regs, dtype=_float64)}
 
 
-#: The form of each array of a request, by name: its type on the wire and its shape for ``rows`` rows.
-_REQUEST_ARRAYS = {"W": ("float64", lambda inputs, rows: list(inputs.shape)),
-                   "X_batch": ("float64", lambda inputs, rows: [rows, inputs.dim]),
-                   "y_batch": ("int64", lambda inputs, rows: [rows])}
+def encode_request(W, indices, reg):
+    """A checked request (:func:`check_loss_request`'s result) as the plain data the sandbox sends the grader."""
+    return wire.encode({"W": W, "rows": indices, "reg": reg})
 
 
 def _decode_request(request, inputs):
-    """A request's arrays, decoded only once their types and shapes are those ``inputs`` allow (ValueError)."""
-    if not isinstance(request, dict) or set(request) != {*_REQUEST_ARRAYS, "reg"}:
-        raise ValueError("it does not hold exactly W, X_batch, y_batch and reg")
-    shape = request["X_batch"].get("shape") if isinstance(request["X_batch"], dict) else None
-    rows = shape[0] if isinstance(shape, list) and shape and isinstance(shape[0], int) else -1
-    if not 1 <= rows <= inputs.max_rows:
-        raise ValueError(f"X_batch must hold 1 to {inputs.max_rows} rows")
-    for name, (kind, expected) in _REQUEST_ARRAYS.items():
-        value = request[name]
-        if not isinstance(value, dict) or value.get("__array__") != kind or value.get("shape") != expected(inputs, rows):
-            raise ValueError(f"{name} must be {kind} of shape {tuple(expected(inputs, rows))}")
-    reg = request["reg"]
-    if isinstance(reg, bool) or not isinstance(reg, (int, float)):
-        raise ValueError("reg must be a number")
-    arrays = wire.decode({name: request[name] for name in _REQUEST_ARRAYS}, max_entries=inputs.request_entries())
-    return {**arrays, "reg": reg}
+    """``(W, indices, reg)`` of a request, decoded only once its types and shapes are those ``inputs`` allow
+    (ValueError otherwise): W float64 of shape (D, C), 1 to ``max_rows`` int64 indices of rows of X, a reg."""
+    if not isinstance(request, dict) or set(request) != {"W", "rows", "reg"}:
+        raise ValueError("it does not hold exactly W, rows and reg")
+    W, rows, reg = request["W"], request["rows"], request["reg"]
+    if not isinstance(W, dict) or W.get("__array__") != "float64" or W.get("shape") != list(inputs.shape):
+        raise ValueError(f"W must be float64 of shape {inputs.shape}")
+    shape = rows.get("shape") if isinstance(rows, dict) else None
+    if (rows.get("__array__") if isinstance(rows, dict) else None) != "int64" or not (
+            isinstance(shape, list) and len(shape) == 1 and type(shape[0]) is int and 1 <= shape[0] <= inputs.max_rows):
+        raise ValueError(f"rows must be 1 to {inputs.max_rows} int64 indices")
+    try:
+        if isinstance(reg, bool) or not isinstance(reg, (int, float)) or not math.isfinite(reg) or reg < 0:
+            raise ValueError
+    except (ValueError, OverflowError):
+        raise ValueError("reg must be a finite number, at least 0") from None
+    arrays = wire.decode({"W": W, "rows": rows}, max_entries=inputs.request_entries())
+    indices = arrays["rows"]
+    if indices.min() < 0 or indices.max() >= inputs.num_train:
+        raise ValueError(f"rows must index X, which has {inputs.num_train} rows")
+    return arrays["W"], indices, float(reg)
 
 
 # -- runners: one way of calling a student function ---------------------------

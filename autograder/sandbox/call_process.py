@@ -67,9 +67,8 @@ class _ServiceClient:
         """Nothing to do here: the host and the grader answer only the call in progress."""
 
     def loss(self, W, X_batch, y_batch, reg):
-        W, X_batch, y_batch, reg = runners.check_loss_request(W, X_batch, y_batch, reg, self.inputs)
-        self.channel.send(event="service", request=wire.encode({"W": W, "X_batch": X_batch, "y_batch": y_batch,
-                                                                 "reg": reg}))
+        request = runners.encode_request(*runners.check_loss_request(W, X_batch, y_batch, reg, self.inputs))
+        self.channel.send(event="service", request=request)
         outputs = wire.decode(self.channel.receive()["outputs"])
         return outputs["loss"], outputs["dW"]
 

@@ -6,6 +6,7 @@ plain data, :meth:`LossService.serve`, and calls in this process, :meth:`LossSer
 """
 
 import time
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -31,9 +32,9 @@ def service(losses):
     return runners.LossService(losses.svm_loss_vectorized, runners.TrainInputs(X, Y, NUM_ITERS))
 
 
-def request(W, X_batch, y_batch, reg=REG):
-    return wire.encode({"W": np.asarray(W, dtype=float), "X_batch": np.asarray(X_batch, dtype=float),
-                        "y_batch": np.asarray(y_batch), "reg": reg})
+def request(W, X_batch, y_batch, reg=REG, inputs=runners.TrainInputs(X, Y, NUM_ITERS)):
+    """What the call process sends for ``self.loss(X_batch, y_batch, reg)`` once its check passed."""
+    return runners.encode_request(*runners.check_loss_request(W, X_batch, y_batch, reg, inputs))
 
 
 def minibatch(rows=37, seed=0):
@@ -72,12 +73,43 @@ def test_another_reg_is_answered_and_recorded_for_the_reg_test_to_judge(service)
 ], ids=["rows nudged off X", "rows of a centred X", "labels that are not the rows' own",
         "inputs saved from another function's call", "transposed weights", "rows as float32", "float labels",
         "more than the training set twice over"])
-def test_what_train_may_not_ask_is_a_value_error_in_its_process_and_refused_by_the_grader(service, change, message):
+def test_what_train_may_not_ask_is_a_value_error_naming_the_call_in_its_own_process(service, change, message):
     W, X_batch, y_batch = change(weights(), *minibatch())
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         runners.check_loss_request(W, X_batch, y_batch, REG, service.inputs)
-    reply = service.serve(request(W, X_batch, y_batch))
+
+
+def test_a_minibatch_reaches_the_grader_as_indices_of_rows_of_its_own_x(service):
+    X_batch, y_batch = minibatch()
+    sent = wire.decode(request(weights(), X_batch, y_batch))
+    assert set(sent) == {"W", "rows", "reg"}
+    assert np.array_equal(X[sent["rows"]], X_batch) and np.array_equal(Y[sent["rows"]], y_batch)
+
+
+def _forged(**parts):
+    return {**request(weights(), *minibatch()), **parts}
+
+
+@pytest.mark.parametrize("forged, message", [
+    (_forged(rows=wire.encode(np.array([0, 1, 400]))), "rows must index X, which has 400 rows"),
+    (_forged(rows=wire.encode(np.array([-1]))), "rows must index X"),
+    (_forged(rows=wire.encode(np.arange(801) % 400)), "rows must be 1 to 800 int64 indices"),
+    (_forged(rows=wire.encode(np.zeros(0, dtype=np.int64))), "rows must be 1 to 800 int64 indices"),
+    (_forged(rows=wire.encode(np.array([0.5]))), "rows must be 1 to 800 int64 indices"),
+    (_forged(rows=wire.encode(np.zeros((2, 2), dtype=np.int64))), "rows must be 1 to 800 int64 indices"),
+    (_forged(W=wire.encode(np.zeros((5, 3)))), "W must be float64 of shape (9, 4)"),
+    (_forged(reg=float("nan")), "reg must be a finite number"),
+    (_forged(reg=-1.0), "reg must be a finite number"),
+    (_forged(reg=10 ** 400), "reg must be a finite number"),
+    (_forged(reg=True), "reg must be a finite number"),
+    (_forged(X_batch=wire.encode(X[:5])), "does not hold exactly W, rows and reg"),
+], ids=["an index past X", "a negative index", "more than 800 rows", "no rows", "float indices", "2-D indices",
+        "weights of another shape", "reg NaN", "reg negative", "reg too large for a float", "reg a bool",
+        "rows of its own choosing"])
+def test_a_request_sent_around_the_check_is_refused_by_the_grader_and_not_recorded(service, forged, message):
+    reply = service.serve(forged)
     assert set(reply) == {"refused"} and "not one self.loss sends" in reply["refused"]
+    assert message in reply["refused"]
     assert service.records()["batch_sizes"].size == 0
 
 
@@ -89,18 +121,21 @@ def test_what_train_may_not_ask_is_a_value_error_in_its_process_and_refused_by_t
     {"__array__": "float64", "shape": [10 ** 6, 10 ** 6], "b64": "AAAA"},
 ], ids=["shape (0, 10**13)", "shape (0, 10**8)", "float32", "complex128", "a trillion entries"])
 def test_a_request_out_of_bounds_is_refused_before_anything_is_decoded(service, W):
-    X_batch, y_batch = minibatch()
-    forged = {**request(weights(), X_batch, y_batch), "W": W}
-    started = time.process_time()
-    reply = service.serve(forged)
+    forged = _forged(W=W)
+    tracemalloc.start()
+    try:
+        reply = service.serve(forged)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
     assert set(reply) == {"refused"} and f"W must be float64 of shape {SHAPE}" in reply["refused"]
-    assert time.process_time() - started < 0.5  # nothing of that size was built
+    assert peak < 2 ** 20  # nothing of that size was built (numpy reports its allocations to tracemalloc)
 
 
 @pytest.mark.parametrize("forged", [
     {"restart": True},
     {},
-    {"W": None, "X_batch": None, "y_batch": None, "reg": 0.1},
+    {"W": None, "rows": None, "reg": 0.1},
     "a string",
 ], ids=["a restart", "nothing", "nulls", "not an object"])
 def test_no_request_clears_the_record_and_every_unknown_one_ends_the_call(service, forged):
@@ -124,7 +159,7 @@ def test_valid_requests_without_end_are_refused_past_the_bound_and_then_all_of_t
 
 
 def test_the_rows_asked_for_are_bounded_by_a_full_batch_at_every_step_twice(service):
-    whole = request(weights(), np.concatenate([X, X]), np.concatenate([Y, Y]))
+    whole = request(weights(), np.concatenate([X, X]), np.concatenate([Y, Y]), inputs=service.inputs)
     answered = 0
     while "outputs" in service.serve(whole):
         answered += 1

@@ -139,7 +139,6 @@ def test_a_call_process_that_closes_all_its_pipes_and_lives_on_ends_that_call_at
     report = run.reports["closes_every_pipe_and_sleeps"]
     assert report.status == "protocol" and "closed the pipe it sends its results on" in report.message
     assert value(run, "answers") == 42.0 and run.restarts == 0
-    assert run.seconds < LIMITS.timeout  # not waited for until its deadline
 
 
 @pytest.mark.parametrize("mode", MODES)
