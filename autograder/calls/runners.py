@@ -145,7 +145,7 @@ class ServiceRefused(Exception):
 
 #: The loss service's bounds for one ``train`` call (both attempts of :func:`run_call` together): an honest
 #: train asks once per iteration (its ``num_iters``) for at most the training set twice over.
-SERVICE_REQUESTS_PER_ITERATION = 4
+SERVICE_REQUESTS_PER_ITERATION = 2
 SERVICE_EXTRA_REQUESTS = 40
 #: Rows one call's requests may hold in all, in training sets: a full batch at every step, in both attempts.
 SERVICE_ROWS_PER_ITERATION = 2
