@@ -30,9 +30,6 @@ Host to grader (``EVENTS_FD``)::
 
     {"event": "ready"}
     {"event": "service", "call": KEY, "request": {...}}                   (a model's loss, see LossService)
-
-A service request is relayed only during a call whose runner trains with the service (a model's ``train``);
-one the grader refuses (out of what that call may ask, or of its bounds) ends the call with ``protocol``.
     {"event": "result", "call": KEY, "status": STATUS, "result": {...}, "message": TEXT, "output_bytes": N,
      "import_seconds": S}
 
@@ -41,6 +38,9 @@ where STATUS is ``ok`` (``result`` holds ``outputs`` or the student's ``error``)
 true`` when the loss service ended it). What call processes print goes to the host's standard output, the
 first ``output_keep`` bytes of it: they write it line by line and flush the rest before each report, which the
 host forwards before the report, since it kills them with SIGKILL.
+
+A service request is relayed only during a call whose runner trains with the service (a model's ``train``);
+one the grader refuses (out of what that call may ask, or of its bounds) ends the call with ``protocol``.
 """
 
 import ctypes
