@@ -58,6 +58,9 @@ def run_call(case, target, reference, package_root=None):
     """Run one case on ``target`` in this process; its Outcome."""
     services = loss_service(case, reference)
     result = runners.run_call(case.call(), target, package_root, services)
+    if services is not None and services.refused is not None:
+        # As in the sandbox, a request out of the service's bounds ends the call, whatever train did next.
+        return Outcome("protocol", message=f"the grader's loss service ended this test: {services.refused}")
     return outcome_from_result(case, result, services.records() if services else None)
 
 

@@ -15,6 +15,13 @@ All in one run, on this machine:
 - **Memory.** The corpus's every cheat and fault (fork bombs, memory hogs, floods, a 160 MB result, a
   150,000-cell notebook, JSON nested 100,000 deep...) graded in one batch with ten honest submissions,
   against the ten honest submissions alone: the grading process's peak RSS (VmHWM) at most 1.5x.
+- **The loss service** (issue 16; ``python -m bench.safety --service`` measures these rows alone and keeps the
+  others). The same honest batch by this grader and by the grader of :data:`SERVICE_BASELINE_COMMIT` (the last
+  one before the service was bounded): seconds per submission at most 1.1x. And the worst requests for the loss
+  a model's train can send within the service's bounds (:data:`SERVICE_ATTACKS`: as many full-size minibatches
+  as it answers, or as many one-row ones, after training honestly), :data:`SERVICE_STUDENTS` such submissions
+  graded in one batch against as many honest ones: the grading process's own CPU time (its threads, not the
+  sandboxes) and peak RSS at most 1.5x the honest batch's.
 """
 
 import dataclasses
@@ -34,6 +41,12 @@ from bench.synthetic_class import PYTHON, REPO, corpus_builder
 from bench.timing import row
 
 BASELINE_COMMIT = "060c04a"
+#: The last commit before the loss service answered only what the train in progress may ask (issue 16).
+SERVICE_BASELINE_COMMIT = "2e607c1"
+SERVICE_STUDENTS = 4
+SERVICE_REPEATS = 3
+#: The honest batches now and before alternate this many times (wall time on a shared machine is noisy).
+SERVICE_HONEST_REPEATS = 5
 HONEST = 10
 REPEATS = 2
 MB = 2 ** 20
@@ -74,6 +87,36 @@ open(sys.argv[3], "w").write(json.dumps({"seconds": seconds, "cut": cut, "budget
 """
 
 
+#: A model's train that trains honestly, then asks for the loss of ``{rows}``-row minibatches until refused.
+SERVICE_ATTACK = """
+
+_honest_train = LinearClassifier.train
+
+
+def _train_then_ask_until_refused(self, X, y, **kwargs):
+    history = _honest_train(self, X, y, **kwargs)
+    rows = min({rows}, 2 * X.shape[0])
+    indices = np.arange(rows) % X.shape[0]
+    while True:
+        self.loss(X[indices], y[indices], kwargs["reg"])
+
+
+LinearClassifier.train = _train_then_ask_until_refused
+"""
+#: The attacks measured: the most rows the service answers (the training set twice over each time), and the
+#: most requests (one row each).
+SERVICE_ATTACKS = {"full-size minibatches": 10 ** 9, "one-row minibatches": 1}
+
+GRADE_AND_COST = """
+import json, resource, sys
+from autograder.grading import GradeOptions, grade_batch
+grade_batch(sys.argv[1], sys.argv[2], GradeOptions(jobs=int(sys.argv[4])))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+open(sys.argv[3], "w").write(json.dumps({"cpu": usage.ru_utime + usage.ru_stime, "peak": peak}))
+"""
+
+
 def _honest(builder, submitted, release, count=HONEST):
     case = next(c for c in builder.load_cases(builder.CORPUS_DIR) if c.id == "reference_unchanged")
     cases = [dataclasses.replace(case, id=f"honest{index:02d}") for index in range(count)]
@@ -91,9 +134,9 @@ def _worst(submitted):
         path.write_text(path.read_text() + header + "".join(f"\n{name} = _slow_exit\n" for name in names))
 
 
-def _baseline_tree(root):
-    """The grader of BASELINE_COMMIT (its autograder/ and solutions/), exported into ``root``."""
-    archive = subprocess.run(["git", "archive", "--format=tar", BASELINE_COMMIT, "autograder", "solutions",
+def _baseline_tree(root, commit=BASELINE_COMMIT):
+    """The grader of ``commit`` (its autograder/ and solutions/), exported into ``root``."""
+    archive = subprocess.run(["git", "archive", "--format=tar", commit, "autograder", "solutions",
                               "nbgrader_config.py", "data"], cwd=REPO, capture_output=True, check=True).stdout
     root.mkdir(parents=True)
     archive_path = root / "baseline.tar"
@@ -117,6 +160,66 @@ def _record(submitted, out, log, jobs):
     measurement = measure([str(PYTHON), "-c", GRADE_AND_RECORD, str(submitted), str(out), str(report), str(jobs)],
                           REPO, log)
     return measurement, json.loads(report.read_text())
+
+
+def _cost(submitted, out, log, jobs=2):
+    """The grading process's own CPU seconds and peak RSS for grading ``submitted``."""
+    report = out.parent / f"{out.name}.cost.json"
+    if out.exists():
+        shutil.rmtree(out)
+    measure([str(PYTHON), "-c", GRADE_AND_COST, str(submitted), str(out), str(report), str(jobs)], REPO, log)
+    return json.loads(report.read_text())
+
+
+def _service_attackers(builder, submitted, release, rows):
+    case = next(c for c in builder.load_cases(builder.CORPUS_DIR) if c.id == "reference_unchanged")
+    patch = {"module": "models.py", "append": SERVICE_ATTACK.replace("{rows}", str(rows))}
+    cases = [dataclasses.replace(case, id=f"asks{index:02d}", spec={**case.spec, "patch": [patch]})
+             for index in range(SERVICE_STUDENTS)]
+    builder.build_submissions(cases, submitted, submitted.parent / "out", "bench-safety", release_copy=release)
+
+
+def service_rows(builder, tmp, release):
+    """The loss service's rows (see the module's docstring) and their notes."""
+    honest = tmp / "service-honest" / "submitted"
+    _honest(builder, honest, release)
+    baseline = _baseline_tree(tmp / "service-baseline", SERVICE_BASELINE_COMMIT)
+    runs = {"now": [], "before": []}
+    for attempt in range(SERVICE_HONEST_REPEATS):
+        for label, root in (("now", REPO), ("before", baseline)):
+            runs[label].append(_grade(root, honest, tmp / f"service-{label}", tmp / f"service-{label}-{attempt}.log"))
+    now, before = (min(runs[label], key=lambda m: m.seconds) for label in ("now", "before"))
+    rows = [row(f"honest batch of {HONEST}, --jobs 2: s per submission, grader now / before issue 16",
+                now.seconds / HONEST, "s", before.seconds / HONEST, ("<=", 1.1))]
+    few = tmp / "service-few" / "submitted"
+    _honest(builder, few, release, count=SERVICE_STUDENTS)
+    honest_cost = min((_cost(few, tmp / "few-out", tmp / f"few-{n}.log") for n in range(SERVICE_REPEATS)),
+                      key=lambda cost: cost["cpu"])
+    attacks = {}
+    for name, size in SERVICE_ATTACKS.items():
+        submitted = tmp / f"service-{size}" / "submitted"
+        _service_attackers(builder, submitted, release, size)
+        attacks[name] = min((_cost(submitted, tmp / f"attack-{size}-out", tmp / f"attack-{size}-{n}.log")
+                             for n in range(SERVICE_REPEATS)), key=lambda cost: cost["cpu"])
+    cpu_worst = max(attacks, key=lambda name: attacks[name]["cpu"])
+    peak_worst = max(attacks, key=lambda name: attacks[name]["peak"])
+    rows.append(row(f"the worst loss-service requests ({cpu_worst}), {SERVICE_STUDENTS} submissions: grader CPU / "
+                    "honest ones'", attacks[cpu_worst]["cpu"], "s", honest_cost["cpu"], ("<=", 1.5)))
+    rows.append(row(f"the worst loss-service requests ({peak_worst}), {SERVICE_STUDENTS} submissions: grader peak "
+                    "RSS / honest ones'", attacks[peak_worst]["peak"] / MB, "MB", honest_cost["peak"] / MB, ("<=", 1.5)))
+    notes = [
+        "### What the loss service costs (bench.safety --service)",
+        "",
+        f"- Honest batch of {HONEST}, best of {SERVICE_HONEST_REPEATS}: {now.seconds:.1f} s now, {before.seconds:.1f} s "
+        f"with the grader of {SERVICE_BASELINE_COMMIT}; 1-minute load average {now.load[0]:.1f} before the best run "
+        f"(2 cores).",
+        f"- {SERVICE_STUDENTS} honest submissions (best of {SERVICE_REPEATS}): grading process "
+        f"{honest_cost['cpu']:.2f} s of CPU, peak {honest_cost['peak'] / MB:.0f} MB. The same number of submissions "
+        "whose trains, after training, ask for the loss until the service refuses: "
+        + "; ".join(f"{name} {cost['cpu']:.2f} s, {cost['peak'] / MB:.0f} MB" for name, cost in attacks.items()) + ".",
+        "",
+    ]
+    return rows, "\n".join(notes)
 
 
 def run():
@@ -157,6 +260,8 @@ def run():
         slowest = max(bomb_record["seconds"].items(), key=lambda item: item[1])
         rows.append(row(f"the costliest bomb of the corpus ({slowest[0]}): its seconds / the budget", slowest[1], "s",
                         budget, ("<=", 1.0)))
+        service, service_notes = service_rows(builder, tmp, release)
+        rows += service
     _notes = "\n".join([
         "### What attacks cost (bench.safety)",
         "",
@@ -170,6 +275,7 @@ def run():
         f"{honest_memory.peak_root / MB:.0f} MB), one sandbox's peak {bomb_memory.peak_job / MB:.0f} MB. Cut by "
         f"their budget: {', '.join(sorted(bomb_record['cut'])) or 'none'}.",
         "",
+        service_notes,
     ])
     return rows
 
@@ -178,7 +284,38 @@ def notes():
     return _notes
 
 
+SERVICE_NOTES_TITLE = "### What the loss service costs"
+
+
+def run_service_only():
+    """Measure the loss service's rows alone and store them among bench.safety's others (results.json/.md)."""
+    import datetime
+
+    from bench.__main__ import BENCH_DIR, BENCHMARKS, RESULTS_JSON, plot, render
+
+    builder = corpus_builder()
+    with tempfile.TemporaryDirectory(prefix="bench-safety-") as tmp:
+        tmp = Path(tmp)
+        rows, service_notes = service_rows(builder, tmp, builder.build_release_copy(tmp / "release"))
+    results = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
+    entry = results.setdefault("bench.safety", {"measured": "", "rows": [], "notes": ""})
+    names = {r["name"] for r in rows}
+    entry["rows"] = [r for r in entry["rows"] if r["name"] not in names and "loss-service" not in r["name"]
+                     and "before issue 16" not in r["name"]] + rows
+    kept = entry["notes"].split(SERVICE_NOTES_TITLE)[0].rstrip("\n")
+    entry["notes"] = kept + "\n\n" + service_notes
+    when = f" (loss service {datetime.datetime.now():%Y-%m-%d %H:%M})"
+    entry["measured"] = entry["measured"].split(" (loss service")[0] + when
+    results = {name: results[name] for name in BENCHMARKS if name in results}
+    RESULTS_JSON.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    plot(results, BENCH_DIR / "results.png")
+    (BENCH_DIR / "results.md").write_text(render(results, BENCH_DIR / "results.png"), encoding="utf-8")
+    return rows
+
+
 if __name__ == "__main__":
-    for result in run():
+    import sys
+
+    for result in run_service_only() if "--service" in sys.argv[1:] else run():
         print(result)
     print(notes())

@@ -14,8 +14,10 @@ A call reports three kinds of output (:data:`OUTPUTS`), each from a different wi
 """
 
 import builtins
+import math
 import os
 import random
+import time
 import traceback
 
 import numpy as np
@@ -137,82 +139,246 @@ def make_function(spec):
     return f
 
 
-def check_loss_request(W, X_batch, y_batch, reg, max_rows):
-    """The arguments a model's ``train`` passed to ``self.loss``, as arrays; ValueError naming the call if wrong.
+class ServiceRefused(Exception):
+    """A request to the loss service out of its bounds: it ends the call (status ``protocol``), never the grader."""
 
-    The same check runs where the request is made (so the student reads it as an error in their ``train``)
-    and where the loss is computed (which trusts nothing it receives).
+
+#: The loss service's bounds for one ``train`` call (both attempts of :func:`run_call` together): an honest
+#: train asks once per iteration (its ``num_iters``) for at most the training set twice over.
+SERVICE_REQUESTS_PER_ITERATION = 2
+SERVICE_EXTRA_REQUESTS = 40
+#: Rows one call's requests may hold in all, in training sets: a full batch at every step, in both attempts.
+SERVICE_ROWS_PER_ITERATION = 2
+#: The grader's own CPU seconds one call's requests may cost (an honest train costs about a hundredth of it).
+SERVICE_CPU_SECONDS = 2.0
+
+
+class TrainInputs:
+    """What one ``train`` call may ask the loss service: weights of its model's shape ``(D, C)``, rows of its own
+    ``X`` with their own labels ``y``, and a reg (recorded and judged: a train may pass on the wrong one).
+
+    Built from the call's inputs before any student code runs, and kept private: what student code does to the
+    arrays it was given changes nothing here. A minibatch travels to the grader as the indices of its rows in
+    ``X``, so the grader computes the loss on rows of its own copy of ``X`` only.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, D)
+    y : ndarray of shape (N,)
+        Integer labels in ``[0, C)``, ``C = max(y) + 1``.
+    num_iters : int
+        The call's ``num_iters``, which bounds how often it may ask.
     """
-    call = "self.loss(X_batch, y_batch, reg)"
+
+    def __init__(self, X, y, num_iters):
+        self.X = np.array(X, dtype=_float64, order="C")
+        self.y = _array(y, dtype=np.int64)
+        self.num_train, self.dim = self.X.shape
+        self.shape = (self.dim, int(self.y.max()) + 1 if self.y.size else 0)
+        self.max_rows = 2 * self.num_train  # the training set twice over (sampling with replacement)
+        self.num_iters = max(1, int(num_iters))
+        #: Each row's bytes, and for each label it has there, its index (a row may repeat with another label).
+        self.rows = {}
+        for index, (row, label) in enumerate(zip(_rows(self.X), self.y.tolist())):
+            self.rows.setdefault(row, {}).setdefault(label, index)
+
+    def request_entries(self):
+        """Most array entries one request may hold (W and the indices of a minibatch of ``max_rows`` rows)."""
+        return self.shape[0] * self.shape[1] + self.max_rows
+
+
+def _rows(X):
+    """The bytes of each row of a C-contiguous float64 array of shape (n, d)."""
+    data, width = X.tobytes(), X.shape[1] * 8
+    return [data[start:start + width] for start in range(0, len(data), width)] if width else [b""] * len(X)
+
+
+_CALL = "self.loss(X_batch, y_batch, reg)"
+_PASS_ROWS = "pass the minibatch X[indices], its labels y[indices] and the reg argument of train"
+
+
+def check_loss_request(W, X_batch, y_batch, reg, inputs):
+    """``(W, indices, reg)`` of what a model's ``train`` passed to ``self.loss``; ValueError naming the call if wrong.
+
+    ``inputs`` (a :class:`TrainInputs`) says what this train call may ask; ``indices`` are those of the rows of
+    ``X_batch`` in its ``X``. The call process checks this way (so the student reads a mistake as an error in
+    their ``train``), and so does the loss service in a notebook's kernel.
+    """
     for name, value in (("X_batch", X_batch), ("y_batch", y_batch), ("reg", reg)):
         if value is None:
-            raise ValueError(f"{call} got {name} = None: pass the minibatch X[indices], its labels y[indices] "
-                             "and the reg argument of train")
+            raise ValueError(f"{_CALL} got {name} = None: {_PASS_ROWS}")
     if W is None:
-        raise ValueError(f"{call} was called while self.W is None: train must set self.W to an array of shape "
-                         "(D, C) before the first step")
+        raise ValueError(f"{_CALL} was called while self.W is None: train must set self.W to an array of shape "
+                         f"(D, C) = {inputs.shape} before the first step")
     try:
         W = _array(W, dtype=_float64)
-        X_batch = _array(X_batch, dtype=_float64)
+        X_batch = np.ascontiguousarray(X_batch, dtype=_float64)
         y_batch = _array(y_batch)
         reg = float(reg)
     except Exception as error:  # noqa: BLE001 (None, strings, objects: all mean "not numbers")
-        raise ValueError(f"{call} was called with something that is not numbers ({_short(error)}): pass the "
-                         "minibatch X[indices], its labels y[indices] and the reg argument of train") from None
-    if W.ndim != 2:
-        raise ValueError(f"{call} was called while self.W has shape {W.shape}: train must set self.W to an array "
-                         "of shape (D, C) before the first step")
-    if X_batch.ndim != 2 or X_batch.shape[1] != W.shape[0] or not 1 <= X_batch.shape[0] <= max_rows:
-        raise ValueError(f"{call} was called with X_batch of shape {X_batch.shape}: pass rows of X, an array of "
-                         f"shape (batch_size, {W.shape[0]})")
-    if y_batch.shape != (X_batch.shape[0],) or y_batch.dtype.kind not in "iu" or (
-            y_batch.size and not (0 <= y_batch.min() and y_batch.max() < W.shape[1])):
-        raise ValueError(f"{call} was called with y_batch of shape {y_batch.shape} and type {y_batch.dtype}: pass "
+        raise ValueError(f"{_CALL} was called with something that is not numbers ({_short(error)}): "
+                         f"{_PASS_ROWS}") from None
+    if W.shape != inputs.shape:
+        raise ValueError(f"{_CALL} was called while self.W has shape {W.shape}: train must set self.W to an array "
+                         f"of shape (D, C) = {inputs.shape}, D features and C = max(y) + 1 classes")
+    if X_batch.ndim != 2 or X_batch.shape[1] != inputs.dim or not 1 <= X_batch.shape[0] <= inputs.max_rows:
+        raise ValueError(f"{_CALL} was called with X_batch of shape {X_batch.shape}: pass rows of X, an array of "
+                         f"shape (batch_size, {inputs.dim}), at most {inputs.max_rows} of them")
+    if y_batch.shape != (X_batch.shape[0],) or y_batch.dtype.kind not in "iu":
+        raise ValueError(f"{_CALL} was called with y_batch of shape {y_batch.shape} and type {y_batch.dtype}: pass "
                          f"the integer labels of the same rows, y[indices], one per row of X_batch")
     if not np.isfinite(reg) or reg < 0:
-        raise ValueError(f"{call} was called with reg = {reg}: pass the reg argument of train on")
-    return W, X_batch, y_batch.astype(np.int64), reg
+        raise ValueError(f"{_CALL} was called with reg = {reg}: pass the reg argument of train on")
+    return W, _indices(X_batch, y_batch, inputs), reg
+
+
+def _indices(X_batch, y_batch, inputs):
+    """The index in train's ``X`` of each row of ``X_batch`` with its label; ValueError for one that has none."""
+    indices = []
+    for position, (row, label) in enumerate(zip(_rows(X_batch), y_batch.tolist())):
+        labels = inputs.rows.get(row)
+        if labels is None:
+            raise ValueError(f"{_CALL} was called with an X_batch whose row {position} is not a row of X: pass rows "
+                             "of the X that train was given, X[indices], as they are (not a copy that was modified, "
+                             "scaled or centred, in place or not)")
+        if label not in labels:
+            raise ValueError(f"{_CALL} was called with y_batch[{position}] = {label}, but that row of X has the "
+                             f"label {min(labels)}: pass y[indices], with the same indices as X[indices]")
+        indices.append(labels[label])
+    return _array(indices, dtype=np.int64)
 
 
 #: The reference loss each model trains with while it is graded.
 MODEL_LOSSES = {"LinearSVM": "svm_loss_vectorized", "Softmax": "softmax_loss_vectorized"}
 
 
-def loss_service(runner, target, args, losses):
-    """The LossService a call needs (``losses``: the reference's losses module), or None for calls that need none.
+def train_inputs(args):
+    """The :class:`TrainInputs` of a train call's (decoded) arguments."""
+    return TrainInputs(args["X"], args["y"], args["kwargs"].get("num_iters", 100))
 
-    A minibatch may hold the training set twice over (sampling with replacement), no more.
-    """
+
+def loss_service(runner, target, args, losses):
+    """The LossService a call needs (``losses``: the reference's losses module), or None for calls that need none."""
     if runner != "train":
         return None
-    return LossService(getattr(losses, MODEL_LOSSES[target]), max_rows=2 * len(args["X"]))
+    return LossService(getattr(losses, MODEL_LOSSES[target]), train_inputs(args))
 
 
 class LossService:
-    """The loss a model trains with, and the record of what train asked of it.
+    """The loss a model trains with, and the record of what its train call asked of it.
 
-    ``loss_function`` is the reference ``(loss, dW) = f(W, X, y, reg)``; ``max_rows`` bounds a minibatch.
+    ``loss_function`` is the reference ``(loss, dW) = f(W, X, y, reg)``; ``inputs`` (:class:`TrainInputs`)
+    says what the call may ask. The record only grows: nothing a request holds clears or rewrites it. The
+    service's cost is bounded (:data:`SERVICE_REQUESTS_PER_ITERATION`, :data:`SERVICE_ROWS_PER_ITERATION`,
+    :data:`SERVICE_CPU_SECONDS`); past a bound, or once the call is over (:meth:`close`), every request is
+    refused (:class:`ServiceRefused`), and :attr:`refused` says why.
     """
 
-    def __init__(self, loss_function, max_rows):
-        self.loss_function = loss_function
-        self.max_rows = max_rows
-        self.batch_sizes = []
-        self.regs = []
-
-    def restart(self):
-        """Forget what was recorded: the call runs again (see READ_ONLY_INPUTS)."""
+    def __init__(self, loss_function, inputs):
+        self.loss_function, self.inputs = loss_function, inputs
         self.batch_sizes, self.regs = [], []
+        self.max_requests = SERVICE_REQUESTS_PER_ITERATION * inputs.num_iters + SERVICE_EXTRA_REQUESTS
+        self.max_rows = SERVICE_ROWS_PER_ITERATION * inputs.num_iters * inputs.num_train
+        self.requests = self.rows = 0
+        self.cpu_seconds = 0.0
+        self.refused = None
+        self.closed = False
+
+    def close(self):
+        """The call is over: refuse whatever asks later."""
+        self.closed = True
 
     def loss(self, W, X_batch, y_batch, reg):
-        W, X_batch, y_batch, reg = check_loss_request(W, X_batch, y_batch, reg, self.max_rows)
-        self.batch_sizes.append(float(len(X_batch)))
+        """``(loss, dW)`` for arrays (a call in this process): ValueError for a wrong request, as the sandbox's
+        client raises it; ServiceRefused past a bound."""
+        self._admit()
+        return self._compute(*check_loss_request(W, X_batch, y_batch, reg, self.inputs))
+
+    def serve(self, request):
+        """Answer a sandboxed call's request (plain data): ``{"outputs": ...}`` or ``{"refused": MESSAGE}``.
+
+        The request is ``{"W": ..., "rows": indices in X, "reg": ...}`` (:func:`encode_request`), which the call
+        process sends once its :func:`check_loss_request` passed; whatever fails here was sent around that
+        check, and is refused, which ends the call. Types and sizes are checked before anything is decoded.
+        """
+        try:
+            self._admit()
+            started = time.thread_time()
+            try:
+                W, indices, reg = _decode_request(request, self.inputs)
+            except (ValueError, wire.ProtocolError) as error:
+                raise self._refuse(f"train's request for the loss was not one self.loss sends ({error})") from None
+            finally:
+                self.cpu_seconds += time.thread_time() - started
+            loss, dW = self._compute(W, indices, reg)
+        except ServiceRefused as refused:
+            return {"refused": str(refused)}
+        return {"outputs": wire.encode({"loss": loss, "dW": dW})}
+
+    def _admit(self):
+        """Count one more request; ServiceRefused when the call may ask no more."""
+        if self.refused is not None:
+            raise ServiceRefused(self.refused)
+        if self.closed:
+            raise self._refuse("self.loss was called after train returned: the loss is served during train only")
+        self.requests += 1
+        if self.requests > self.max_requests:
+            raise self._refuse(f"train asked for the loss more than {self.max_requests} times (num_iters = "
+                               f"{self.inputs.num_iters}: one request per iteration is what train needs)")
+        if self.cpu_seconds > SERVICE_CPU_SECONDS:
+            raise self._refuse(f"train's requests for the loss cost the grader more than {SERVICE_CPU_SECONDS:g} s "
+                               "of computation (one minibatch per iteration costs about a hundredth of it)")
+
+    def _refuse(self, message):
+        self.refused = message
+        return ServiceRefused(message)
+
+    def _compute(self, W, indices, reg):
+        """The reference loss on the rows ``indices`` of the call's own X and y; recorded."""
+        self.rows += len(indices)
+        if self.rows > self.max_rows:
+            raise self._refuse(f"train's requests for the loss held more than {self.max_rows} rows in all (the whole "
+                               f"training set at each of num_iters = {self.inputs.num_iters} steps, twice)")
+        started = time.thread_time()
+        try:
+            loss, dW = self.loss_function(W, self.inputs.X[indices], self.inputs.y[indices], reg)
+        finally:
+            self.cpu_seconds += time.thread_time() - started
+        self.batch_sizes.append(float(len(indices)))
         self.regs.append(reg)
-        loss, dW = self.loss_function(W, X_batch, y_batch, reg)
         return float(loss), _array(dW, dtype=_float64)
 
     def records(self):
         return {"batch_sizes": _array(self.batch_sizes, dtype=_float64), "regs": _array(self.regs, dtype=_float64)}
+
+
+def encode_request(W, indices, reg):
+    """A checked request (:func:`check_loss_request`'s result) as the plain data the sandbox sends the grader."""
+    return wire.encode({"W": W, "rows": indices, "reg": reg})
+
+
+def _decode_request(request, inputs):
+    """``(W, indices, reg)`` of a request, decoded only once its types and shapes are those ``inputs`` allow
+    (ValueError otherwise): W float64 of shape (D, C), 1 to ``max_rows`` int64 indices of rows of X, a reg."""
+    if not isinstance(request, dict) or set(request) != {"W", "rows", "reg"}:
+        raise ValueError("it does not hold exactly W, rows and reg")
+    W, rows, reg = request["W"], request["rows"], request["reg"]
+    if not isinstance(W, dict) or W.get("__array__") != "float64" or W.get("shape") != list(inputs.shape):
+        raise ValueError(f"W must be float64 of shape {inputs.shape}")
+    shape = rows.get("shape") if isinstance(rows, dict) else None
+    if (rows.get("__array__") if isinstance(rows, dict) else None) != "int64" or not (
+            isinstance(shape, list) and len(shape) == 1 and type(shape[0]) is int and 1 <= shape[0] <= inputs.max_rows):
+        raise ValueError(f"rows must be 1 to {inputs.max_rows} int64 indices")
+    try:
+        if isinstance(reg, bool) or not isinstance(reg, (int, float)) or not math.isfinite(reg) or reg < 0:
+            raise ValueError
+    except (ValueError, OverflowError):
+        raise ValueError("reg must be a finite number, at least 0") from None
+    arrays = wire.decode({"W": W, "rows": rows}, max_entries=inputs.request_entries())
+    indices = arrays["rows"]
+    if indices.min() < 0 or indices.max() >= inputs.num_train:
+        raise ValueError(f"rows must index X, which has {inputs.num_train} rows")
+    return arrays["W"], indices, float(reg)
 
 
 # -- runners: one way of calling a student function ---------------------------
@@ -386,12 +552,21 @@ def run_call(call, target, package_root=None, services=None, args=None, observe_
     protected = READ_ONLY_INPUTS.get(runner, ())
     frozen = frozen if frozen is not None else {name: read_only(args[name]) for name in protected}
     attempts = [({**args, **frozen}, False)] + ([(args, True)] if protected else [])
+    try:
+        return _attempt_call(call, target, package_root, services, args, attempts, observe_inputs)
+    finally:
+        if services is not None:
+            services.close()  # what asks for the loss after the call gets nothing
+
+
+def _attempt_call(call, target, package_root, services, args, attempts, observe_inputs):
+    """The attempts of :func:`run_call`; the loss service's record spans both (nothing may clear it)."""
+    runner = call["runner"]
+    protected = READ_ONLY_INPUTS.get(runner, ())
     for attempt, (arguments, wrote) in enumerate(attempts):
         # Students who draw from the global generators still get reproducible runs.
         np.random.seed(call.get("seed", 0) % 2 ** 32)
         random.seed(call.get("seed", 0))
-        if services is not None and attempt:
-            services.restart()
         try:
             with np.errstate(all="ignore"):
                 outputs = RUNNERS[runner](target, arguments, services)

@@ -51,10 +51,18 @@ chmod -R go-rwx /autograder/source
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for every submission, as root, in /autograder: it grades /autograder/submission into
 # /autograder/results/results.json. GRADESCOPE_ROOT stands for /autograder (tests), PYTHON for its interpreter.
-set -euo pipefail
+set -uo pipefail
 ROOT="${GRADESCOPE_ROOT:-/autograder}"
-cd "$ROOT/source"
-exec "${PYTHON:-$ROOT/venv/bin/python}" -m autograder.gradescope.run
+cd "$ROOT/source" && "${PYTHON:-$ROOT/venv/bin/python}" -m autograder.gradescope.run
+status=$?
+# Python itself could not run it (a broken image): Gradescope still gets a results.json saying so.
+if [ ! -s "$ROOT/results/results.json" ]; then
+    mkdir -p "$ROOT/results"
+    echo '{"score": 0.0, "tests": [], "visibility": "visible", "extra_data": {"autograder_error": true}, "output":' \
+         '"The autograder could not run on this submission (its own error, not your code'"'"'s): the score of 0 is' \
+         'not your grade; ask your instructor to regrade it."}' > "$ROOT/results/results.json"
+fi
+exit $status
 """
 
 

@@ -11,9 +11,10 @@ The student is Gradescope's user id (``submission_metadata.json``; a group's ids
 the seed with the course secret: ``$AUTOGRADER_SECRET`` from Gradescope's environment, else the secret the
 bundle was built with (``--embed-secret``), else the public default (said on the instructor's output).
 What the instructor sees (the run's standard output, which Gradescope keeps from students) says how long the
-run took and how much of it was the sandbox's own work. When grading cannot run at all (the reference fails
-the grader's tests, bubblewrap required but unavailable), no ``results.json`` is written: Gradescope then
-tells the student the autograder failed, rather than a score of zero.
+run took and how much of it was the sandbox's own work. A ``results.json`` is always written: when grading
+cannot run at all (a broken ``points.toml``, bubblewrap required but unavailable) or the grader itself fails
+on the submission, it is an *autograder error* (:func:`autograder_error`) that tells the student so, and that
+its score is not their grade, while the output names the cause for the instructor.
 
 ``--self-test`` checks the reference against the grader's own tests: ``setup.sh`` runs it once when Gradescope
 builds the image (a failure fails the build), so the runs, with the same code in the same image, do not repeat it.
@@ -80,7 +81,8 @@ def grade_submission(root, stdout):
     try:
         grader = Grader(options, stderr=stdout)
     except GradingSetupError as error:
-        print(f"The autograder could not run, so no results.json was written: {error}", file=stdout)
+        print(f"The autograder could not run, so results.json says so (an autograder error): {error}", file=stdout)
+        write_results(root, autograder_error(time.perf_counter() - started))
         return 2
     student_id, name = student_of(root / "submission_metadata.json")
     try:
@@ -90,24 +92,42 @@ def grade_submission(root, stdout):
             scratch = Path(work) / "scratch"
             scratch.mkdir()
             student = grader.grade(submission, scratch)
+        document = results_json(student)
     except Exception:  # noqa: BLE001 (a grader bug: say so to the instructor, give the student no false score)
-        print(f"The grader failed on this submission, so no results.json was written:\n{traceback.format_exc()}",
-              file=stdout)
+        print(f"The grader failed on this submission, so results.json says so (an autograder error):\n"
+              f"{traceback.format_exc()}", file=stdout)
+        write_results(root, autograder_error(time.perf_counter() - started))
         return 1
     elapsed = time.perf_counter() - started
-    document = results_json(student)
     document.update(execution_time=math.ceil(elapsed), output_format="text", test_output_format="text")
-    results = root / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    partial = results / "results.json.partial"
-    partial.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(partial, results / "results.json")
+    write_results(root, document)
     print(f"graded {student_id}: {student.score:g} / {student.max_score:g} in {elapsed:.2f} s, of which the sandbox's "
           f"own work {sum(sandbox_seconds):.2f} s ({grader.sandbox.mode})", file=stdout)
     if grader.default_secret:
         print(f"WARNING: no course secret (${SECRET_VARIABLE} in Gradescope's environment, or a bundle built with "
               "--embed-secret): inputs are predictable.", file=stdout)
     return 0
+
+
+#: What the student reads when the autograder itself could not grade their submission.
+AUTOGRADER_ERROR = ("The autograder could not grade this submission: the error is the autograder's, not your "
+                    "code's, and your instructor can see what it was. The score of 0 shown here is not your grade: "
+                    "ask your instructor to regrade this submission once the autograder is fixed.")
+
+
+def autograder_error(seconds):
+    """The ``results.json`` of a run the grader itself failed: no tests, 0 points, a message saying why."""
+    return {"score": 0.0, "output": AUTOGRADER_ERROR, "tests": [], "visibility": "visible",
+            "execution_time": math.ceil(seconds), "output_format": "text", "extra_data": {"autograder_error": True}}
+
+
+def write_results(root, document):
+    """Write ``root/results/results.json`` whole (a partial file first, moved into place)."""
+    results = Path(root) / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    partial = results / "results.json.partial"
+    partial.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(partial, results / "results.json")
 
 
 def main(argv=None, stdout=sys.stdout):
@@ -123,7 +143,15 @@ def main(argv=None, stdout=sys.stdout):
             return 2
         print("The reference solution passes every test of the grader.", file=stdout)
         return 0
-    return grade_submission(Path(os.environ.get(ROOT_VARIABLE, DEFAULT_ROOT)), stdout)
+    root = Path(os.environ.get(ROOT_VARIABLE, DEFAULT_ROOT))
+    started = time.perf_counter()
+    try:
+        return grade_submission(root, stdout)
+    except BaseException:  # noqa: BLE001 (whatever failed, Gradescope must get a results.json)
+        print(f"The autograder failed, so results.json says so (an autograder error):\n{traceback.format_exc()}",
+              file=stdout)
+        write_results(root, autograder_error(time.perf_counter() - started))
+        return 1
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .. import catalogue, course, execution, outputs, seeds
-from ..calls import wire
 from ..intake import SubmissionsError, read_batch
 from ..lms.roster import RosterError, read_roster
 from ..outputs.staging import OutputError, stage
@@ -68,19 +67,10 @@ def graded_sources(scratch):
 
 
 def serve_loss(service, request):
-    """Answer a sandboxed model's request for the loss (plain data in, plain data out)."""
-    if service is None or not isinstance(request, dict):
-        return {"error": "this call has no loss to ask for"}
-    if request.get("restart") is True:
-        service.restart()
-        return {"outputs": {}}
-    try:
-        arguments = wire.decode(request, max_entries=10 ** 6)
-        loss, dW = service.loss(arguments.get("W"), arguments.get("X_batch"), arguments.get("y_batch"),
-                                arguments.get("reg"))
-    except (ValueError, TypeError, AttributeError) as error:
-        return {"error": str(error)}
-    return {"outputs": wire.encode({"loss": loss, "dW": dW})}
+    """Answer a sandboxed model's request for the loss (plain data in, plain data out; see ``LossService.serve``)."""
+    if service is None:
+        return {"refused": "this call has no loss to ask for"}
+    return service.serve(request)
 
 
 class Grader:

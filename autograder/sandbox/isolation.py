@@ -29,7 +29,7 @@ from pathlib import Path
 from .. import course
 
 #: The files that run inside the sandbox, and the folder they are bound to there.
-HOST_FILES = (Path(__file__).resolve().parent / "worker.py",
+HOST_FILES = (Path(__file__).resolve().parent / "worker.py", Path(__file__).resolve().parent / "call_process.py",
               Path(__file__).resolve().parent.parent / "calls" / "runners.py",
               Path(__file__).resolve().parent.parent / "calls" / "wire.py")
 GRADER_MOUNT = "/grader"

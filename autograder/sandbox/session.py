@@ -281,7 +281,7 @@ def _kill_tree(process):
 
 
 def _no_service(key, request):
-    return {"error": "this call has no loss service"}
+    return {"refused": "this call has no loss service"}
 
 
 class Sandbox:
@@ -436,6 +436,8 @@ class _Submission:
         if status == "flood":
             return CallReport("crashed", message=f"the process running this test printed more than "
                                                  f"{limits.output_limit // 2 ** 20} MB of output (the output is capped)")
+        if status == "protocol" and event.get("service"):
+            return CallReport("protocol", message=f"the grader's loss service ended this test: {message}")
         if status == "protocol":
             return CallReport("protocol", message=f"the process running this test {message}: the grader's channel "
                                                   "carries only the function's results")

@@ -1,9 +1,14 @@
 """The sandbox's host: the one process in the sandbox that judges nothing and runs no student code.
 
-Standalone (standard library, numpy and the two modules of ``autograder/calls``, read from a read-only
-``/grader`` inside the sandbox). Under bubblewrap it is the sandbox's pid 1 (``--as-pid-1``), so no
-process inside can signal it, and it makes itself non-dumpable, so none can read its memory or
-environment through ``/proc`` or ptrace, although they share its uid.
+Standalone (standard library, numpy, :mod:`call_process` beside it and the two modules of ``autograder/calls``,
+read from a read-only ``/grader`` inside the sandbox). It ignores every signal that can be ignored
+(:func:`ignore_signals`; its call processes get the usual ones back). Under bubblewrap it is the sandbox's
+pid 1 (``--as-pid-1``): the kernel delivers to it, from processes inside, only the signals it handles, which
+are none, and never SIGKILL or SIGSTOP, so no process inside can end or stop it. Without bubblewrap it is not
+pid 1, and a process of its uid can still SIGKILL or SIGSTOP it (the grader then restarts the sandbox). It
+makes itself non-dumpable, so no process inside can read its memory or environment through ``/proc`` or
+ptrace, although they share its uid. A call process that closes its pipes to the host ends its own call
+(``protocol``), never the host.
 
 The grader sends it one call at a time; it never holds a student's other inputs. For each module it
 forks a *call process* that imports the student's module and runs that module's calls. Before the
@@ -18,7 +23,7 @@ Protocol. Grader to host (``REQUESTS_FD``), one JSON line each::
 
     {"op": "start", "package": ..., "limits": {...}, "run_as": UID or null}
     {"op": "call", "call": {"key", "module", "target", "runner", "seed", "args"}}
-    {"op": "reply", "reply": {"outputs": ...} | {"error": MESSAGE}}      (to a service request)
+    {"op": "reply", "reply": {"outputs": ...} | {"refused": MESSAGE}}    (to a service request)
     {"op": "end"}
 
 Host to grader (``EVENTS_FD``)::
@@ -29,12 +34,16 @@ Host to grader (``EVENTS_FD``)::
      "import_seconds": S}
 
 where STATUS is ``ok`` (``result`` holds ``outputs`` or the student's ``error``), ``import_error``,
-``timeout`` (with ``"phase": "import" | "call"``), ``crashed``, ``flood`` or ``protocol``. What call
-processes print goes to the host's standard output, the first ``output_keep`` bytes of it.
+``timeout`` (with ``"phase": "import" | "call"``), ``crashed``, ``flood`` or ``protocol`` (with ``"service":
+true`` when the loss service ended it). What call processes print goes to the host's standard output, the
+first ``output_keep`` bytes of it: they write it line by line and flush the rest before each report, which the
+host forwards before the report, since it kills them with SIGKILL.
+
+A service request is relayed only during a call whose runner trains with the service (a model's ``train``);
+one the grader refuses (out of what that call may ask, or of its bounds) ends the call with ``protocol``.
 """
 
 import ctypes
-import importlib
 import mmap
 import os
 import select
@@ -47,6 +56,7 @@ import numpy as np
 # Both lie next to this file in the sandbox's /grader (and in the folder the grader runs it from).
 import runners
 import wire
+from call_process import child_main, ended_children, views, write_all
 
 #: Bytes of shared memory for one call's observed inputs.
 REGION_BYTES = 16 * 2 ** 20
@@ -66,6 +76,32 @@ _EXIT_SIGNALS = {
 }
 
 
+def ignore_signals():
+    """Ignore every signal that can be ignored; the dispositions they had, to give a call process back.
+
+    As the sandbox's pid 1 the host gets, from processes inside, only the signals it handles (Python handles
+    SIGINT); ignoring all of them also holds where it is not pid 1. SIGKILL and SIGSTOP cannot be ignored, and
+    SIGCHLD ignored would have the kernel collect the call processes before the host learns how they ended.
+    """
+    saved = {}
+    for number in signal.valid_signals():
+        if number in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD):
+            continue
+        try:
+            saved[number] = signal.signal(number, signal.SIG_IGN)
+        except (OSError, ValueError, RuntimeError):
+            pass  # a signal the C library keeps for itself
+    return saved
+
+
+def _restore_signals(saved):
+    for number, handler in saved.items():
+        try:
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        except (OSError, ValueError, RuntimeError):
+            pass
+
+
 def describe_exit(status):
     """Why a call process ended, in words, from its wait status."""
     if os.WIFSIGNALED(status):
@@ -75,12 +111,6 @@ def describe_exit(status):
         except ValueError:
             return f"was killed by signal {number}"
     return f"ended with exit status {os.WEXITSTATUS(status)} (os._exit or a similar call?)"
-
-
-def _write_all(fd, data):
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 def _set_limits(limits):
@@ -152,8 +182,10 @@ class Outcome(Exception):
 class Host:
     """Runs the grader's calls in call processes and reports what happened, one call at a time."""
 
-    def __init__(self, requests_fd, events_fd, package_parent):
+    def __init__(self, requests_fd, events_fd, package_parent, signals=None):
         self.requests_fd, self.events_fd, self.package_parent = requests_fd, events_fd, package_parent
+        #: The signal dispositions a call process gets back (the host ignores every signal it can).
+        self.signals = signals or {}
         self.requests = wire.LineReader(2 ** 31)  # the grader is trusted
         self.pending = []
         self.processes = {}
@@ -165,7 +197,7 @@ class Host:
     # -- the grader's side --------------------------------------------------------------
 
     def send(self, **event):
-        _write_all(self.events_fd, wire.dumps(event))
+        write_all(self.events_fd, wire.dumps(event))
 
     def receive(self, timeout=None):
         """The grader's next request, or None when ``timeout`` seconds passed first."""
@@ -236,7 +268,8 @@ class Host:
                         except OSError:
                             pass
                 os.setpgid(0, 0)
-                _child_main(self.package, module, self.package_parent, region, child_reads, child_writes)
+                _restore_signals(self.signals)
+                child_main(self.package, module, self.package_parent, region, child_reads, child_writes)
             finally:
                 os._exit(0)
         for fd in (child_reads, child_writes, output_write):
@@ -272,7 +305,7 @@ class Host:
                 block_for.exit_status = status
             except ChildProcessError:
                 pass
-        for pid, status in _ended_children():
+        for pid, status in ended_children():
             if pid in by_pid:
                 by_pid[pid].exit_status = status
 
@@ -327,6 +360,9 @@ class Host:
 
     def run_in(self, process, call):
         args = wire.decode(call["args"])
+        # The largest request for the loss this call may send (none: its runner trains with no service).
+        service_entries = (runners.train_inputs(args).request_entries()
+                           if call["runner"] in runners.SERVICE_RECORDS else 0)
         observed = runners.OBSERVED_INPUTS[call["runner"]]
         layout, offset = {}, 0
         for name in observed:
@@ -336,33 +372,51 @@ class Host:
             process.region[offset:offset + array.nbytes] = array.tobytes()
             layout[name] = [offset, list(array.shape), array.dtype.str]
             offset += array.nbytes
-        entries = max(RESULT_SLACK * runners.expected_entries(call["runner"], {**args, **_views(process.region, layout)}),
+        entries = max(RESULT_SLACK * runners.expected_entries(call["runner"], {**args, **views(process.region, layout)}),
                       MIN_RESULT_ENTRIES)
-        _write_all(process.requests, wire.dumps({"op": "call", "key": call["key"], "target": call["target"],
-                                                 "runner": call["runner"], "seed": call["seed"],
-                                                 "args": wire.encode(args), "layout": layout}))
+        self.tell(process, {"op": "call", "key": call["key"], "target": call["target"], "runner": call["runner"],
+                            "seed": call["seed"], "args": wire.encode(args), "layout": layout})
         deadline = time.monotonic() + float(self.limits["timeout"])
-        result_bytes = entries * 11 + SMALL_MESSAGE  # 8 bytes an entry, in base64, plus the message around them
-        service_bytes = result_bytes + sum(np.prod(shape) * 11 for _, shape, _ in layout.values())
+        # 8 bytes an entry, in base64, plus the message around them
+        max_bytes = max(entries, service_entries) * 11 + SMALL_MESSAGE
         while True:
-            message = self.next_message(process, deadline, "call", max(result_bytes, service_bytes))
+            message = self.next_message(process, deadline, "call", max_bytes)
             if message.get("event") == "service":
-                self.relay_service(process, call["key"], message, service_bytes)
+                self.relay_service(process, call, message)
             elif message.get("event") == "result":
+                self.drain_output(process)
                 return {"status": "ok", "result": self.check_result(call["runner"], message, process, layout,
                                                                        entries)}
             else:
                 raise Outcome("protocol", "sent a message that is not part of the protocol")
 
-    def relay_service(self, process, key, message, max_bytes):
+    def relay_service(self, process, call, message):
+        """Have the grader answer a model's request for the loss; Outcome ``protocol`` when it refuses.
+
+        Only a call whose runner trains with the service may ask, and only while it runs (a request that
+        arrives during any other call, e.g. from a thread an earlier call left behind, ends that call).
+        """
+        if call["runner"] not in runners.SERVICE_RECORDS:
+            raise Outcome("protocol", "the loss was asked for outside a model's train (it is served to train "
+                                      "only, while it runs)", service=True)
         request = message.get("request")
         if not isinstance(request, dict):
-            raise Outcome("protocol", "sent a malformed request for the loss")
-        self.send(event="service", call=key, request=request)
+            raise Outcome("protocol", "train sent a malformed request for the loss", service=True)
+        self.send(event="service", call=call["key"], request=request)
         reply = self.receive(timeout=60.0)
-        if reply is None or reply.get("op") != "reply":
+        if reply is None or reply.get("op") != "reply" or not isinstance(reply.get("reply"), dict):
             raise SystemExit("the grader did not answer a service request")
-        _write_all(process.requests, wire.dumps({"op": "reply", **reply["reply"]}))
+        if "refused" in reply["reply"]:
+            raise Outcome("protocol", str(reply["reply"]["refused"]), service=True)
+        self.tell(process, {"op": "reply", **reply["reply"]})
+
+    def tell(self, process, message):
+        """Send ``message`` to a call process; Outcome ``protocol`` when it closed its end of the pipe."""
+        try:
+            write_all(process.requests, wire.dumps(message))
+        except OSError as error:
+            raise Outcome("protocol", f"closed the pipe the sandbox's host sends it calls on "
+                                      f"({error.strerror or error})") from None
 
     def check_result(self, runner, message, process, layout, entries):
         """The call's result as the grader may trust it: bounded, of the documented form, inputs observed here."""
@@ -380,7 +434,7 @@ class Host:
             if (kind == "bool" and not isinstance(value, bool)) or (
                     kind == "array" and not isinstance(value, np.ndarray)):
                 raise Outcome("protocol", "sent a result of the wrong form")
-        outputs.update({name: view.copy() for name, view in _views(process.region, layout).items()})
+        outputs.update({name: view.copy() for name, view in views(process.region, layout).items()})
         return {"outputs": wire.encode(outputs)}
 
     def next_message(self, process, deadline, phase, max_bytes):
@@ -399,8 +453,7 @@ class Host:
             if process.events in readable:
                 data = os.read(process.events, 1 << 16)
                 if not data:
-                    self.reap(block_for=process)
-                    raise Outcome("crashed", describe_exit(process.exit_status or 0), phase=phase)
+                    raise self.lost_channel(process, phase)
                 try:
                     process.lines += process.reader.feed(data)
                 except wire.ProtocolError as error:
@@ -409,6 +462,17 @@ class Host:
             return wire.loads(process.lines.pop(0), max_bytes)
         except wire.ProtocolError as error:
             raise Outcome("protocol", f"sent malformed data ({error})") from None
+
+    def lost_channel(self, process, phase):
+        """The Outcome of a call process whose pipe to the host was closed: it ended, or it closed the pipe
+        itself and lives on (the host stops it then; it is never waited for)."""
+        until = time.monotonic() + 2 * MEMORY_POLL
+        while process.exit_status is None and time.monotonic() < until:
+            self.reap()
+            time.sleep(0.005)
+        if process.exit_status is None:
+            return Outcome("protocol", "closed the pipe it sends its results on", phase=phase)
+        return Outcome("crashed", describe_exit(process.exit_status), phase=phase)
 
     def check_memory(self, phase):
         """Outcome ``crashed`` when the sandbox's processes together hold more memory than its limit.
@@ -433,6 +497,13 @@ class Host:
             raise Outcome("crashed", f"used more than {limit // 2 ** 20} MB of memory together with the processes "
                                      "it started (the limit of the whole sandbox)", phase=phase)
 
+    def drain_output(self, process):
+        """Forward what the call process printed before it reported (it flushed its streams first); a thread
+        that keeps printing is not waited for."""
+        until = time.monotonic() + MEMORY_POLL
+        while process.output_open and time.monotonic() < until and select.select([process.output], [], [], 0)[0]:
+            self.forward_output(process)
+
     def forward_output(self, process):
         data = os.read(process.output, 1 << 16)
         if not data:
@@ -440,17 +511,10 @@ class Host:
             return
         keep = max(0, int(self.limits["output_keep"]) - self.output_bytes)
         if keep:
-            _write_all(1, data[:keep])
+            write_all(1, data[:keep])
         self.output_bytes += len(data)
         if self.output_bytes > int(self.limits["output_limit"]):
             raise Outcome("flood", "")
-
-
-def _views(region, layout):
-    """The arrays a call's layout places in a shared region, as views of it."""
-    return {name: np.frombuffer(region, dtype=np.dtype(dtype), count=int(np.prod(shape)),
-                                offset=offset).reshape(shape)
-            for name, (offset, shape, dtype) in layout.items()}
 
 
 def _clean_error(error):
@@ -466,98 +530,5 @@ def _clean_error(error):
             "message": text("message", runners.MESSAGE_LIMIT + 3) or "", "where": text("where", 200)}
 
 
-# -- the call process ---------------------------------------------------------------------
-
-
-class _Channel:
-    """The call process's side of its pipes to the host: blocking, one JSON line at a time."""
-
-    def __init__(self, requests, events):
-        self.requests, self.events = requests, events
-        self.reader = wire.LineReader(2 ** 31)  # the host is trusted
-        self.lines = []
-
-    def send(self, **event):
-        runners.restore_builtins()
-        _write_all(self.events, wire.dumps(event))
-
-    def receive(self):
-        while not self.lines:
-            data = os.read(self.requests, 1 << 16)
-            if not data:
-                os._exit(0)  # the host is gone
-            self.lines += self.reader.feed(data)
-        return wire.loads(self.lines.pop(0), 2 ** 31)
-
-
-class _ServiceClient:
-    """What a model's loss calls in a call process: a request to the host, answered by the grader."""
-
-    def __init__(self, channel, max_rows):
-        self.channel, self.max_rows = channel, max_rows
-
-    def restart(self):
-        self.channel.send(event="service", request={"restart": True})
-        self.channel.receive()
-
-    def loss(self, W, X_batch, y_batch, reg):
-        W, X_batch, y_batch, reg = runners.check_loss_request(W, X_batch, y_batch, reg, self.max_rows)
-        self.channel.send(event="service", request=wire.encode({"W": W, "X_batch": X_batch, "y_batch": y_batch,
-                                                                 "reg": reg}))
-        reply = self.channel.receive()
-        if "error" in reply:
-            raise ValueError(reply["error"])
-        outputs = wire.decode(reply["outputs"])
-        return outputs["loss"], outputs["dW"]
-
-
-def _ended_children():
-    """``(pid, wait status)`` of each child of this process that has ended, without waiting for the others."""
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        yield pid, status
-
-
-def _child_main(package, module_name, package_parent, region, requests, events):  # pragma: no cover
-    """Import the student's module, then run each call the host sends, until the host goes away."""
-    runners.SANDBOXED = True
-    sys.path.insert(0, package_parent)
-    sys.dont_write_bytecode = True
-    package_root = os.path.join(package_parent, package)
-    channel = _Channel(requests, events)
-    try:
-        importlib.import_module(package)
-        module = importlib.import_module(f"{package}.{module_name}")
-    except BaseException as error:  # noqa: BLE001 (student code may raise anything at import)
-        runners.restore_builtins()
-        channel.send(event="import_failed", error=runners.describe_exception(error, package_root))
-        return
-    channel.send(event="imported")
-    while True:
-        request = channel.receive()
-        # Reap the children the host killed after the previous call (every child is dead when a call begins).
-        for _ in _ended_children():
-            pass
-        args = wire.decode(request["args"])
-        args.update(_views(region, request["layout"]))
-        frozen = _views(memoryview(region).toreadonly(), {name: place for name, place in request["layout"].items()
-                                                         if name in runners.READ_ONLY_INPUTS.get(request["runner"], ())})
-        target = getattr(module, request["target"], None)
-        if target is None:
-            result = {"error": {"type": "AttributeError", "kind": "missing", "where": None,
-                                "message": f"{package}/{module_name}.py defines no {request['target']}"}}
-        else:
-            # A model's minibatch may hold the training set twice over (sampling with replacement), no more.
-            services = _ServiceClient(channel, max_rows=2 * len(args["X"]) if "X" in args else 0)
-            result = runners.run_call(request, target, package_root, services, args=args, observe_inputs=False,
-                                      frozen=frozen)
-        channel.send(event="result", **result)
-
-
 if __name__ == "__main__":
-    Host(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]).serve()
+    Host(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], signals=ignore_signals()).serve()

@@ -146,3 +146,8 @@ def test_a_submission_that_sleeps_under_every_limit_is_cut_by_its_budget_and_the
     assert "Submissions cut short" in summary
     assert re.search(r"sleeps_just_under_each_limit: the submission used up its time budget of \d+ s \(imports, "
                      r"calls and restarts together; \d+ s used\)", summary)
+
+
+def test_what_student_code_printed_without_flushing_reaches_its_log(batch):
+    log = (Path(batch["out"]) / ".logs" / "prints_without_flushing.txt").read_text(encoding="utf-8")
+    assert "corpus-unflushed-" in log

@@ -96,12 +96,34 @@ def test_a_gradescope_run_imports_nothing_it_does_not_use(runs):
     assert imported.isdisjoint(NOT_IMPORTED), sorted(imported & set(NOT_IMPORTED))
 
 
-def test_when_grading_cannot_run_no_results_are_written_and_the_instructor_is_told(harness, tmp_path):
+def _is_autograder_error(results):
+    return (results is not None and results["score"] == 0 and results["tests"] == []
+            and results["extra_data"] == {"autograder_error": True} and "is not your grade" in results["output"])
+
+
+def test_when_grading_cannot_run_results_say_it_is_an_autograder_error_and_the_instructor_is_told_why(harness,
+                                                                                                      tmp_path):
     root = unpack_bundle(harness["plain"].parent / "autograder.zip", tmp_path / "broken")
     (root / "source" / "autograder" / "points.toml").write_text("[losses.svm_loss_naive]\nloss = -1\n")
     completed, results = run_autograder(root, harness["contents"])
-    assert completed.returncode == 2 and results is None
-    assert completed.stdout.startswith("The autograder could not run, so no results.json was written: ")
+    assert completed.returncode == 2 and _is_autograder_error(results)
+    assert completed.stdout.startswith("The autograder could not run, so results.json says so (an autograder error): ")
+    assert "points.toml" in completed.stdout
+
+
+def test_when_the_grader_fails_on_a_submission_results_say_it_is_an_autograder_error(harness, tmp_path):
+    root = unpack_bundle(harness["plain"].parent / "autograder.zip", tmp_path / "failing")
+    writer = root / "source" / "autograder" / "outputs" / "student.py"
+    writer.write_text(writer.read_text() + "\n\ndef results_json(student):\n    raise RuntimeError('a grader bug')\n")
+    completed, results = run_autograder(root, harness["contents"])
+    assert completed.returncode == 1 and _is_autograder_error(results)
+    assert "The grader failed on this submission" in completed.stdout and "RuntimeError: a grader bug" in completed.stdout
+
+
+def test_when_python_cannot_run_the_autograder_results_still_say_so(harness, tmp_path):
+    root = unpack_bundle(harness["plain"].parent / "autograder.zip", tmp_path / "no-python")
+    completed, results = run_autograder(root, harness["contents"], env={"PYTHON": "/nonexistent/python"})
+    assert completed.returncode != 0 and _is_autograder_error(results)
 
 
 def test_the_image_build_self_tests_the_reference_with_the_command_setup_sh_runs(harness):

@@ -37,7 +37,8 @@ def run_autograder(root, upload, users=({"id": 4242, "name": "Ada Student", "ema
     shutil.copytree(upload, root / "submission")
     (root / "submission_metadata.json").write_text(json.dumps({"id": 1, "users": list(users)}))
     environment = {key: value for key, value in os.environ.items() if key != "AUTOGRADER_SECRET"}
-    environment.update(GRADESCOPE_ROOT=str(root), PYTHON=str(PYTHON), **(env or {}))
+    environment.update(GRADESCOPE_ROOT=str(root), PYTHON=str(PYTHON))
+    environment.update(env or {})
     completed = subprocess.run([str(root / "run_autograder")], cwd=root, env=environment, capture_output=True,
                                text=True, timeout=600)
     results = root / "results" / "results.json"
