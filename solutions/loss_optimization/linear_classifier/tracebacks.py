@@ -131,6 +131,28 @@ def _relative(filename):
     return Path(filename).resolve().relative_to(PACKAGE_DIR.parent).as_posix()
 
 
+def shown_path(filename):
+    """Where a file is, as a student may read it: relative to the assignment folder, or to the installed
+    packages (``numpy/_core/fromnumeric.py``); never the machine's absolute path."""
+    path = Path(filename)
+    if _folder_in_package(filename) is not None:
+        return _relative(filename)
+    parts = path.parts
+    for marker in ("site-packages", "dist-packages"):
+        if marker in parts:
+            return "/".join(parts[parts.index(marker) + 1:])
+    return path.name
+
+
+def traceback_without_paths(error):
+    """``error``'s traceback as Python prints it, each file named by :func:`shown_path`."""
+    frames = traceback.extract_tb(error.__traceback__)
+    for frame in frames:
+        frame.filename = shown_path(frame.filename)
+    lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
+    return "".join(lines + traceback.format_exception_only(type(error), error))
+
+
 def _through_checks(tb):
     return any(_folder_in_package(frame.filename) == "checks" for frame in traceback.extract_tb(tb))
 
