@@ -1,5 +1,6 @@
 """The linear classifier playground: readouts, gradient check, updates, data, drawing in place."""
 
+import io
 import math
 import re
 
@@ -8,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.backend_bases import MouseEvent
+from PIL import Image
 
 from explore_readouts import (
     centered_gradient, close_to, definition_losses, reference_data_loss, rendered, shown, start_view, table_column,
@@ -363,3 +365,25 @@ def test_missing_numeric_gradient_stub_is_named_and_the_rest_still_shows(explore
     assert "Implement gradients.eval_numerical_gradient in linear_classifier/gradients.py" in panel.status.value
     assert panel.gradient_cells[0][1].value == "—"
     assert shown(panel.readout.value, "lx-total-loss") is not None
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["a blitted update", "a full redraw"])
+def test_every_picture_sent_to_the_browser_is_the_whole_figure(explore, full):
+    """A difference to the previous picture, dropped by a browser busy loading the next, would never be sent
+    again (old curves and ticks would stay drawn): every picture must be the whole figure."""
+    panel = explore.Playground()
+    canvas = panel.figure.canvas
+    sent = []
+    canvas.send_binary = sent.append
+    start_view(canvas)
+    panel.step_button.click()
+    canvas._handle_message(canvas, {"type": "draw"}, [])  # the browser answers the first step's redraw request
+    panel.step_button.click()
+    if full:
+        panel.updater.update(full=True)
+        canvas._handle_message(canvas, {"type": "draw"}, [])
+    else:
+        assert panel.updater.background is not None, "the second step should have been blitted"
+    assert len(sent) >= 3 and canvas._image_mode == "full"
+    picture = np.asarray(Image.open(io.BytesIO(sent[-1])).convert("RGBA"))
+    assert np.array_equal(picture, rendered(canvas))
