@@ -42,7 +42,7 @@ def _lab_processes(make_pid):
         try:
             if os.getpgid(int(entry.name)) == make_pid:
                 line = _command_line(entry.name)
-                if any(part.endswith(b"jupyter-lab") or part == b"lab" for part in line[:3]):
+                if any(part.endswith(b"jupyter-lab") or part in (b"lab", b"jupyterlab") for part in line[:3]):
                     found.append([part.decode() for part in line if part])
         except (ProcessLookupError, FileNotFoundError, PermissionError):
             continue

@@ -278,7 +278,7 @@ class Playground(Panel):
         self.table = widgets.HTML()
         self.build(canvas, widgets.HBox([self.parameter_grid, self.loss_controls]), self.optimizer_controls,
                    widgets.HBox([self.step_button, self.play, self.randomize_button, self.clear_button]),
-                   self.readout, self.table, self.data_box)
+                   self.status, self.readout, self.table, self.data_box)
 
     def start(self):
         """The first refresh also fills the points' text box."""

@@ -27,6 +27,9 @@ CALLED_MODULES = ("losses", "gradients", "regularization", "optim")
 VECTORIZED_LOSSES = {"SVM": "losses.svm_loss_vectorized", "Softmax": "losses.softmax_loss_vectorized"}
 
 _loaded_mtimes = {}
+#: The student's function whose result a panel used last (``"module.function"``): named when a panel fails on
+#: what a function returned.
+last_called = None
 
 
 class StudentCodeFailed(Exception):
@@ -83,6 +86,27 @@ class StudentCodeRaised(StudentCodeFailed):
     def lines(self):
         """The error and the student's own frames (file, line, source), as :func:`describe_error` shows them."""
         return describe_error(self.error)
+
+
+class StudentCodeReturnedNone(StudentCodeRaised):
+    """A student's function returned ``None``: it has no ``return`` (or a bare one) on the path it took.
+
+    Named with its file and the line of its ``def``, rather than left to fail
+    inside the panel that used the result.
+    """
+
+    def __init__(self, name, function):
+        self.function = function
+        super().__init__(name, TypeError(f"{name.split('.')[1]} returned None"))
+
+    def lines(self):
+        function_name = self.name.split(".")[1]
+        code = getattr(self.function, "__code__", None)
+        where = f", line {code.co_firstlineno}" if code is not None else ""
+        return [f"{function_name} in {self.path} returned None",
+                f"  in {self.path}{where}, in {function_name}",
+                "  a function that ends without a return statement returns None: "
+                "end it with the return its docstring describes"]
 
 
 def _file_mtime(module):
@@ -146,16 +170,25 @@ def call_student(name, *args, **kwargs):
         When the function still raises ``NotImplementedError``.
     StudentCodeRaised
         When it raises anything else (or its module cannot be imported).
+    StudentCodeReturnedNone
+        When it returns None (every function a panel calls returns something).
     """
+    global last_called
     module_name, function_name = name.split(".")
     module = student_module(module_name)
+    function = None
     try:
         # Looked up here, not in advance: a student who renamed the function reads an AttributeError in the panel.
-        return getattr(module, function_name)(*args, **kwargs)
+        function = getattr(module, function_name)
+        result = function(*args, **kwargs)
     except NotImplementedError as error:
         raise StubMissing(name, str(error)) from None
     except Exception as error:  # noqa: BLE001 (shown to the student in the panel)
         raise StudentCodeRaised(name, error) from None
+    if result is None:
+        raise StudentCodeReturnedNone(name, function)
+    last_called = name
+    return result
 
 
 class Notices:
