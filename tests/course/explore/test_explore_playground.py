@@ -65,11 +65,15 @@ def test_analytic_gradient_matches_numeric_gradient_for_every_loss(explore, play
     np.testing.assert_allclose(result.gradient, expected, atol=1e-6)
     np.testing.assert_allclose(result.numeric, expected, atol=1e-6)
     shown_analytic = np.array([float(cells[0].value) for cells in playground.gradient_cells])
-    shown_errors = np.array([float(re.sub(r"<[^>]*>|✓|✗", "", cells[2].value)) for cells in playground.gradient_cells])
     np.testing.assert_allclose(shown_analytic, expected, rtol=1e-4, atol=1e-6)
     numeric, analytic = result.numeric, result.gradient
     expected_errors = np.abs(numeric - analytic) / np.maximum(1e-8, np.abs(numeric) + np.abs(analytic))
-    np.testing.assert_allclose(shown_errors, expected_errors, rtol=0.05)
+    for cells, error, difference in zip(playground.gradient_cells, expected_errors, np.abs(numeric - analytic)):
+        text = re.sub(r"<[^>]*>|✓|✗", "", cells[2].value).strip()
+        if "lx-near-zero" in cells[2].value:  # a derivative of 0: the difference, not a relative error
+            assert text.startswith("|Δ|") and float(text[3:]) == pytest.approx(difference, rel=0.1, abs=1e-16)
+        else:
+            assert float(text) == pytest.approx(error, rel=0.05)
     assert all("lx-agree" in cells[2].value for cells in playground.gradient_cells)
 
 
@@ -387,3 +391,15 @@ def test_every_picture_sent_to_the_browser_is_the_whole_figure(explore, full):
     assert len(sent) >= 3 and canvas._image_mode == "full"
     picture = np.asarray(Image.open(io.BytesIO(sent[-1])).convert("RGBA"))
     assert np.array_equal(picture, rendered(canvas))
+
+
+@pytest.mark.parametrize("numeric, analytic, error, shown, mark", [
+    (0.0054171, 0.0054171, 6.1e-10, "6.1e-10", "✓"),
+    (1.1102e-11, -5.5511e-17, 0.0022, "|Δ| 1e-11", "✓"),  # a derivative of 0: round-off on both sides
+    (0.0054, -0.0054, 1.0, "1", "✗"),
+])
+def test_a_relative_error_is_never_marked_agreeing_above_what_notebook_02_calls_wrong(
+        explore, numeric, analytic, error, shown, mark):
+    cell = explore.student.agreement_html(numeric, analytic, error)
+    text = re.sub(r"<[^>]*>", "", cell)
+    assert text == f"{shown} {mark}"
