@@ -412,8 +412,7 @@ class Playground(Panel):
         self.step_button.add_class("lx-step")
         self.play = widgets.Play(value=0, min=0, max=100000, step=1, interval=150, description="repeated update",
                                  show_repeat=False)
-        # The Play widget's own buttons carry no words: say what they do (there is no pause button).
-        self.play_help = widgets.HTML("<small>▶ repeats the update, ■ stops</small>")
+        self.play_help = widgets.HTML("<small>▶ repeats the update, ■ stops</small>")  # (no pause button)
         self.randomize_button = widgets.Button(description="Randomize W, b")
         self.clear_button = widgets.Button(description="Restart loss curve")
 
