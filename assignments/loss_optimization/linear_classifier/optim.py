@@ -32,7 +32,7 @@ def sgd(w, dw, config=None):
         config = {}
     config.setdefault("learning_rate", 1e-2)
     # TODO: Vanilla (stochastic) gradient descent: ``w <- w - learning_rate * dw``.
-    raise NotImplementedError('sgd in linear_classifier/optim.py is not implemented yet: Vanilla (stochastic) gradient descent: ``w <- w - learning_rate * dw``. Replace this line with your code (the docstring above says what to return).')
+    raise NotImplementedError('sgd in linear_classifier/optim.py is not implemented yet: Vanilla (stochastic) gradient descent: w <- w - learning_rate * dw. Replace this line with your code (the docstring above says what to return).')
     return next_w, config
 
 
@@ -79,7 +79,7 @@ def step_decay(learning_rate, t, decay_rate=0.5, decay_every=100):
     rate : float
     """
     # TODO: Step decay: the rate drops by the factor ``decay_rate`` after every ``decay_every`` steps.
-    raise NotImplementedError('step_decay in linear_classifier/optim.py is not implemented yet: Step decay: the rate drops by the factor ``decay_rate`` after every ``decay_every`` steps. Replace this line with your code (the docstring above says what to return).')
+    raise NotImplementedError('step_decay in linear_classifier/optim.py is not implemented yet: Step decay: the rate drops by the factor decay_rate after every decay_every steps. Replace this line with your code (the docstring above says what to return).')
 
 
 def cosine_decay(learning_rate, t, T):
@@ -88,4 +88,4 @@ def cosine_decay(learning_rate, t, T):
     Returns ``0.5 * learning_rate * (1 + cos(pi * t / T))``.
     """
     # TODO: Cosine decay from ``learning_rate`` at ``t = 0`` to 0 at ``t = T``.
-    raise NotImplementedError('cosine_decay in linear_classifier/optim.py is not implemented yet: Cosine decay from ``learning_rate`` at ``t = 0`` to 0 at ``t = T``. Replace this line with your code (the docstring above says what to return).')
+    raise NotImplementedError('cosine_decay in linear_classifier/optim.py is not implemented yet: Cosine decay from learning_rate at t = 0 to 0 at t = T. Replace this line with your code (the docstring above says what to return).')

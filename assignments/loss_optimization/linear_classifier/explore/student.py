@@ -240,6 +240,23 @@ def gradients_agree(numeric, analytic):
     return close(numeric, analytic, tolerances.NUMERICAL_GRADIENT_RELATIVE, tolerances.NUMERICAL_GRADIENT_ABSOLUTE)
 
 
+def agreement_html(numeric, analytic, error):
+    """One entry of a table of relative errors: the error with ✓ or ✗, as notebook 02 reads them.
+
+    Where the true derivative is 0, the relative error of two round-offs can
+    be 0.002 or 1 though both derivatives agree; notebook 02 teaches that
+    such an error means a wrong gradient. There the table shows the absolute
+    difference, marked as such, in place of a relative error with a ✓.
+    """
+    if not gradients_agree(numeric, analytic):
+        return f"<span class='lx-disagree' style='color:#c00'>{error:.2g} ✗</span>"
+    if error <= tolerances.NUMERICAL_GRADIENT_RELATIVE:
+        return f"<span class='lx-agree'>{error:.2g} ✓</span>"
+    difference = abs(float(numeric) - float(analytic))
+    return (f"<span class='lx-agree lx-near-zero' title='The derivative is about 0 here, where a relative error "
+            f"means nothing: the two differ by {difference:.1g} only.'>|Δ| {difference:.1g} ✓</span>")
+
+
 def gradient_descent(gradient, start, learning_rate, steps, rule="optim.sgd", momentum=0.0):
     """Run the student's update rule on a 2-D problem.
 
