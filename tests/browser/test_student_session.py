@@ -18,7 +18,12 @@ pytestmark = pytest.mark.browser
 
 DEF = "def svm_loss_naive(W, X, y, reg):"
 RAISE = '    raise ValueError("stopped here")'
-SETUP, CHECK = 0, 1
+SETUP, CHECK, HINT = 0, 1, 2
+#: A failure with a hint of checks/mistakes.py that holds formulas.
+FAILURE_WITH_FORMULA = """from linear_classifier.checks.mistakes import hint
+from linear_classifier.checks.report import CheckFailed
+raise CheckFailed("eval_numerical_gradient", hints=[hint("forward_difference")])
+"""
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +35,8 @@ def session(student_lab):
     setup = next(cell for cell in release.cells if cell.cell_type == "code")
     check = next(cell for cell in release.cells if "check_svm_loss_naive()" in cell.source)
     write_notebook(folder / "session.ipynb", [nbformat.v4.new_code_cell(setup.source),
-                                              nbformat.v4.new_code_cell(check.source)])
+                                              nbformat.v4.new_code_cell(check.source),
+                                              nbformat.v4.new_code_cell(FAILURE_WITH_FORMULA)])
     return folder
 
 
@@ -88,3 +94,10 @@ def test_a_file_that_does_not_parse_gets_one_short_message_and_no_tick(notebook,
     losses.write_text(original, encoding="utf-8")
     text = run_cell(notebook, CHECK)
     assert "✓" in text and error_outputs(notebook, CHECK) == 0, text
+
+
+def test_a_hint_with_a_formula_shows_no_dead_link(notebook):
+    text = run_cell(notebook, HINT)
+    assert "likely cause: this is the forward difference" in text, text
+    links = notebook.locator(".jp-Notebook .jp-Cell").nth(HINT).locator(".jp-OutputArea a").count()
+    assert links == 0, text  # JupyterLab made each " / " a link to a folder "/" that does not open

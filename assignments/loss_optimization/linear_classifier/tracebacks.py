@@ -15,7 +15,6 @@ IPython custom exception handler). Error outputs keep their ``ename`` and
 """
 
 import contextlib
-import functools
 import os
 import sys
 import traceback
@@ -177,16 +176,32 @@ def _student_view(error, tb):
     return lines
 
 
+#: A division slash: looks like "/", but JupyterLab does not take it for a path.
+DIVISION_SLASH = "\u2215"
+
+
+def unlinked(lines):
+    """``lines`` with each free-standing " / " (a formula's division) written with a division slash.
+
+    JupyterLab turns a "/" between spaces in an output into a link to a folder that is not there, so every
+    hint with a formula like ``(f(x+h) - f(x)) / h`` showed a dead link.
+    """
+    return [line.replace(" / ", f" {DIVISION_SLASH} ") for line in lines]
+
+
 def _show_for_students(shell, etype, value, tb, tb_offset=None):
     """IPython custom exception handler: the student's view of errors from checks and stubs, else IPython's own."""
     renders_itself = hasattr(type(value), "_render_traceback_")
-    if _in_student_file(value):
+    if renders_itself:
+        render = value._render_traceback_
+        value._render_traceback_ = lambda: unlinked(render())
+    elif _in_student_file(value):
         # IPython shows any SyntaxError its own way (showsyntaxerror, with the absolute path), not by the hook.
         first, *rest = syntax_error_lines(value)
         shell._showtraceback(etype, value, [highlight(first), *rest, "  fix that line, save the file, rerun"])
         return
     if not renders_itself and (_raised_by_stub(value, tb) or _through_checks(tb)):
-        value._render_traceback_ = functools.partial(_student_view, value, tb)
+        value._render_traceback_ = lambda: unlinked(_student_view(value, tb))
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset, running_compiled_code=True)
 
 
