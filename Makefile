@@ -1,10 +1,11 @@
-# Every command a student, instructor or CI runs. `make setup` then `make test` on a fresh machine.
+# Every command a student, instructor or CI runs. Students: `make lab` (Python only). Instructors and CI:
+# `make setup` then `make test` on a fresh machine.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := bubblewrap chromium poppler-utils postgresql slurmctld slurmd slurm-client munge
 
-.PHONY: setup system-packages test test-fast test-browser test-slurm release check-release lab bench clean
+.PHONY: setup system-packages student test test-fast test-browser test-slurm release check-release lab bench clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -20,7 +21,7 @@ system-packages:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt student-lab/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.txt
@@ -28,6 +29,15 @@ $(VENV)/.installed: requirements.txt
 	# One BLAS thread: the digits are small, and threads fighting over 2 cores made notebooks 10x slower.
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (loss_optimization)" \
 	  --env OPENBLAS_NUM_THREADS 1 --env OMP_NUM_THREADS 1
+	touch $@ $(VENV)/.student
+
+# A student's environment: the Python packages of student-lab/requirements.txt in .venv, nothing of the system's
+# (no root, no apt-get; any Python >= 3.11). The instructor's `make setup` installs a superset into the same .venv.
+student: $(VENV)/.student
+
+$(VENV)/.student: student-lab/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r student-lab/requirements.txt
 	touch $@
 
 test: setup
@@ -52,14 +62,13 @@ check-release: release
 	git diff --exit-code --stat -- assignments/
 	@test -z "$$(git status --porcelain -- assignments/)" || { git status --porcelain -- assignments/; echo "assignments/ has files that are not committed"; exit 1; }
 
-# A student's JupyterLab on the release: without nbgrader's instructor tools and the news pop-up, and saving
-# notebooks with a note in place of each interactive widget (student-lab/). As root (containers, CI) it passes
-# --allow-root. LAB_FOLDER is the folder it serves; LAB_ARGS adds options (the tests pass a port and a token).
+# A student's JupyterLab on the release (student-lab/lab.py: the course's kernel, no nbgrader instructor tools, no
+# news pop-up, notes in place of widgets in saved notebooks; --allow-root as root, in containers and CI).
+# LAB_FOLDER is the folder it serves; LAB_ARGS adds options as --name=value (the tests pass a port and a token).
 LAB_FOLDER ?= assignments/loss_optimization
 LAB_ARGS ?=
-lab: setup
-	JUPYTER_CONFIG_PATH="$(CURDIR)/student-lab$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
-	  $(VENV)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS) "$(LAB_FOLDER)"
+lab: student
+	$(PY) student-lab/lab.py $(LAB_ARGS) "$(LAB_FOLDER)"
 
 bench: setup
 	$(PY) -m bench

@@ -77,7 +77,12 @@ def _enclosing_functions(source):
 
 
 def stub_message(relative_path, function, summary):
-    """The message a student sees when they call a function they have not implemented yet."""
+    """The message a student sees when they call a function they have not implemented yet.
+
+    The docstring's summary is reST (``R(W) = sum(W**2)``); the message is plain text, so its literals lose
+    their double backquotes.
+    """
+    summary = summary.replace("``", "")
     return (
         f"{function} in {relative_path} is not implemented yet: {summary}. "
         f"Replace this line with your code (the docstring above says what to return)."

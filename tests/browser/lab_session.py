@@ -147,3 +147,62 @@ def lab_api(lab, method, path):
     with urllib.request.urlopen(request, timeout=10) as response:
         body = response.read()
     return json.loads(body) if body else None
+
+
+def run_cell(page, index, timeout=60_000):
+    """Run the code cell at ``index`` of the open notebook and wait until it has run; returns its output text."""
+    with step(page, f"running cell {index}"):
+        page.evaluate("""(index) => {
+            const panel = window.jupyterapp.shell.currentWidget;
+            const cell = panel.content.widgets[index];
+            window.lxRunCount = (cell.model.executionCount || 0);
+            panel.content.activeCellIndex = index;
+            window.jupyterapp.commands.execute('notebook:run-cell');
+        }""", index)
+        page.wait_for_function("""(index) => {
+            const panel = window.jupyterapp.shell.currentWidget;
+            const cell = panel.content.widgets[index];
+            return cell.model.executionCount !== null && cell.model.executionCount !== window.lxRunCount
+                && panel.sessionContext.session.kernel.status === 'idle';
+        }""", arg=index, timeout=timeout)
+        page.wait_for_timeout(300)  # the outputs render after the reply
+    return cell_output(page, index)
+
+
+def cell_output(page, index):
+    """The rendered text of the outputs of cell ``index`` of the open notebook."""
+    return page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-OutputArea").inner_text()
+
+
+def error_outputs(page, index):
+    """How many error outputs cell ``index`` shows."""
+    return page.locator(".jp-Notebook .jp-Cell").nth(index).locator(ERROR_OUTPUT).count()
+
+
+KERNEL_PRINT = """async (code) => {
+    // Run code in the open notebook's kernel, outside any cell; resolve to what it printed.
+    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    const future = kernel.requestExecute({code, silent: false, store_history: false});
+    let printed = '';
+    future.onIOPub = (message) => {
+        if (message.header.msg_type === 'stream') printed += message.content.text;
+        if (message.header.msg_type === 'error') printed += 'ERROR ' + message.content.evalue;
+    };
+    await future.done;
+    return printed;
+}"""
+
+
+def kernel_print(page, code):
+    """What ``code`` prints when run in the open notebook's kernel outside its cells (nothing is shown)."""
+    return page.evaluate(KERNEL_PRINT, code)
+
+
+def write_notebook(path, cells):
+    """Write a notebook of ``cells`` (nbformat cells) to ``path``, with the release notebooks' metadata."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata = {"kernelspec": {"display_name": "Python 3 (loss_optimization)", "language": "python",
+                                        "name": "python3"}, "language_info": {"name": "python"}}
+    nbformat.write(notebook, str(path))

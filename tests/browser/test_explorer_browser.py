@@ -7,10 +7,11 @@ that the ipympl canvases paint and that no widget failed to display; then a save
 kernel, must show a note in place of each panel rather than "Error displaying widget".
 """
 
+import numpy as np
 import pytest
 
 from lab_session import (
-    KERNEL_IDLE, command, lab_api, new_page, open_notebook, run_all, screenshot, step,
+    KERNEL_IDLE, command, kernel_print, lab_api, new_page, open_notebook, run_all, screenshot, step,
 )
 
 pytestmark = pytest.mark.browser
@@ -160,6 +161,101 @@ def test_a_saved_edit_of_a_student_module_is_used_at_the_next_control_change(exp
     assert _readout(page, "lx-total-loss") != "—"
 
 
+PLAYGROUND_PICTURE = """() => {
+    // The playground's figure as the browser shows it: its size and its pixels as a PNG data URL.
+    const canvas = document.querySelector('.jupyter-matplotlib-canvas-div canvas');
+    return [canvas.width, canvas.height, canvas.toDataURL('image/png')];
+}"""
+#: Run in the kernel: the picture the kernel drew last (and sent), and whether the loss curve's axes hold its data.
+KERNEL_PICTURE = """
+import base64 as _b64, io as _io
+import numpy as _np
+from PIL import Image as _Image
+_canvas = playground.figure.canvas
+_png = _io.BytesIO()
+_Image.fromarray(_np.asarray(_canvas.get_renderer().buffer_rgba())).save(_png, format="png")
+_history = playground.state.history
+print(_b64.b64encode(_png.getvalue()).decode())
+print(len(_history) - 1, max(_history), *playground.ax_curve.get_xlim(), *playground.ax_curve.get_ylim())
+"""
+
+
+def _decoded(png_base64):
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(png_base64))).convert("RGB")).astype(int)
+
+
+def test_the_playground_shows_the_current_data_after_play_ran_through_axis_rescales(explorer):
+    page = explorer
+    page.locator("button", has_text="Restart loss curve").first.click()
+    page.wait_for_function("() => document.querySelector('.lx-iteration').textContent === '0'")
+    # ▶ at its fastest: ticks come faster than the kernel draws, so pictures leave it back to back (as on a
+    # slow laptop at the usual speed), and the browser drops a picture when the next one arrives before it loaded.
+    kernel_print(page, "playground.play.interval = 10")
+    play = page.locator(".widget-play button").first
+    play.scroll_into_view_if_needed()
+    with step(page, "pressing ▶ until the loss curve's x axis has grown from 10 to 100 iterations", "explorer_play"):
+        play.click()
+        page.wait_for_function("() => Number(document.querySelector('.lx-iteration').textContent) >= 55",
+                               timeout=90_000)
+        page.locator(".widget-play button").nth(1).click()  # pause
+        _settled(page)
+        page.wait_for_timeout(1500)  # the last pictures reach the page
+    page.evaluate("() => document.querySelector('.jupyter-matplotlib-figure').scrollIntoView({block: 'start'})")
+    screenshot(page, "explorer_after_play")
+    width, height, shown = page.evaluate(PLAYGROUND_PICTURE)
+    printed = kernel_print(page, KERNEL_PICTURE).split()
+    drawn = _decoded(printed[0])
+    last_iteration, highest, x_low, x_high, y_low, y_high = map(float, printed[1:7])
+    assert last_iteration >= 55 and x_high >= last_iteration and y_high >= highest and x_low == y_low == 0
+    browser = _decoded(shown.split(",", 1)[1])
+    assert browser.shape == drawn.shape == (height, width, 3)
+    # Anti-aliasing aside, what the browser shows is what the kernel drew for the data it holds now.
+    differing = np.abs(browser - drawn).max(axis=-1) > 8
+    assert differing.mean() < 1e-3, f"{differing.sum()} pixels of the playground differ from the kernel's picture"
+
+
+#: A likely mistake: the penalty computed, never returned (the release's stub has no return line to keep).
+NO_RETURN = "    value, gradient = float(np.sum(W * W)), 2.0 * W\n"
+
+
+def test_a_penalty_that_returns_none_is_named_right_under_the_button_that_ran_it(explorer, student_lab):
+    page = explorer
+    regularization = student_lab["workspace"] / "explorer" / "linear_classifier" / "regularization.py"
+    original = regularization.read_text(encoding="utf-8")
+    solution = "    return float(np.sum(W * W)), 2.0 * W\n"
+    assert solution in original
+    step_button = page.locator("button.lx-step").first
+    try:
+        edited = original.replace(solution, NO_RETURN, 1)
+        regularization.write_text(edited, encoding="utf-8")
+        def_line = edited.splitlines().index("def l2_penalty(W):") + 1
+        with step(page, "clicking Single update with a penalty that returns None", "explorer_none"):
+            step_button.click()
+            page.wait_for_selector(".lx-error")
+        _settled(page)
+        error = page.locator(".lx-error").first
+        step_button.scroll_into_view_if_needed()
+        screenshot(page, "explorer_penalty_returns_none")
+        text = error.inner_text()
+        assert "l2_penalty in linear_classifier/regularization.py returned None" in text, text
+        assert f"linear_classifier/regularization.py, line {def_line}, in l2_penalty" in text, text
+        assert "explore/" not in text and "Traceback" not in text and str(student_lab["workspace"]) not in text
+        button, box = step_button.bounding_box(), error.bounding_box()
+        assert 0 <= box["y"] - (button["y"] + button["height"]) < 80, (button, box)
+    finally:
+        regularization.write_text(original, encoding="utf-8")
+    with step(page, "clicking Single update after adding the return", "explorer_none"):
+        step_button.click()
+        page.wait_for_function("() => !document.querySelector('.lx-error')")
+
+
+# Last: it ends the kernel of the page the other tests share.
 def test_a_saved_explorer_reopens_with_a_note_in_place_of_each_panel(explorer, student_lab):
     page = explorer
     saved = student_lab["workspace"] / NOTEBOOK
@@ -188,3 +284,4 @@ def test_a_saved_explorer_reopens_with_a_note_in_place_of_each_panel(explorer, s
         assert outputs.count("run this cell again to use it") == NUM_PANELS
     finally:
         reopened.close()
+

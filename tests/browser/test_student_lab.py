@@ -42,7 +42,7 @@ def _lab_processes(make_pid):
         try:
             if os.getpgid(int(entry.name)) == make_pid:
                 line = _command_line(entry.name)
-                if any(part.endswith(b"jupyter-lab") or part == b"lab" for part in line[:3]):
+                if any(part.endswith(b"jupyter-lab") or part in (b"lab", b"jupyterlab") for part in line[:3]):
                     found.append([part.decode() for part in line if part])
         except (ProcessLookupError, FileNotFoundError, PermissionError):
             continue
@@ -106,3 +106,15 @@ def test_saving_a_notebook_keeps_a_widgets_text_and_drops_its_reference_to_the_l
     assert outputs[2] == {"output_type": "stream", "text": "kept"}
     assert "widgets" not in model["content"]["metadata"]
 
+
+
+@pytest.mark.parametrize("name", [*GRADED_NOTEBOOKS, "05_loss_explorer.ipynb"])
+def test_a_release_notebook_opens_unchanged(student_lab, page, name):
+    """Once its kernel has started, the Lab writes the kernel's metadata into the notebook: if the file's differ,
+    the notebook opens marked unsaved, as if the student had changed something."""
+    open_notebook(page, student_lab, f"release/{name}")
+    page.wait_for_timeout(2000)  # the kernel's info reply, and with it the metadata, arrive after it is idle
+    dirty = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty")
+    if dirty:
+        screenshot(page, f"opened_unsaved_{Path(name).stem}")
+    assert not dirty, f"{name} opened marked unsaved"

@@ -55,6 +55,12 @@ def test_a_solution_region_becomes_a_stub_that_names_the_function_and_file():
         namespace["double"]([1, 2])
 
 
+def test_a_stubs_message_is_plain_text_without_the_docstrings_rest_literals(release):
+    with pytest.raises(NotImplementedError) as raised:
+        release.regularization.l2_penalty(None)
+    assert "R(W) = sum(W**2)" in str(raised.value) and "``" not in str(raised.value)
+
+
 def test_code_around_a_solution_region_is_kept_verbatim():
     stripped = strip_module(MODULE_WITH_SOLUTION, "pkg/ops.py")
     for given in ("import numpy as np", "    result = None", "    return result", '    """Twice x, elementwise.'):

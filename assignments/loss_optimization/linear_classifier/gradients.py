@@ -52,7 +52,7 @@ def eval_numerical_gradient(f, x, verbose=False, h=1e-5):
     """
     grad = np.zeros(x.shape)
     # TODO: Gradient of ``f`` at ``x`` by centered differences.
-    raise NotImplementedError('eval_numerical_gradient in linear_classifier/gradients.py is not implemented yet: Gradient of ``f`` at ``x`` by centered differences. Replace this line with your code (the docstring above says what to return).')
+    raise NotImplementedError('eval_numerical_gradient in linear_classifier/gradients.py is not implemented yet: Gradient of f at x by centered differences. Replace this line with your code (the docstring above says what to return).')
     if verbose:
         for ix in np.ndindex(grad.shape):
             print(ix, grad[ix])

@@ -84,7 +84,7 @@ class LinearClassifier:
         X = check_features(X, "X", num_features=self.W.shape[0])
         y_pred = np.zeros(X.shape[0], dtype=int)
         # TODO: Predict a label for every row of ``X``.
-        raise NotImplementedError('LinearClassifier.predict in linear_classifier/models.py is not implemented yet: Predict a label for every row of ``X``. Replace this line with your code (the docstring above says what to return).')
+        raise NotImplementedError('LinearClassifier.predict in linear_classifier/models.py is not implemented yet: Predict a label for every row of X. Replace this line with your code (the docstring above says what to return).')
         return y_pred
 
     def loss(self, X_batch, y_batch, reg):

@@ -21,7 +21,7 @@ def l2_penalty(W):
         dR/dW, entry by entry.
     """
     # TODO: L2 penalty ``R(W) = sum(W**2)``, which prefers many small weights.
-    raise NotImplementedError('l2_penalty in linear_classifier/regularization.py is not implemented yet: L2 penalty ``R(W) = sum(W**2)``, which prefers many small weights. Replace this line with your code (the docstring above says what to return).')
+    raise NotImplementedError('l2_penalty in linear_classifier/regularization.py is not implemented yet: L2 penalty R(W) = sum(W**2), which prefers many small weights. Replace this line with your code (the docstring above says what to return).')
 
 
 def l1_penalty(W):
@@ -41,7 +41,7 @@ def l1_penalty(W):
         A subgradient of R at W: the slope of R away from 0, a value in [-1, 1] where ``w == 0``.
     """
     # TODO: L1 penalty ``R(W) = sum(|W|)``, which prefers sparse weights.
-    raise NotImplementedError('l1_penalty in linear_classifier/regularization.py is not implemented yet: L1 penalty ``R(W) = sum(|W|)``, which prefers sparse weights. Replace this line with your code (the docstring above says what to return).')
+    raise NotImplementedError('l1_penalty in linear_classifier/regularization.py is not implemented yet: L1 penalty R(W) = sum(|W|), which prefers sparse weights. Replace this line with your code (the docstring above says what to return).')
 
 
 def elastic_net_penalty(W, beta=0.5):
@@ -60,4 +60,4 @@ def elastic_net_penalty(W, beta=0.5):
         A subgradient of R at W (the L1 part may take any value in [-1, 1] where ``w == 0``).
     """
     # TODO: Elastic-net penalty ``R(W) = sum(beta * W**2 + |W|)``.
-    raise NotImplementedError('elastic_net_penalty in linear_classifier/regularization.py is not implemented yet: Elastic-net penalty ``R(W) = sum(beta * W**2 + |W|)``. Replace this line with your code (the docstring above says what to return).')
+    raise NotImplementedError('elastic_net_penalty in linear_classifier/regularization.py is not implemented yet: Elastic-net penalty R(W) = sum(beta * W**2 + |W|). Replace this line with your code (the docstring above says what to return).')

@@ -14,7 +14,8 @@ IPython custom exception handler). Error outputs keep their ``ename`` and
 ``evalue``, which is what nbgrader reads; only the traceback lines change.
 """
 
-import functools
+import contextlib
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -77,10 +78,39 @@ def describe_error(error, tb=None):
         if source and not (isinstance(error, NotImplementedError) and source.startswith("raise NotImplementedError")):
             lines.append(f"      {source}")
     # A syntax error happens in no frame: the file and line are the error's own.
-    if isinstance(error, SyntaxError) and error.filename and _folder_in_package(error.filename) == "":
-        lines.append(f"  in {_relative(error.filename)}, line {error.lineno}")
-        if (error.text or "").strip():
-            lines.append(f"      {error.text.strip()}")
+    if _in_student_file(error):
+        lines[1:] = syntax_error_lines(error)[1:]
+    return lines
+
+
+def _in_student_file(error):
+    return isinstance(error, SyntaxError) and bool(error.filename) and _folder_in_package(error.filename) == ""
+
+
+def syntax_error_lines(error):
+    """A file that does not parse, as a student reads it: what Python expected, the file, the line and a caret.
+
+    Parameters
+    ----------
+    error : SyntaxError
+        Raised for a file of the package.
+
+    Returns
+    -------
+    list of str
+        ``SyntaxError: expected ':'``, ``  in linear_classifier/losses.py, line 87``, then the line
+        and a caret under the place where Python stopped reading.
+    """
+    lines = [f"{type(error).__name__}: {error.msg}", f"  in {_relative(error.filename)}, line {error.lineno}"]
+    text = (error.text or "").rstrip("\n")
+    if text.strip():
+        indent = len(text) - len(text.lstrip())
+        lines.append(f"      {text.strip()}")
+        if error.offset:
+            start = max(error.offset - 1 - indent, 0)
+            end = error.end_offset if error.end_offset and error.end_offset > error.offset else error.offset + 1
+            width = max(min(end - error.offset, len(text) - indent - start), 1)
+            lines.append("      " + " " * start + "^" * width)
     return lines
 
 
@@ -98,6 +128,28 @@ def student_location(error):
 def _relative(filename):
     """``filename`` relative to the assignment folder: ``linear_classifier/losses.py``."""
     return Path(filename).resolve().relative_to(PACKAGE_DIR.parent).as_posix()
+
+
+def shown_path(filename):
+    """Where a file is, as a student may read it: relative to the assignment folder, or to the installed
+    packages (``numpy/_core/fromnumeric.py``); never the machine's absolute path."""
+    path = Path(filename)
+    if _folder_in_package(filename) is not None:
+        return _relative(filename)
+    parts = path.parts
+    for marker in ("site-packages", "dist-packages"):
+        if marker in parts:
+            return "/".join(parts[parts.index(marker) + 1:])
+    return path.name
+
+
+def traceback_without_paths(error):
+    """``error``'s traceback as Python prints it, each file named by :func:`shown_path`."""
+    frames = traceback.extract_tb(error.__traceback__)
+    for frame in frames:
+        frame.filename = shown_path(frame.filename)
+    lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
+    return "".join(lines + traceback.format_exception_only(type(error), error))
 
 
 def _through_checks(tb):
@@ -124,22 +176,132 @@ def _student_view(error, tb):
     return lines
 
 
+#: A division slash: looks like "/", but JupyterLab does not take it for a path.
+DIVISION_SLASH = "\u2215"
+
+
+def unlinked(lines):
+    """``lines`` with each free-standing " / " (a formula's division) written with a division slash.
+
+    JupyterLab turns a "/" between spaces in an output into a link to a folder that is not there, so every
+    hint with a formula like ``(f(x+h) - f(x)) / h`` showed a dead link.
+    """
+    return [line.replace(" / ", f" {DIVISION_SLASH} ") for line in lines]
+
+
 def _show_for_students(shell, etype, value, tb, tb_offset=None):
     """IPython custom exception handler: the student's view of errors from checks and stubs, else IPython's own."""
     renders_itself = hasattr(type(value), "_render_traceback_")
+    if renders_itself:
+        render = value._render_traceback_
+        value._render_traceback_ = lambda: unlinked(render())
+    elif _in_student_file(value):
+        # IPython shows any SyntaxError its own way (showsyntaxerror, with the absolute path), not by the hook.
+        first, *rest = syntax_error_lines(value)
+        shell._showtraceback(etype, value, [highlight(first), *rest, "  fix that line, save the file, rerun"])
+        return
     if not renders_itself and (_raised_by_stub(value, tb) or _through_checks(tb)):
-        value._render_traceback_ = functools.partial(_student_view, value, tb)
+        value._render_traceback_ = lambda: unlinked(_student_view(value, tb))
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset, running_compiled_code=True)
 
 
 _show_for_students.student_view = True
 
 
+#: Why a cell did not run while one of the student's files does not parse.
+CELL_NOT_RUN = ("  this cell did not run: Python cannot read the file as it is now, and the cell would have used "
+                "its last readable version. Fix the line above, save the file, rerun this cell")
+
+
+class ParseGuard:
+    """An IPython input transformer: no cell runs while a student module the kernel imported does not parse.
+
+    ``%autoreload`` keeps the last version of a module that fails to reload,
+    so a check would pass the old code (and print autoreload's traceback).
+    Transformers run before autoreload does: this one compiles each changed
+    student file first, and for one that does not parse raises its
+    ``SyntaxError`` in place of the cell (shown as :func:`syntax_error_lines`)
+    and tells autoreload not to try that version.
+    """
+
+    student_parse_guard = True
+
+    def __init__(self, shell):
+        self.shell = shell
+        self._verdicts = {}  # path -> (mtime_ns, SyntaxError or None)
+
+    def __call__(self, lines):
+        for path in _imported_student_files():
+            error = self._verdict(path)
+            if error is not None:
+                self._skip_in_autoreload(path)
+                raise FileDoesNotParse(error)
+        return lines
+
+    def _verdict(self, path):
+        try:
+            mtime = os.stat(path).st_mtime_ns
+        except OSError:
+            return None
+        known = self._verdicts.get(path)
+        if known is not None and known[0] == mtime:
+            return known[1]
+        try:
+            compile(Path(path).read_bytes(), path, "exec", dont_inherit=True)
+            error = None
+        except SyntaxError as raised:
+            error = raised
+        except (ValueError, OSError):  # a NUL byte, a file being replaced: left to the import to report
+            error = None
+        self._verdicts[path] = (mtime, error)
+        return error
+
+    def _skip_in_autoreload(self, path):
+        # autoreload skips a file whose failed reload it recorded at this very mtime (its ModuleReloader.check).
+        magics = self.shell.magics_manager.registry.get("AutoreloadMagics")
+        reloader = getattr(magics, "_reloader", None)
+        if reloader is not None and isinstance(getattr(reloader, "failed", None), dict):
+            with contextlib.suppress(OSError):
+                reloader.failed[path] = os.stat(path).st_mtime
+
+
+def _imported_student_files():
+    """The files of the student's modules (the package's own, not checks/ or explore/) imported so far, sorted."""
+    prefix = f"{PACKAGE_DIR.name}."
+    files = []
+    for name, module in list(sys.modules.items()):
+        filename = getattr(module, "__file__", None)
+        if name.startswith(prefix) and filename and filename.endswith(".py") and _folder_in_package(filename) == "":
+            files.append(filename)
+    return sorted(files)
+
+
+class FileDoesNotParse(Exception):
+    """Raised in place of a cell while a student file does not parse (not a ``SyntaxError``, which IPython
+    would show with its own traceback and the file's absolute path).
+
+    Attributes
+    ----------
+    error : SyntaxError
+        What ``compile`` raised for the file.
+    """
+
+    def __init__(self, error):
+        self.error = error
+        super().__init__(f"{_relative(error.filename)}, line {error.lineno}: {error.msg}")
+
+    def _render_traceback_(self):
+        first, *rest = syntax_error_lines(self.error)
+        return [highlight(first), *rest, CELL_NOT_RUN]
+
+
 def register_with_ipython():
     """Show errors the student's way in this IPython kernel, unless another custom handler is in place.
 
-    Only the package imported under its own name registers: a copy loaded
-    under an alias (the grader's reference) must not take over the rendering.
+    Also stops cells from running while a student module does not parse
+    (:class:`ParseGuard`). Only the package imported under its own name
+    registers: a copy loaded under an alias (the grader's reference) must
+    not take over the rendering.
     """
     if __spec__ is None or __spec__.name.split(".")[0] != PACKAGE_DIR.name:
         return
@@ -148,6 +310,9 @@ def register_with_ipython():
     shell = ipython.get_ipython() if ipython is not None else None
     if shell is None:
         return
+    transformers = getattr(shell, "input_transformers_post", None)
+    if transformers is not None and not any(getattr(t, "student_parse_guard", False) for t in transformers):
+        transformers.append(ParseGuard(shell))
     if shell.custom_exceptions and not getattr(shell, "_student_view", False):
         return
     shell.set_custom_exc((Exception,), _show_for_students)

@@ -165,3 +165,48 @@ def test_release_explorer_notebook_runs_to_the_end_and_names_the_stubs(release_c
     for stubs in STUBS_NAMED.values():
         for stub in stubs:
             assert f"Implement {stub} in linear_classifier/{stub.split('.')[0]}.py" in shown_html
+
+
+# ------------------------------------------------------------------------------------------------
+# A student function that returns None or the wrong thing: named, with its file and line
+# ------------------------------------------------------------------------------------------------
+
+def penalty_without_return(W):
+    np.sum(W * W)  # the student computed the penalty and forgot to return it
+
+
+def penalty_of_one_number(W):
+    return float(np.sum(W * W))  # the value alone, without the gradient
+
+
+def _playground_with_penalty(explore, lc, monkeypatch, function):
+    monkeypatch.setattr(lc.regularization, "l2_penalty", function)
+    panel = explore.Playground()
+    panel.penalty_choice.value = "L2"
+    panel.reg_slider.value = 0.1
+    return panel
+
+
+def test_a_penalty_that_returns_none_is_named_with_its_file_and_line(explore, lc, monkeypatch):
+    panel = _playground_with_penalty(explore, lc, monkeypatch, penalty_without_return)
+    status = panel.status.value
+    assert "l2_penalty in linear_classifier/regularization.py returned None" in status, status
+    assert f"line {penalty_without_return.__code__.co_firstlineno}, in l2_penalty" in status, status
+    assert "return" in status and "explore/" not in status and "Traceback" not in status
+
+
+def test_an_error_of_the_panel_on_a_students_result_names_the_function_and_no_machine_path(
+        explore, lc, monkeypatch):
+    panel = _playground_with_penalty(explore, lc, monkeypatch, penalty_of_one_number)
+    status = panel.status.value
+    assert "lx-error" in status and "<code>l2_penalty</code>" in status, status
+    assert "linear_classifier/regularization.py" in status and "its docstring says it returns" in status
+    assert str(REFERENCE) not in status and "site-packages" not in status and "/usr/" not in status, status
+    assert "linear_classifier/explore/plane.py" in status  # the folded traceback, relative to the assignment
+
+
+def test_the_playgrounds_messages_sit_right_under_its_buttons(explore):
+    panel = explore.Playground()
+    rows = list(panel.widget.children)
+    buttons = next(row for row in rows if panel.step_button in getattr(row, "children", ()))
+    assert rows[rows.index(buttons) + 1] is panel.status

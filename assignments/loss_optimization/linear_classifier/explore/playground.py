@@ -18,7 +18,7 @@ from .plane import (
     PENALTIES, PLAYGROUND_LOSSES, PRESETS, REGION_COLORS, SCHEDULES, WESTON_WATKINS, Evaluation, data_loss,
     format_points, line_in_square, make_blobs, parse_points, penalty, playground_scores,
 )
-from .student import StudentCodeFailed, call_student, gradients_agree, relative_errors
+from .student import StudentCodeFailed, agreement_html, call_student, relative_errors
 
 
 class PlaygroundState:
@@ -277,8 +277,9 @@ class Playground(Panel):
         self.readout = readout()
         self.table = widgets.HTML()
         self.build(canvas, widgets.HBox([self.parameter_grid, self.loss_controls]), self.optimizer_controls,
-                   widgets.HBox([self.step_button, self.play, self.randomize_button, self.clear_button]),
-                   self.readout, self.table, self.data_box)
+                   widgets.HBox([self.step_button, self.play, self.play_help, self.randomize_button,
+                                 self.clear_button], layout=widgets.Layout(align_items="center")),
+                   self.status, self.readout, self.table, self.data_box)
 
     def start(self):
         """The first refresh also fills the points' text box."""
@@ -411,6 +412,7 @@ class Playground(Panel):
         self.step_button.add_class("lx-step")
         self.play = widgets.Play(value=0, min=0, max=100000, step=1, interval=150, description="repeated update",
                                  show_repeat=False)
+        self.play_help = widgets.HTML("<small>▶ repeats the update, ■ stops</small>")  # (no pause button)
         self.randomize_button = widgets.Button(description="Randomize W, b")
         self.clear_button = widgets.Button(description="Restart loss curve")
 
@@ -571,9 +573,7 @@ class Playground(Panel):
             error = None if result.rel_errors is None else result.rel_errors[index]
             cells[0].value = number(analytic, 5)
             cells[1].value = number(numeric, 5)
-            cells[2].value = "" if error is None else (
-                f"<span class='lx-agree'>{number(error, 2)} ✓</span>" if gradients_agree(numeric, analytic)
-                else f"<span class='lx-disagree' style='color:#c00'>{number(error, 2)} ✗</span>")
+            cells[2].value = "" if error is None else agreement_html(numeric, analytic, error)
         rate = None
         try:
             rate = state.learning_rate_at(state.iteration)

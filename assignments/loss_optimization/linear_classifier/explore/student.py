@@ -27,6 +27,9 @@ CALLED_MODULES = ("losses", "gradients", "regularization", "optim")
 VECTORIZED_LOSSES = {"SVM": "losses.svm_loss_vectorized", "Softmax": "losses.softmax_loss_vectorized"}
 
 _loaded_mtimes = {}
+#: The student's function whose result a panel used last (``"module.function"``): named when a panel fails on
+#: what a function returned.
+last_called = None
 
 
 class StudentCodeFailed(Exception):
@@ -83,6 +86,27 @@ class StudentCodeRaised(StudentCodeFailed):
     def lines(self):
         """The error and the student's own frames (file, line, source), as :func:`describe_error` shows them."""
         return describe_error(self.error)
+
+
+class StudentCodeReturnedNone(StudentCodeRaised):
+    """A student's function returned ``None``: it has no ``return`` (or a bare one) on the path it took.
+
+    Named with its file and the line of its ``def``, rather than left to fail
+    inside the panel that used the result.
+    """
+
+    def __init__(self, name, function):
+        self.function = function
+        super().__init__(name, TypeError(f"{name.split('.')[1]} returned None"))
+
+    def lines(self):
+        function_name = self.name.split(".")[1]
+        code = getattr(self.function, "__code__", None)
+        where = f", line {code.co_firstlineno}" if code is not None else ""
+        return [f"{function_name} in {self.path} returned None",
+                f"  in {self.path}{where}, in {function_name}",
+                "  a function that ends without a return statement returns None: "
+                "end it with the return its docstring describes"]
 
 
 def _file_mtime(module):
@@ -146,16 +170,25 @@ def call_student(name, *args, **kwargs):
         When the function still raises ``NotImplementedError``.
     StudentCodeRaised
         When it raises anything else (or its module cannot be imported).
+    StudentCodeReturnedNone
+        When it returns None (every function a panel calls returns something).
     """
+    global last_called
     module_name, function_name = name.split(".")
     module = student_module(module_name)
+    function = None
     try:
         # Looked up here, not in advance: a student who renamed the function reads an AttributeError in the panel.
-        return getattr(module, function_name)(*args, **kwargs)
+        function = getattr(module, function_name)
+        result = function(*args, **kwargs)
     except NotImplementedError as error:
         raise StubMissing(name, str(error)) from None
     except Exception as error:  # noqa: BLE001 (shown to the student in the panel)
         raise StudentCodeRaised(name, error) from None
+    if result is None:
+        raise StudentCodeReturnedNone(name, function)
+    last_called = name
+    return result
 
 
 class Notices:
@@ -205,6 +238,23 @@ def gradients_agree(numeric, analytic):
     differences then return round-off of about 1e-11, a relative error near 1.
     """
     return close(numeric, analytic, tolerances.NUMERICAL_GRADIENT_RELATIVE, tolerances.NUMERICAL_GRADIENT_ABSOLUTE)
+
+
+def agreement_html(numeric, analytic, error):
+    """One entry of a table of relative errors: the error with ✓ or ✗, as notebook 02 reads them.
+
+    Where the true derivative is 0, the relative error of two round-offs can
+    be 0.002 or 1 though both derivatives agree; notebook 02 teaches that
+    such an error means a wrong gradient. There the table shows the absolute
+    difference, marked as such, in place of a relative error with a ✓.
+    """
+    if not gradients_agree(numeric, analytic):
+        return f"<span class='lx-disagree' style='color:#c00'>{error:.2g} ✗</span>"
+    if error <= tolerances.NUMERICAL_GRADIENT_RELATIVE:
+        return f"<span class='lx-agree'>{error:.2g} ✓</span>"
+    difference = abs(float(numeric) - float(analytic))
+    return (f"<span class='lx-agree lx-near-zero' title='The derivative is about 0 here, where a relative error "
+            f"means nothing: the two differ by {difference:.1g} only.'>|Δ| {difference:.1g} ✓</span>")
 
 
 def gradient_descent(gradient, start, learning_rate, steps, rule="optim.sgd", momentum=0.0):

@@ -103,6 +103,7 @@ class FigureUpdater:
         if renderer is getattr(self.figure.canvas, "renderer", None):
             self.background = renderer.copy_from_bbox(self.figure.bbox)
             self._key = self._size()
+            send_whole_picture(self.figure.canvas)
         self._draw_artists(renderer)
         if self.pending:
             self.pending = False
@@ -132,4 +133,24 @@ class FigureUpdater:
             return
         canvas.restore_region(self.background)
         self._draw_artists(canvas.get_renderer())
+        send_whole_picture(canvas)
         canvas.blit(self.figure.bbox)
+
+
+def send_whole_picture(canvas):
+    """Have the next picture ipympl sends be the whole figure, not a difference to the picture sent before.
+
+    matplotlib's web canvas sends by default only the pixels that changed since
+    its last picture (``FigureCanvasWebAggCore.get_diff_image``), and the
+    browser paints them over what it shows. When pictures follow each other
+    fast (the playground's ▶), the browser starts loading a picture before the
+    last one has loaded and drops that one (ipympl's ``image.onload``), and it
+    may paint a whole picture as a difference or the other way round (the
+    image mode is a widget trait that travels apart from the pictures); a
+    dropped difference is never sent again, so old curves and tick labels stay
+    drawn for good. A whole picture each time makes any picture that arrives
+    the truth. ``_force_full`` is that class's own switch for this (it sets it
+    on a resize); other canvases lack it and are left alone.
+    """
+    if hasattr(canvas, "_force_full"):
+        canvas._force_full = True

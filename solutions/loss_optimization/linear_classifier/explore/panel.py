@@ -10,10 +10,12 @@ never stops the notebook or the other panels.
 
 import functools
 import html
-import traceback
+import sys
 
 import ipywidgets as widgets
 
+from ..tracebacks import traceback_without_paths
+from . import student
 from .figures import FigureUpdater
 from .student import Notices, StubMissing, StudentCodeFailed, error_html, reload_edited_modules
 
@@ -75,10 +77,15 @@ class Panel:
         return FigureUpdater(self.figure, artists, on_pending=self._show_pending)
 
     def build(self, *rows):
-        """Lay out the title, ``rows`` and the status area, then compute what the panel shows first."""
+        """Lay out the title, ``rows`` and the status area, then compute what the panel shows first.
+
+        The status area goes last unless ``rows`` place it (next to the controls
+        that run the student's code, where a student looks after a click).
+        """
         header = widgets.HBox([widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(self.title)}</h3>{BUSY_STYLE}"),
                                self.busy], layout=widgets.Layout(align_items="center", gap="12px"))
-        self.widget = widgets.VBox([header, *rows, self.status])
+        placed = any(row is self.status for row in rows)
+        self.widget = widgets.VBox([header, *rows] if placed else [header, *rows, self.status])
         self.guard(self.start)()
 
     def start(self):
@@ -95,6 +102,7 @@ class Panel:
         def guarded(*args, **kwargs):
             if self._syncing:
                 return None
+            student.last_called = None
             try:
                 reload_edited_modules()
                 return callback(*args, **kwargs)
@@ -130,12 +138,23 @@ class Panel:
         self.status.value = "".join(parts)
 
     def show_error(self, error):
-        """Show an exception that did not come from the student's code, with its traceback folded away."""
-        trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        """Show an exception raised in the explorer's own code: the error, the student's function whose result
+        it was using, and the traceback (folded away, without the machine's paths)."""
+        suspect = ""
+        if student.last_called is not None:
+            name = student.last_called
+            module_name, function_name = name.split(".")
+            function = getattr(sys.modules.get(f"{student.PACKAGE}.{module_name}"), function_name, None)
+            code = getattr(function, "__code__", None)
+            line = f", line {code.co_firstlineno}" if code is not None else ""
+            suspect = (f"<div>The panel failed on what <code>{html.escape(function_name)}</code> "
+                       f"(in {html.escape(student.PACKAGE)}/{html.escape(module_name)}.py{line}) returned: compare "
+                       "that with what its docstring says it returns.</div>")
         self.status.value = (
             f'<div class="lx-error" style="background:#fde2e2;padding:4px 8px">'
-            f"<b>{html.escape(type(error).__name__)}:</b> {html.escape(str(error))}"
-            f"<details><summary>traceback</summary><pre>{html.escape(trace)}</pre></details></div>")
+            f"<b>{html.escape(type(error).__name__)}:</b> {html.escape(str(error))}{suspect}"
+            f"<details><summary>traceback</summary><pre>{html.escape(traceback_without_paths(error))}</pre>"
+            "</details></div>")
 
     def _show_pending(self, pending):
         self.busy.value = BUSY_SIGN if pending else ""
