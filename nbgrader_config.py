@@ -19,7 +19,24 @@ c.CourseDirectory.db_url = f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"
 # instructor's copies and grade every student on the reference.
 c.Autograde.exclude_overwriting = {ASSIGNMENT: list(course.student_files())}
 
-# A hung student cell must not stall a whole grading run. The slowest cell of the reference notebooks takes
+# `nbgrader autograde` runs no student notebook: nbgrader would execute each one in a kernel of the instructor's
+# own user, outside every sandbox, where a cell can start a process that rewrites gradebook.db or a classmate's
+# files. Here it only sanitizes the notebooks and records their answer cells in the gradebook, for formgrader;
+# the code's points are the sandboxed `python -m autograder grade`'s (autograder/nbgrader_hooks/not_executed.py).
+# nbgrader's own list (nbgrader/converters/autograde.py, Autograde.autograde_preprocessors) with its Execute
+# replaced.
+c.Autograde.autograde_preprocessors = [
+    "autograder.nbgrader_hooks.not_executed.SandboxScoresTestCells",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# Should a course run notebooks in a kernel anyway (the list above undone), a hung student cell must not stall a
+# whole grading run. The slowest cell of the reference notebooks takes
 # about 3 s (04_optimization's training, hidden tests included, on a loaded 2-core machine): 30 s is ten times
 # that. A student whose sgd never returns costs 30 s per cell that calls it, not 300 s (28 minutes for one
 # student with nbgrader's old limit here).
@@ -57,3 +74,8 @@ c.GenerateFeedback.preprocessors = [
     "autograder.nbgrader_hooks.feedback.AssignmentTotal",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# Student notebooks are rendered as HTML in formgrader (at the Jupyter server's origin, where a script could reach
+# its API as the instructor) and in the feedback pages: their Markdown and outputs are sanitized (nbconvert's
+# HTMLExporter.sanitize_html), so a student's <script> or onerror= attribute never runs in a grader's browser.
+c.HTMLExporter.sanitize_html = True

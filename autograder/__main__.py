@@ -7,6 +7,7 @@ import sys
 from . import course
 from .grading.options import default_budget
 from .sandbox import Limits
+from .seeds import SECRET_FILE
 
 
 def _release(args):
@@ -21,11 +22,39 @@ def _release(args):
     return 0
 
 
+def _secret(args):
+    from .seeds import SECRET_VARIABLE, SecretError, create_secret
+
+    try:
+        path = create_secret(args.path)
+    except SecretError as error:
+        print(f"secret refused: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote a new course secret to {path} (readable by you only); before grading, "
+          f'export {SECRET_VARIABLE}="$(cat {args.path})"')
+    return 0
+
+
+def _secret_checked():
+    """The warning to give once graded when the course secret is missing ("" when set); None when it is set but
+    empty, which refuses grading (said on stderr)."""
+    from .seeds import SecretError, secret_warning
+
+    try:
+        return secret_warning() or ""
+    except SecretError as error:
+        print(f"grading could not run: {error}", file=sys.stderr)
+        return None
+
+
 def _grade(args):
     from .catalogue import GradingError
     from .grading import GradeOptions, GradingSetupError, Shard, grade_batch
     from .nbgrader_hooks.gradebook import GradebookConfigError, default_gradebook_url
 
+    secret_warning = _secret_checked()
+    if secret_warning is None:
+        return 2
     require = {"auto": None, "bwrap": True, "rlimits": False}[args.sandbox]
     try:
         shard = Shard.parse(args.shard) if args.shard is not None else None
@@ -42,6 +71,8 @@ def _grade(args):
     except (GradingSetupError, GradingError, GradebookConfigError) as error:
         print(f"grading could not run: {error}", file=sys.stderr)
         return 2
+    if secret_warning:
+        print(secret_warning, file=sys.stderr)
     part = f", shard {shard} of a batch of {len(result.batch_students)}" if shard else ""
     return _report(result, f"graded {len(result.students)} submissions{part}")
 
@@ -141,6 +172,12 @@ def build_parser():
 
     _add_export(commands)
     _add_gradescope(commands)
+    secret = commands.add_parser(
+        "secret", help="create the course secret file",
+        description="Write a new random course secret, readable by you only, to PATH (never replacing one). Every "
+                    "student's inputs depend on it: keep it out of the repository and export it before grading.")
+    secret.add_argument("--path", default=SECRET_FILE, help=f"the file to create (default {SECRET_FILE})")
+    secret.set_defaults(run=_secret)
     return parser
 
 

@@ -18,7 +18,7 @@ from ..lms.roster import RosterError, check_student_id
 from . import layouts
 from .archive import ArchiveError, Budget, is_zip, unpack_tree
 from .files import capped_notes, ignored
-from .locate import STUDENT_FILES, Node, Source, Walker, assignment_notebooks, choose
+from .locate import STUDENT_FILES, Node, Source, Walker, assignment_notebooks, choose, newest_notebooks
 
 #: Ids listed in a batch note before "and N more".
 SHOWN = 10
@@ -301,7 +301,9 @@ def _submission(student_id, student, workdir):
     if student.walker.truncated:
         notes.append("Your submission holds too many files, or folders nested too deep: only part of it was looked at.")
     attempt = candidate.source.attempt if candidate is not None else None
-    notebooks = {name: node.path for name, node in candidate.notebooks_elsewhere.items()} if candidate else {}
+    # A student who handed in notebooks only still has written answers to grade.
+    found = candidate.notebooks_elsewhere if candidate else newest_notebooks(student.sources)
+    notebooks = {name: node.path for name, node in found.items()}
     if candidate is not None and candidate.kind == "loose":
         notebooks = {}
     return Submission(student_id, folder, notes, student.name, student.lms, student.lms_id, notebooks, candidate,

@@ -7,10 +7,18 @@ the collector, file by file, whose it is and where it goes in ``submitted/<stude
 (:func:`autograder.intake.read_batch`): the Moodle, Canvas and Blackboard naming of :mod:`.layouts`, the
 roster, the newest of several copies. It hands nbgrader the chosen copy's notebooks and ``.py`` files,
 placed where the assignment has them (``linear_classifier/losses.py``, even when the student uploaded
-``losses.py`` alone), and logs what it did not collect and why. An instructor's own
-``FileNameCollectorPlugin.named_regexp`` still wins: with one set, nbgrader's plain matching is used.
+``losses.py`` alone), and logs what it did not collect and why. A student who handed in notebooks only is
+collected too (his written answers are graded; ``grade`` gives his code 0 with a note saying what he handed in).
+An instructor's own ``FileNameCollectorPlugin.named_regexp`` still wins: with one set, nbgrader's plain matching
+is used.
+
+The console says what matters once: nbgrader's lines per file (parsing, copying, "Skipped submission with no
+match information" for every file outside a student's chosen copy, such as ``data/LICENSE``) are left out
+(:class:`QuietPerFileLines`); what the intake found, per student, is logged as a warning naming the student,
+and nbgrader's own count of collected and skipped files ends the run.
 """
 
+import logging
 import os
 import shutil
 import tempfile
@@ -46,6 +54,20 @@ class LMSExtractor(ExtractorPlugin):
                     self.log.warning("%s/%s %s", name, path, reason)
 
 
+#: The starts of nbgrader's per-file messages (nbgrader/apps/zipcollectapp.py, _collect_files and
+#: _transfer_files): hundreds of lines for a class, none of which an instructor acts on.
+PER_FILE_MESSAGES = ("Parsing file: ", "Skipped submission with no match information provided: ", "Copying from: ",
+                     "  Copying to: ", "Creating timestamp: ", "Found collected timestamp file: ")
+
+
+class QuietPerFileLines(logging.Filter):
+    """Leave out nbgrader's per-file lines of ``zip_collect`` (the collector plugin's own notes stay)."""
+
+    def filter(self, record):
+        message = record.msg if isinstance(record.msg, str) else ""
+        return not message.startswith(PER_FILE_MESSAGES)
+
+
 class LMSCollector(FileNameCollectorPlugin):
     """Which student each extracted file is, and where it goes in their assignment folder."""
 
@@ -60,6 +82,7 @@ class LMSCollector(FileNameCollectorPlugin):
         if os.path.splitext(submitted_file)[1] not in self.valid_ext:
             return None
         if self._plan is None:
+            self.log.addFilter(QuietPerFileLines())
             self._plan = self._read_download()
         return self._plan.get(os.path.realpath(submitted_file))
 
@@ -85,12 +108,13 @@ class LMSCollector(FileNameCollectorPlugin):
             plan = {}
             for submission in batch.submissions:
                 for note in submission.notes:
-                    self.log.warning("%s: %s", submission.student_id, note)
-                if submission.candidate is None:
-                    continue
+                    # The notes are the student's (they say "your"): said once, naming whose they are.
+                    self.log.warning("note to %s: %s", submission.student_id, note)
                 answer = {"student_id": submission.student_id}
                 if submission.attempt is not None:
                     answer["timestamp"] = submission.attempt.isoformat(" ")
-                for relative, path in submission.candidate.files().items():
+                # A student with notebooks only has no chosen copy: his notebooks alone are collected.
+                files = submission.candidate.files() if submission.candidate is not None else submission.notebooks
+                for relative, path in files.items():
                     plan[os.path.realpath(path)] = dict(answer, file_id=relative)
         return plan
