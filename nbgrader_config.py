@@ -14,6 +14,9 @@ c.CourseDirectory.course_id = ASSIGNMENT
 c.CourseDirectory.source_directory = course.SOURCE_DIR
 c.CourseDirectory.release_directory = course.RELEASE_DIR
 c.CourseDirectory.db_url = f"sqlite:///{COURSE_ROOT / 'gradebook.db'}"
+# nbgrader's own list (nbgrader/coursedir.py, CourseDirectory.ignore) and the source's developer files: the
+# import contracts of solutions/ name the grader and `make test`, nothing a student needs.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".importlinter"]
 
 # Students write these modules: without this, `nbgrader autograde` would replace them with the
 # instructor's copies and grade every student on the reference.

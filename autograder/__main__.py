@@ -25,13 +25,16 @@ def _release(args):
 def _secret(args):
     from .seeds import SECRET_VARIABLE, SecretError, create_secret
 
+    use = f'before grading, export {SECRET_VARIABLE}="$(cat {args.path})"'
     try:
         path = create_secret(args.path)
+    except FileExistsError as error:  # the route is followed again, for the next assignment: nothing to do
+        print(f"{error}; {use}")
+        return 0
     except SecretError as error:
         print(f"secret refused: {error}", file=sys.stderr)
         return 2
-    print(f"wrote a new course secret to {path} (readable by you only); before grading, "
-          f'export {SECRET_VARIABLE}="$(cat {args.path})"')
+    print(f"wrote a new course secret to {path} (readable by you only); {use}")
     return 0
 
 
@@ -108,7 +111,27 @@ def _export(args):
     if absent:
         print(f"{len(absent)} student(s) of the roster have no grade in {args.graded} and were not written: "
               f"{', '.join(absent)}", file=sys.stderr)
+    if gradebook and args.part == "total":
+        _warn_stale_pages(args.graded, gradebook)
     return 0
+
+
+def _warn_stale_pages(graded, gradebook):
+    """Say on stderr whose feedback pages predate the gradebook's written scores, and how to refresh them."""
+    from .lms.export import read_totals
+    from .nbgrader_hooks.gradebook import stale_pages
+
+    try:
+        stale = stale_pages(read_totals(graded), gradebook)
+    except Exception as error:  # noqa: BLE001 (the export is written; this check only advises)
+        print(f"warning: could not check whether the feedback pages are current: {type(error).__name__}: {error}",
+              file=sys.stderr)
+        return
+    if stale:
+        print(f"warning: the written answers of {len(stale)} student(s) were graded after their feedback pages were "
+              f"written ({', '.join(stale)}): this export has the new scores, the pages do not. Refresh them: "
+              f"python -m autograder grade SUBMITTED --out {graded} --force (with the options of the first run), "
+              f"then nbgrader generate_feedback {course.ASSIGNMENT} --force", file=sys.stderr)
 
 
 def _gradescope(args):

@@ -62,15 +62,16 @@ def create_secret(path=SECRET_FILE):
     """Write a new random course secret to ``path`` (its folder made private), readable by its owner only.
 
     Never replaces an existing file: the secret decides every student's inputs, and a new one changes every
-    regrade. Returns the path written; raises :class:`SecretError` when the file exists or cannot be written.
+    regrade. Returns the path written; raises FileExistsError when the file exists, :class:`SecretError` when it
+    cannot be written.
     """
     path = Path(os.path.expanduser(str(path)))
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise SecretError(f"{path} already exists and was kept: it is the course's secret, and replacing it would "
-                          "change every student's inputs. Delete it first to start a new one.") from None
+        raise FileExistsError(f"{path} already exists and was kept (a new secret would change every student's "
+                              "inputs: delete the file first to start one)") from None
     except OSError as error:
         raise SecretError(f"Cannot create {path}: {error.strerror}.") from None
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
