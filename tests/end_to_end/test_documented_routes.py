@@ -195,7 +195,7 @@ class Formgrader:
                         self.request(f"/formgrader/api/grade/{grade['id']}",
                                      {"manual_score": score_of(submission["student"], grade["max_score"])})
                 if submission["student"] == "mory":
-                    pages[notebook] = self.request(f"/formgrader/submission/{submission['id']}")
+                    pages[notebook] = self.request(f"/formgrader/submissions/{submission['id']}")
         return sorted(students), pages
 
     def stop(self):
