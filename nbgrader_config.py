@@ -3,8 +3,12 @@
 from pathlib import Path
 
 from autograder import course
+from autograder.nbgrader_hooks.console import quiet_nbgrader
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+
+# nbgrader's lines per file (hundreds for a class) left out, so that its warnings about students are seen.
+quiet_nbgrader()
 
 COURSE_ROOT = Path(__file__).resolve().parent
 ASSIGNMENT = course.ASSIGNMENT
@@ -53,6 +57,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "autograder.nbgrader_hooks.overwrite.OverwriteCellsKnowingHiddenTests",
+    "autograder.nbgrader_hooks.sanitize.SanitizeStudentMarkdown",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
@@ -79,6 +84,7 @@ c.GenerateFeedback.preprocessors = [
 ]
 
 # Student notebooks are rendered as HTML in formgrader (at the Jupyter server's origin, where a script could reach
-# its API as the instructor) and in the feedback pages: their Markdown and outputs are sanitized (nbconvert's
-# HTMLExporter.sanitize_html), so a student's <script> or onerror= attribute never runs in a grader's browser.
+# its API as the instructor) and in the feedback pages: their outputs are sanitized by nbconvert (its
+# HTMLExporter.sanitize_html), their Markdown by autograde (SanitizeStudentMarkdown above: nbgrader's formgrade
+# template ignores sanitize_html for Markdown), so a student's <script> or onerror= never runs in a grader's browser.
 c.HTMLExporter.sanitize_html = True

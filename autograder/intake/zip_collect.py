@@ -14,11 +14,10 @@ is used.
 
 The console says what matters once: nbgrader's lines per file (parsing, copying, "Skipped submission with no
 match information" for every file outside a student's chosen copy, such as ``data/LICENSE``) are left out
-(:class:`QuietPerFileLines`); what the intake found, per student, is logged as a warning naming the student,
-and nbgrader's own count of collected and skipped files ends the run.
+(:mod:`autograder.nbgrader_hooks.console`); what the intake found, per student, is logged as a warning naming
+the student, and nbgrader's own count of collected and skipped files ends the run.
 """
 
-import logging
 import os
 import shutil
 import tempfile
@@ -54,20 +53,6 @@ class LMSExtractor(ExtractorPlugin):
                     self.log.warning("%s/%s %s", name, path, reason)
 
 
-#: The starts of nbgrader's per-file messages (nbgrader/apps/zipcollectapp.py, _collect_files and
-#: _transfer_files): hundreds of lines for a class, none of which an instructor acts on.
-PER_FILE_MESSAGES = ("Parsing file: ", "Skipped submission with no match information provided: ", "Copying from: ",
-                     "  Copying to: ", "Creating timestamp: ", "Found collected timestamp file: ")
-
-
-class QuietPerFileLines(logging.Filter):
-    """Leave out nbgrader's per-file lines of ``zip_collect`` (the collector plugin's own notes stay)."""
-
-    def filter(self, record):
-        message = record.msg if isinstance(record.msg, str) else ""
-        return not message.startswith(PER_FILE_MESSAGES)
-
-
 class LMSCollector(FileNameCollectorPlugin):
     """Which student each extracted file is, and where it goes in their assignment folder."""
 
@@ -82,7 +67,6 @@ class LMSCollector(FileNameCollectorPlugin):
         if os.path.splitext(submitted_file)[1] not in self.valid_ext:
             return None
         if self._plan is None:
-            self.log.addFilter(QuietPerFileLines())
             self._plan = self._read_download()
         return self._plan.get(os.path.realpath(submitted_file))
 

@@ -35,3 +35,28 @@ def test_a_test_cell_that_did_not_run_scores_0_and_says_the_sandbox_scores_it():
 
 def test_formgrader_and_feedback_pages_sanitize_student_html():
     assert course_config().HTMLExporter.sanitize_html is True
+
+
+def markdown(source, locked=False):
+    return nbformat.v4.new_markdown_cell(source, metadata={"nbgrader": {"locked": locked, "grade_id": "x"}})
+
+
+def test_a_students_markdown_loses_its_scripts_even_in_a_cell_marked_locked():
+    from autograder.nbgrader_hooks.sanitize import SanitizeStudentMarkdown
+
+    attack = 'My answer <img src="x" onerror="fetch(1)"> <script>alert(1)</script>'
+    notebook = nbformat.v4.new_notebook(cells=[markdown(attack), markdown(attack, locked=True),
+                                               markdown("a < b, **bold**, $x < 1$")])
+    done, _ = SanitizeStudentMarkdown().preprocess(notebook, {"nbgrader": {"notebook": "01_loss_functions"}})
+    for cell in done.cells[:2]:
+        assert "<img" not in cell.source and "<script" not in cell.source and "My answer" in cell.source
+    assert done.cells[2].source == "a < b, **bold**, $x < 1$"
+
+
+def test_the_instructors_own_markdown_is_kept_as_written():
+    from autograder.nbgrader_hooks.sanitize import SanitizeStudentMarkdown, instructors_text
+
+    kept = sorted(text for text in instructors_text("01_loss_functions") if "<" in text)
+    notebook = nbformat.v4.new_notebook(cells=[markdown(text, locked=True) for text in kept])
+    done, _ = SanitizeStudentMarkdown().preprocess(notebook, {"nbgrader": {"notebook": "01_loss_functions"}})
+    assert [cell.source for cell in done.cells] == kept
