@@ -36,7 +36,7 @@ def commands(block):
             line = pending + line.lstrip()
             pending = ""
         if line.endswith("\\"):
-            pending = line[:-1] + " "
+            pending = line[:-1].rstrip() + " "
             continue
         if line.strip() and not line.lstrip().startswith("#"):
             found.append(line.strip())
