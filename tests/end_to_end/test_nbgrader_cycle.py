@@ -166,7 +166,7 @@ def cell_scores(course, student):
     return scores
 
 
-def test_cell_outputs(path):
+def outputs_of_test_cells(path):
     """``{grade id: the text of its outputs}`` of the autograded test cells of the notebook ``path``."""
     outputs = {}
     for cell in nbformat.read(path, as_version=4).cells:
@@ -229,7 +229,7 @@ def run_cycle(folder):
         record["own_modules_kept"][student] = [
             name for name in student_modules() if (autograded / name).read_bytes() == (submitted / name).read_bytes()]
     record["kernel_scores"] = {student: cell_scores(course, student) for student in STUDENTS}
-    record["test_cell_outputs"] = {student: test_cell_outputs(
+    record["test_cell_outputs"] = {student: outputs_of_test_cells(
         course.course / "autograded" / student / ASSIGNMENT / f"{SHORT_NOTEBOOK}.ipynb") for student in STUDENTS}
     graded = course.root / "graded"
     grade = subprocess.run(
