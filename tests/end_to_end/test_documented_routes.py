@@ -308,6 +308,9 @@ def written_points(notebook):
 
 #: Bob handed in this notebook alone: its written answers are all he can score.
 BOBS_POINTS = written_points("01_loss_functions.ipynb")
+#: The code's points and the written answers' (the whole course's), as every page states them.
+CODE = 100
+WRITTEN = sum(written_points(path.name) for path in course.reference_dir().glob("*.ipynb"))
 
 
 def canvas_rows(text):
@@ -345,20 +348,23 @@ def test_zip_collect_collects_the_notebook_only_student(routes):
 
 
 def test_the_notebook_only_student_gets_his_written_score_and_code_zero_with_a_note(routes):
-    assert 0 < BOBS_POINTS < 22
+    assert 0 < BOBS_POINTS < WRITTEN
     assert canvas_rows(routes["files"]["canvas-import.csv"])["1002"] == BOBS_POINTS
     page = routes["pages"]["graded/bjones/feedback.html"]
-    assert f"code 0 / 100 (autograded) + written answers {BOBS_POINTS:g} / 22" in page
+    assert f"code 0 / {CODE} (autograded) + written answers {BOBS_POINTS:g} / {WRITTEN:g}" in page
     assert "Only notebooks were handed in (01_loss_functions.ipynb)" in page
 
 
 def test_every_student_gets_code_and_written_answers_in_the_export(routes):
-    assert canvas_rows(routes["files"]["canvas-import.csv"]) == {"1001": 122.0, "1002": BOBS_POINTS, "1003": 122.0}
-    assert canvas_rows(routes["files"]["canvas-code-import.csv"]) == {"1001": 100.0, "1002": 0.0, "1003": 100.0}
+    full = CODE + WRITTEN
+    assert canvas_rows(routes["files"]["canvas-import.csv"]) == {"1001": full, "1002": BOBS_POINTS, "1003": full}
+    assert canvas_rows(routes["files"]["canvas-code-import.csv"]) == {"1001": CODE, "1002": 0.0, "1003": CODE}
 
 
 def test_the_feedback_pages_state_the_total_once_graded(routes):
-    sentence = "Total: 122 / 122 = code 100 / 100 (autograded) + written answers 22 / 22 (graded by hand)."
+    full = CODE + WRITTEN
+    sentence = (f"Total: {full:g} / {full:g} = code {CODE} / {CODE} (autograded) + written answers {WRITTEN:g} / "
+                f"{WRITTEN:g} (graded by hand).")
     assert sentence in routes["pages"]["feedback/alopez/loss_optimization/01_loss_functions.html"]
     assert sentence in routes["pages"]["graded/alopez/feedback.html"]
 
@@ -398,4 +404,4 @@ def test_export_says_which_pages_are_stale_after_late_hand_grading(routes):
 def test_the_gradescope_bundle_tried_as_documented_gives_the_reference_every_point(routes):
     results = routes["gradescope_results"]
     assert results is not None, "no results.json"
-    assert sum(test["score"] for test in results["tests"]) == sum(test["max_score"] for test in results["tests"]) == 100
+    assert sum(test["score"] for test in results["tests"]) == sum(test["max_score"] for test in results["tests"]) == CODE
