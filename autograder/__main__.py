@@ -100,17 +100,20 @@ def _export(args):
         roster = read_roster(args.roster) if args.roster else None
         gradebook = {"auto": lambda: course_gradebook_url("."), "none": lambda: None}.get(
             args.gradebook, lambda: args.gradebook)()
-        count, absent = export(args.graded, args.format, args.out, roster, gradebook, args.part, args.assignment,
-                               args.force)
+        done = export(args.graded, args.format, args.out, roster, gradebook, args.part, args.assignment, args.force,
+                      canvas_gradebook=args.canvas_gradebook, max_grade=args.max_grade, language=args.language,
+                      moodle_worksheet=args.moodle_worksheet)
     except (ExportError, RosterError, GradebookConfigError) as error:
         print(f"export refused: {error}", file=sys.stderr)
         return 2
     source = f", written answers from {display_url(gradebook)}" if gradebook and args.part == "total" else ""
-    print(f"wrote {count} students' {'totals' if args.part == 'total' else 'code points'} to {args.out} "
+    print(f"wrote {done.count} students' {'totals' if args.part == 'total' else 'code points'} to {args.out} "
           f"({args.format}{source})")
-    if absent:
-        print(f"{len(absent)} student(s) of the roster have no grade in {args.graded} and were not written: "
-              f"{', '.join(absent)}", file=sys.stderr)
+    for note in done.notes:
+        print(note, file=sys.stderr)
+    if done.absent:
+        print(f"{len(done.absent)} student(s) of the roster have no grade in {args.graded} and were not written: "
+              f"{', '.join(done.absent)}", file=sys.stderr)
     if gradebook and args.part == "total":
         _warn_stale_pages(args.graded, gradebook)
     return 0
@@ -269,9 +272,22 @@ def _add_export(commands):
     export.add_argument("--part", choices=("total", "code"), default="total",
                         help="total (default): code and written answers; code: the code's points alone (out of the "
                              "code's maximum)")
-    export.add_argument("--assignment", default=course.ASSIGNMENT,
-                        help="the assignment's column in Canvas: a new name creates an assignment; an existing one "
-                             "is named as Canvas exports it, 'Name (id)'")
+    export.add_argument("--assignment",
+                        help="canvas: the assignment's column as Canvas's gradebook export heads it, 'Name (id)' "
+                             "(required unless --canvas-gradebook is given; with it, the assignment's name, default "
+                             f"{course.ASSIGNMENT})")
+    export.add_argument("--canvas-gradebook", metavar="CSV",
+                        help="canvas: a gradebook exported from Canvas (Grades > Export), read for the assignment's "
+                             "column, its points possible and the course's students")
+    export.add_argument("--max-grade", type=float, metavar="POINTS",
+                        help="the assignment's maximum grade in the LMS (required for moodle): scores are scaled to "
+                             "it; for canvas it must match the gradebook's points possible")
+    export.add_argument("--moodle-worksheet", metavar="CSV",
+                        help="moodle: a grading worksheet downloaded from the assignment, checked for the columns of "
+                             "--language and for every exported participant id")
+    export.add_argument("--language", default="en", metavar="CODE",
+                        help="moodle: the language of your Moodle interface, in which Moodle reads the worksheet's "
+                             "columns: en (default), de, fr, es")
     export.add_argument("--force", action="store_true", help="replace --out if it exists")
     export.set_defaults(run=_export)
 

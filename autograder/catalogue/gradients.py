@@ -2,13 +2,15 @@
 
 The functions handed to student code are polynomials the trusted grader
 knows everywhere (:func:`autograder.calls.runners.make_function`); finite
-differences, error tables and "is this error the error at some entry" come
-from the reference's ``checks/numerics.py``, shared with the notebooks.
+differences and error tables come from :mod:`.differences` (grader-side only:
+they do the students' tasks), and "is this error the error at some entry" from
+the reference's ``checks/numerics.py``, shared with the notebooks.
 """
 
 import numpy as np
 
 from ..calls import runners, wire
+from . import differences
 from .model import Failure, seeded_rng
 from .shared import check_inputs_unmodified, check_x_restored
 
@@ -95,7 +97,7 @@ def check_numerical_gradient(judge, case, got):
         return None
     f, x = runners.make_function(case.args["function"]), case.args["x"]
     hints = judge.diagnosis.diagnose_numerical_gradient(
-        grad, centered=expected, forward=judge.numerics.forward_difference(f, x, _step(case.args, judge)),
+        grad, centered=expected, forward=differences.forward_difference(f, x, _step(case.args, judge)),
         modified_input=not judge.numerics.restored(x, got["x"]))
     return Failure("the numerical gradient is wrong", hints, expected, grad)
 
@@ -105,7 +107,7 @@ def _error_tables(judge, case):
     def compute():
         args = case.args
         f = runners.make_function(args["function"])
-        return judge.numerics.error_tables(f, args["x"], args["analytic_grad"], _step(args, judge))
+        return differences.error_tables(f, args["x"], args["analytic_grad"], _step(args, judge))
 
     return judge.cached(("grad-check-tables",) + case.reference, compute)
 

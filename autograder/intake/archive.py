@@ -8,8 +8,12 @@ path in the unpacked tree reads as the file's name in the download. What it refu
 - members with an absolute path, a drive letter or ``..`` (they would land outside the folder);
 - symbolic links (they would point anywhere on the grading machine);
 - more than :data:`MAX_MEMBERS` members, or members over :data:`MAX_MEMBER_BYTES`;
+- members more than :data:`MAX_PATH_PARTS` folders deep (no walk of the tree can then exhaust Python's stack);
 - zips that inflate more than :data:`MAX_RATIO` times (zip bombs), or past what is left of the batch's
-  :class:`Budget`, or nested more than :data:`MAX_NESTING` deep.
+  :class:`Budget`, or nested more than :data:`MAX_NESTING` deep;
+- zips whose members, or bytes, exceed what is left of their student's :class:`Allowance`: every zip of one
+  student, nested ones included, draws on one allowance, so a small zip of many zips is refused as soon as the
+  count is read from its directory, before anything is written.
 
 A zip that cannot be read is reported, never raised past the student it belongs to: the caller gets
 a list of problems, each with the path (in the download) of what could not be unpacked and why.
@@ -35,7 +39,20 @@ MAX_RATIO = 200
 RATIO_FLOOR_BYTES = 16 * 2 ** 20
 #: Zips inside zips inside ... this deep are unpacked; deeper ones are reported.
 MAX_NESTING = 4
+#: Members (files and folders) one student's zips may unpack, nested zips included (creating a file costs about
+#: 1 ms on a busy machine: bench/intake.py).
+MAX_STUDENT_MEMBERS = 1_000
+#: Bytes one student's zips may unpack, nested zips included.
+MAX_STUDENT_BYTES = 256 * 2 ** 20
 ZIP_SUFFIX = ".zip"
+#: What a student's zip is unpacked first when it holds more than their allowance: the package's folder, notebooks
+#: and zips, then other Python files, then the rest.
+PACKAGE_FOLDER = "linear_classifier"
+FIRST_SUFFIXES = (ZIP_SUFFIX, ".ipynb")
+#: Members of a whole LMS download (its students' own zips are counted in their allowances).
+MAX_DOWNLOAD_MEMBERS = 200_000
+#: A member more than this many folders deep is skipped.
+MAX_PATH_PARTS = 32
 
 
 class ArchiveError(RuntimeError):
@@ -55,12 +72,65 @@ class Budget:
         self.left -= size
 
 
+class Allowance:
+    """What one student's zips may still unpack (members and bytes), shared by every zip of that student."""
+
+    def __init__(self, members=MAX_STUDENT_MEMBERS, size=MAX_STUDENT_BYTES):
+        self.members = members
+        self.bytes = size
+
+    def check_count(self, members):
+        """Refuse a zip of ``members`` members before its directory is parsed: too many for any zip, or nothing left."""
+        if members > MAX_MEMBERS:
+            raise ArchiveError(f"has {members} members, more than the {MAX_MEMBERS} a submission may have: not unpacked")
+        if members and (self.members <= 0 or self.bytes <= 0):
+            raise ArchiveError(f"holds {members} members, and nothing is left of what one student's zips may unpack "
+                               f"({self.described()}): not unpacked")
+
+    def described(self):
+        return f"{MAX_STUDENT_MEMBERS} members and {MAX_STUDENT_BYTES // 2 ** 20} MB, all their zips together"
+
+    def choose(self, members):
+        """The members to unpack within what is left, what may be graded first; the others (skipped)."""
+        ordered = sorted(members, key=_unpacking_order)
+        chosen, skipped = [], []
+        for member in ordered:
+            size = _unpacked_size(member)
+            if self.members >= 1 and size <= self.bytes:
+                self.members -= 1
+                self.bytes -= size
+                chosen.append(member)
+            else:
+                skipped.append(member)
+        order = {id(member): index for index, member in enumerate(members)}
+        return sorted(chosen, key=lambda m: order[id(m)]), skipped
+
+    def take(self, members, size):
+        """Take ``members`` and ``size`` bytes at once (a student's entry of a download), or raise."""
+        if members > self.members or size > self.bytes:
+            raise ArchiveError(f"holds {members} members of {size / 2 ** 20:.0f} MB, more than one student's files "
+                               f"may unpack ({self.described()}): not unpacked")
+        self.members -= members
+        self.bytes -= size
+
+
+def _unpacking_order(member):
+    name = member.filename.replace("\\", "/").lower()
+    if f"/{PACKAGE_FOLDER}/" in f"/{name}" or name.endswith(FIRST_SUFFIXES):
+        return 0
+    return 1 if name.endswith(".py") else 2
+
+
+def _unpacked_size(member):
+    return member.file_size if not member.is_dir() and member.file_size <= MAX_MEMBER_BYTES else 0
+
+
 def is_zip(name):
     """Whether a file called ``name`` is a zip (by its name, as LMSs name them)."""
     return name.lower().endswith(ZIP_SUFFIX)
 
 
-def unpack_tree(zip_path, destination, budget=None, depth=0):
+def unpack_tree(zip_path, destination, budget=None, depth=0, allowance=None, nested=True):
     """Unpack ``zip_path`` into the new folder ``destination``, and every zip inside into a folder of its name.
 
     Parameters
@@ -73,40 +143,84 @@ def unpack_tree(zip_path, destination, budget=None, depth=0):
         What the batch may still unpack (a budget of its own when None).
     depth : int
         How many zips ``zip_path`` is inside of.
+    allowance : Allowance or None
+        What the student whose zip this is may still unpack. None: ``zip_path`` is a whole download, each of whose
+        top-level entries is a student's (up to :data:`MAX_DOWNLOAD_MEMBERS` members; each top-level entry's
+        members and nested zips draw on an allowance of their own).
+    nested : bool
+        Whether zips inside are unpacked too (False leaves them as files, for the caller to unpack).
 
     Returns
     -------
     list of (str, str)
         ``(path, reason)`` for each member or inner zip that was not unpacked, the path relative to
-        ``destination`` (``""`` for ``zip_path`` itself never occurs: that raises).
+        ``destination``.
 
     Raises
     ------
     ArchiveError
-        When ``zip_path`` itself cannot be read or is refused as a whole (too large, a zip bomb).
+        When ``zip_path`` itself cannot be read or is refused as a whole (too large, a zip bomb, too many members).
     """
     budget = budget if budget is not None else Budget()
+    allowances = _Allowances(allowance)
     destination = Path(destination)
     problems = []
+    if allowance is not None:
+        # Refused before its directory is parsed (zipfile builds an object per member: 0.3 s for 20,000).
+        allowance.check_count(_counted_members(zip_path))
     try:
         archive = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise ArchiveError(f"is not a readable zip file ({error})") from None
     with archive:
-        members = _checked_members(archive, budget)
+        members = _checked_members(archive, budget, allowances)
+        if allowance is not None:
+            members, skipped = allowance.choose(members)
+            if skipped:
+                problems.append((skipped[0].filename, f"and {len(skipped) - 1} more members were not unpacked: more "
+                                 f"than one student's zips may unpack ({allowance.described()}; what may be graded "
+                                 "was unpacked first)"))
         destination.mkdir(parents=True)
+        for entry, reason in allowances.refused.items():
+            (destination / entry).mkdir(exist_ok=True)  # the student is still found, with the reason
+            problems.append((entry, reason))
         for member in members:
+            if (safe_member_path(member.filename) or [""])[0] in allowances.refused:
+                continue
             problem = _unpack_member(archive, member, destination)
             if problem:
                 problems.append(problem)
-    for inner in sorted(p for p in destination.rglob("*") if p.is_file() and not p.is_symlink() and is_zip(p.name)):
+    if nested:
+        problems += _unpack_inner(destination, budget, depth, allowances)
+    return problems
+
+
+class _Allowances:
+    """The allowance of each top-level entry of a zip: one for all (a student's zip) or one per entry (a download)."""
+
+    def __init__(self, allowance):
+        self.shared = allowance
+        self.by_entry = {}
+        #: Top-level entries of a download refused as a whole: ``{entry: reason}``.
+        self.refused = {}
+
+    def of(self, relative):
+        if self.shared is not None:
+            return self.shared
+        return self.by_entry.setdefault(relative.split("/", 1)[0], Allowance())
+
+
+def _unpack_inner(destination, budget, depth, allowances):
+    """Unpack each zip found below ``destination`` into a folder of its name; the problems."""
+    problems = []
+    for inner in _zips_below(destination):
         relative = inner.relative_to(destination).as_posix()
         if depth + 1 > MAX_NESTING:
             problems.append((relative, f"is a zip inside {MAX_NESTING} other zips: not unpacked"))
             continue
         unpacking = inner.with_name(inner.name + ".unpacking")
         try:
-            inner_problems = unpack_tree(inner, unpacking, budget, depth + 1)
+            inner_problems = unpack_tree(inner, unpacking, budget, depth + 1, allowances.of(relative))
         except ArchiveError as error:
             shutil.rmtree(unpacking, ignore_errors=True)
             problems.append((relative, str(error)))
@@ -117,23 +231,70 @@ def unpack_tree(zip_path, destination, budget=None, depth=0):
     return problems
 
 
-def _checked_members(archive, budget):
-    """The members of ``archive``, after the checks that refuse it as a whole (count, bombs, sizes)."""
+def _zips_below(folder):
+    """The zip files below ``folder``, in order, found without following links (its depth is bounded on unpacking)."""
+    found = []
+    for parent, folders, files in os.walk(folder):
+        folders.sort()
+        found += [Path(parent) / name for name in files if is_zip(name) and not os.path.islink(Path(parent) / name)]
+    return sorted(found)
+
+
+def _counted_members(zip_path):
+    """How many members the zip's directory holds, read without parsing it (0 when it cannot be read: the zip is
+    then refused by zipfile itself).
+
+    The larger of the count the end record states and the member headers (``PK\\1\\2``) in the directory: a
+    forged count cannot hide members. zipfile's own reader of the end record is used (private, but in every Python 3).
+    """
+    try:
+        with open(zip_path, "rb") as handle:
+            end = zipfile._EndRecData(handle)
+            if not end:
+                return 0
+            size = min(end[zipfile._ECD_SIZE], end[zipfile._ECD_LOCATION])
+            handle.seek(max(end[zipfile._ECD_LOCATION] - size - 128, 0))
+            directory = handle.read(size + 128)
+    except (OSError, AttributeError, IndexError, ValueError, OverflowError):
+        return 0
+    return max(end[zipfile._ECD_ENTRIES_TOTAL], directory.count(b"PK\x01\x02"))
+
+
+def _checked_members(archive, budget, allowances):
+    """The members of ``archive``, after the checks that refuse it as a whole (count, bombs, sizes, allowance).
+
+    For a download, a student's entry that fails a check is refused alone (``allowances.refused``).
+    """
     members = archive.infolist()
-    if len(members) > MAX_MEMBERS:
-        raise ArchiveError(f"has {len(members)} members, more than the {MAX_MEMBERS} a submission may have: "
-                           "not unpacked")
-    total = 0
+    download = allowances.shared is None
+    limit, what = (MAX_DOWNLOAD_MEMBERS, "a download") if download else (MAX_MEMBERS, "a submission")
+    if len(members) > limit:
+        raise ArchiveError(f"has {len(members)} members, more than the {limit} {what} may have: not unpacked")
+    entries = {}
     for member in members:
-        if member.is_dir() or member.file_size > MAX_MEMBER_BYTES:
+        entry = (safe_member_path(member.filename) or [""])[0] if download else ""
+        count, size, bomb = entries.get(entry, (0, 0, ""))
+        unpacked = _unpacked_size(member)
+        if unpacked > RATIO_FLOOR_BYTES and unpacked > MAX_RATIO * max(member.compress_size, 1):
+            bomb = bomb or (f"holds {member.filename}, which inflates {unpacked // max(member.compress_size, 1)} "
+                            "times (a zip bomb?): not unpacked")
+        entries[entry] = count + 1, size + unpacked, bomb
+    total = 0
+    for entry, (count, size, bomb) in entries.items():
+        try:
+            if bomb:
+                raise ArchiveError(bomb)
+            if not download and size > MAX_ZIP_BYTES:
+                raise ArchiveError(f"unpacks to {size / 2 ** 30:.1f} GB, more than the {MAX_ZIP_BYTES // 2 ** 30} GB "
+                                   "a zip may: not unpacked")
+            if download:
+                allowances.of(entry).take(count, size)
+        except ArchiveError as error:
+            if not download:
+                raise
+            allowances.refused[entry] = str(error)  # one student's entry of a download, never the download
             continue
-        if member.file_size > RATIO_FLOOR_BYTES and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-            raise ArchiveError(f"holds {member.filename}, which inflates {member.file_size // max(member.compress_size, 1)} "
-                               "times (a zip bomb?): not unpacked")
-        total += member.file_size
-    if total > MAX_ZIP_BYTES:
-        raise ArchiveError(f"unpacks to {total / 2 ** 30:.1f} GB, more than the {MAX_ZIP_BYTES // 2 ** 30} GB a zip "
-                           "may: not unpacked")
+        total += size
     budget.take(total, "it")
     return members
 
@@ -153,6 +314,8 @@ def _unpack_member(archive, member, destination):
     if parts is None:
         return member.filename, "has a path outside the zip (absolute, or with '..'): skipped"
     relative = "/".join(parts)
+    if len(parts) > MAX_PATH_PARTS:
+        return "/".join(parts[:3]) + "/...", f"is more than {MAX_PATH_PARTS} folders deep: skipped"
     if stat.S_ISLNK(member.external_attr >> 16):
         return relative, "is a symbolic link: skipped"
     target = destination.joinpath(*parts)

@@ -1,52 +1,62 @@
-"""How each LMS names the files of its bulk download, and whose each entry is.
+"""How each LMS names the files of its bulk download, and which part of each name the LMS writes.
 
 The one place for these conventions: the grader's intake and nbgrader's ``zip_collect`` (through
-:mod:`autograder.intake.zip_collect`) both read downloads with them. Each was read from the LMS's own
-code (the names below are what it writes):
+:mod:`autograder.intake.zip_collect`) both read downloads with them. An identity is read only from the part of a
+name the LMS writes (its *prefix*); what follows it is the name the student gave the file, which may hold anything,
+another student's prefix included, and is never parsed for an identity. Each prefix was read from the LMS's code:
 
-- **Moodle**, "Download all submissions" (``mod/assign``): one folder per participant and plugin,
-  ``<Full Name>_<participant id>_assignsubmission_file_/`` holding the uploads with their own names
-  (``..._assignsubmission_onlinetext_/onlinetext.html`` for online text). With "download submissions in
-  folders" off (and before Moodle 3.1) the files are flat: ``<Full Name>_<id>_assignsubmission_file_<file>``.
-  Underscores in names become spaces; with blind marking the name is "Participant". The participant id
-  is the assignment's own id of the student (the ``Identifier`` of Moodle's grading worksheet).
-- **Canvas**, "Download Submissions" (``ContentZipper``): flat files
-  ``<sortable name>_<LATE_>?<user id>_<attachment id>_<file>``, the name lowercased without
-  punctuation (``jonesbob``), ``LATE_`` for a late submission, ``anon_<id>`` instead of name and user id
-  under anonymous grading; online text and URLs as ``<prefix>_text.html`` and ``<prefix>_link.html``.
-  Canvas renames a student's file uploaded twice under one name (``loss_optimization-1.zip``).
-- **Blackboard**, "Assignment File Download": flat files
-  ``<assignment>_<user name>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file>`` and, per attempt, a receipt
-  ``<assignment>_<user name>_attempt_<date>.txt`` that names the student
-  (``Name: First Last (user name)``) and maps each file to its original name.
+- **Moodle**, "Download all submissions" (``mod/assign/classes/downloader.php``, ``get_student_prefix()`` and
+  ``load_submissionplugin_filelist()``): ``<Full Name>_<participant id>_assignsubmission_file/`` holding the
+  student's files as they uploaded them (Moodle 4.1 on, and its test ``downloader_test.php``); Moodle 3.1 to 4.0
+  wrote ``..._assignsubmission_file_/``; with "download submissions in folders" off (and before 3.1) the files are
+  flat, ``<Full Name>_<id>_assignsubmission_file_<file>``. Online text is ``..._assignsubmission_onlinetext/
+  onlinetext.html``. Moodle replaces every ``_`` of the name by a space, so the prefix ends at the name's first
+  ``_``. Blind marking names everyone "Participant"; team submissions name the group, ``<group name>_<group id>``,
+  and the default team (students in no group) ``Default group`` with no id at all.
+- **Canvas**, "Download Submissions" (``lib/content_zipper.rb``, ``get_filename()``, ``add_upload_submission()``,
+  ``add_text_or_url()``): ``<name>_<LATE_>?<user id>_<attachment id>_<file>``, the name the user's sortable name
+  lowercased with everything but ``[[:word:]]`` removed (Unicode letters, marks, digits, ``_``) and no ``_<digits>_``
+  left in it; ``<prefix>_text.html`` and ``<prefix>_link.html`` for online text and URLs; under anonymous grading
+  ``<LATE_>?anon_<anonymous id>`` without a name. A group assignment's files are under one member's user id.
+- **Blackboard Original**, "Assignment File Download" (no public source; the convention as third-party tools read
+  it): ``<assignment>_<user name>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file>`` and, per attempt, a receipt
+  ``<assignment>_<user name>_attempt_<date>.txt`` whose first line names the student (``Name: First Last (user
+  name)`` in English) and which maps each stored file to its original name. User names may hold ``_``: where the
+  assignment's name ends is read from the receipts, else from what the download's entries share.
 - **A folder per student** (nbgrader's ``submitted/``, or any ``<student id>/`` or ``<student id>.zip``).
 
-The student id is the LMS's own: the Moodle participant id, the Canvas user id, the Blackboard user name,
-or the folder's name (a roster maps them to the course's ids: :mod:`autograder.lms.roster`).
+The student id is the LMS's own: the Moodle participant (or group) id, the Canvas user id, the Blackboard user
+name, or the folder's name (a roster maps them to the course's ids: :mod:`autograder.lms.roster`).
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 from .archive import is_zip
 
 MOODLE, CANVAS, BLACKBOARD, FOLDER = "moodle", "canvas", "blackboard", "folder"
-#: Moodle's folder per participant and plugin (the default layout since Moodle 3.1).
-MOODLE_FOLDER = re.compile(r"^(?P<name>.+)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_$")
-#: Moodle's flat layout ("download submissions in folders" off).
-MOODLE_FILE = re.compile(r"^(?P<name>.+)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.+)$")
-#: Moodle's name for a participant under blind marking.
+#: Moodle's prefix: the name holds no "_" (downloader.php get_student_prefix(): str_replace('_', ' ', $fullname)).
+#: What follows the plugin is "" (a folder, Moodle >= 4.1), "_" (a folder, 3.1-4.0) or "_<file>" (flat).
+MOODLE_ENTRY = re.compile(r"^(?P<name>[^_]*)_(?P<id>\d+)_assignsubmission_(?P<plugin>[a-z0-9]+)(?P<rest>(?:_.*)?)$",
+                          re.DOTALL)
+#: The default team of a team submission: get_string('defaultteam', 'mod_assign') with no group id after it.
+MOODLE_NO_GROUP = re.compile(r"^(?P<name>[^_]*)_assignsubmission_(?P<plugin>[a-z0-9]+)(?P<rest>(?:_.*)?)$", re.DOTALL)
+#: Moodle's name for a participant under blind marking (the English string 'participant' of mod_assign).
 MOODLE_ANONYMOUS = "Participant"
-CANVAS_FILE = re.compile(r"^(?:(?P<name>(?!LATE_|anon_)\w*?)_)?(?:(?P<late>LATE)_)?(?P<id>anon_[A-Za-z0-9]+|\d+)_"
-                         r"(?:(?P<attachment>\d+)_(?P<file>.+)|(?P<kind>text|link)\.html)$")
-BLACKBOARD_FILE = re.compile(r"^(?P<assignment>.+)_(?P<id>[^_]+)_attempt_(?P<time>\d{4}(?:-\d\d){5})"
-                             r"(?:_(?P<file>.+)|(?P<receipt>\.txt))$")
+#: Canvas's prefix (content_zipper.rb get_filename(): [users_name, "LATE", id].compact.join("_")); the name is
+#: checked separately (:func:`_canvas_word`: Python's ``\w`` leaves out the marks Canvas's [[:word:]] keeps).
+CANVAS_ANONYMOUS = re.compile(r"^(?:(?P<late>LATE)_)?(?P<id>anon_[A-Za-z0-9]+)_(?P<tail>.+)$", re.DOTALL)
+CANVAS_NAMED = re.compile(r"^(?P<name>.*?)_(?:(?P<late>LATE)_)?(?P<id>\d+)_(?P<tail>.+)$", re.DOTALL)
+#: What follows Canvas's prefix: "<attachment id>_<file>" (add_upload_submission) or text/link pages.
+CANVAS_TAIL = re.compile(r"^(?:(?P<attachment>\d+)_(?P<file>.+)|(?P<kind>text|link)\.html)$", re.DOTALL)
+#: Blackboard's prefix ends at the first "_attempt_<time>": what follows is the student's file name.
+BLACKBOARD_ENTRY = re.compile(r"^(?P<head>.+?)_attempt_(?P<time>\d{4}(?:-\d\d){5})(?:_(?P<file>.+)|(?P<receipt>\.txt))$",
+                              re.DOTALL)
 BLACKBOARD_TIME = "%Y-%m-%d-%H-%M-%S"
-#: A Blackboard receipt's lines that name the student and map each file to the name it was uploaded under.
-_RECEIPT_NAME = re.compile(r"^Name:\s*(?P<name>.*?)\s*\((?P<id>[^()]+)\)\s*$", re.MULTILINE)
-_RECEIPT_FILES = re.compile(r"^\s*Original filename:\s*(?P<original>.+?)\s*\n\s*Filename:\s*(?P<stored>.+?)\s*$",
-                            re.MULTILINE)
+#: A receipt's first line, in any interface language: "<label>: <full name> (<user name>)".
+_RECEIPT_NAME = re.compile(r"^[^:\n]{1,40}:\s*(?P<name>.*?)\s*\((?P<id>[^()\n]+)\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,8 @@ class Owner:
 
     #: Which convention named it: :data:`MOODLE`, :data:`CANVAS`, :data:`BLACKBOARD` or :data:`FOLDER`.
     lms: str
-    #: The student's id in that LMS.
+    #: The student's (or, for a Moodle team, the group's) id in that LMS; for Blackboard, the prefix
+    #: ``<assignment>_<user name>`` until :func:`blackboard_users` splits it; "" when the LMS gives none.
     lms_id: str
     #: The student's name as the entry gives it ("" when it does not).
     name: str = ""
@@ -65,33 +76,103 @@ class Owner:
     attempt: datetime = None
     #: A receipt or an online-text page rather than an upload (kept in the listing of what was found).
     not_upload: bool = False
+    #: Canvas's LATE flag: True when the prefix has it, None where the LMS does not say.
+    late: bool = None
+    #: Why the entry cannot be attributed to anyone ("" when it can).
+    unattributed: str = ""
 
 
-def classify(name, is_dir):
+def classify(name, is_dir, lms=None):
     """The :class:`Owner` of a top-level entry called ``name``, or None when no convention names it.
 
+    ``lms`` (one of :data:`LMS_NAMES`) reads the name by that LMS's convention only (see :func:`download_lms`).
     A folder named like a zip (``x.zip/``) is a zip that was unpacked: it is named like the file it was.
     """
     file_like = not is_dir or is_zip(name)
-    if is_dir and (match := MOODLE_FOLDER.match(name)):
-        return Owner(MOODLE, match["id"], _moodle_name(match["name"]), not_upload=match["plugin"] != "file")
-    if file_like and (match := MOODLE_FILE.match(name)):
-        return Owner(MOODLE, match["id"], _moodle_name(match["name"]), match["file"],
-                     not_upload=match["plugin"] != "file")
-    if file_like and (match := BLACKBOARD_FILE.match(name)):
-        attempt = datetime.strptime(match["time"], BLACKBOARD_TIME)
-        if match["receipt"]:
-            return Owner(BLACKBOARD, match["id"], attempt=attempt, not_upload=True)
-        return Owner(BLACKBOARD, match["id"], file_name=match["file"], attempt=attempt)
-    if file_like and (match := CANVAS_FILE.match(name)):
-        if match["kind"]:
-            return Owner(CANVAS, match["id"], match["name"] or "", f"{match['kind']}.html", not_upload=True)
-        return Owner(CANVAS, match["id"], match["name"] or "", match["file"])
+    for reader in ([_READERS[lms]] if lms else _READERS.values()):
+        owner = reader(name, is_dir, file_like)
+        if owner is not None:
+            return owner
     if is_dir:
         return Owner(FOLDER, name[:-len(".zip")] if is_zip(name) else name)
     if is_zip(name):
         return Owner(FOLDER, name[:-len(".zip")], file_name=name)
     return None
+
+
+def _moodle(name, is_dir, file_like):
+    match = MOODLE_ENTRY.match(name)
+    no_group = None if match else MOODLE_NO_GROUP.match(name)
+    found = match or no_group
+    if found is None:
+        return None
+    rest, not_upload = found["rest"], found["plugin"] != "file"
+    if is_dir and rest in ("", "_"):
+        file_name = ""
+    elif file_like and len(rest) > 1:
+        file_name = rest[1:]
+    else:
+        return None
+    if no_group:
+        return Owner(MOODLE, "", found["name"], file_name, not_upload=not_upload,
+                     unattributed="Moodle's default team (students in no group) has no id in the download")
+    display = "" if found["name"] == MOODLE_ANONYMOUS else found["name"]
+    return Owner(MOODLE, found["id"], display, file_name, not_upload=not_upload)
+
+
+def _canvas(name, is_dir, file_like):
+    if not file_like:
+        return None
+    match = CANVAS_ANONYMOUS.match(name)
+    if match is None:
+        match = CANVAS_NAMED.match(name)
+        if match is None or not all(map(_canvas_word, match["name"])):
+            return None
+    tail = CANVAS_TAIL.match(match["tail"])
+    if tail is None:
+        return None
+    person = match.groupdict().get("name") or ""
+    late = bool(match["late"])
+    if tail["kind"]:
+        return Owner(CANVAS, match["id"], person, f"{tail['kind']}.html", not_upload=True, late=late)
+    return Owner(CANVAS, match["id"], person, tail["file"], late=late)
+
+
+def _canvas_word(character):
+    """Whether Canvas's ``[[:word:]]`` (Onigmo: letters, marks, decimal digits, connector punctuation) holds it."""
+    category = unicodedata.category(character)
+    return category[0] in "LM" or category in ("Nd", "Pc")
+
+
+def _blackboard(name, is_dir, file_like):
+    match = BLACKBOARD_ENTRY.match(name) if file_like else None
+    if match is None:
+        return None
+    try:
+        attempt = datetime.strptime(match["time"], BLACKBOARD_TIME)
+    except ValueError:
+        return None
+    if match["receipt"]:
+        return Owner(BLACKBOARD, match["head"], attempt=attempt, not_upload=True)
+    return Owner(BLACKBOARD, match["head"], file_name=match["file"], attempt=attempt)
+
+
+_READERS = {MOODLE: _moodle, BLACKBOARD: _blackboard, CANVAS: _canvas}
+#: The LMSs whose downloads are read, in the order that settles a tie.
+LMS_NAMES = tuple(_READERS)
+
+
+def download_lms(entries):
+    """The LMS that wrote a download whose top-level entries are ``entries`` (``(name, is_dir)``), or None.
+
+    One LMS writes a whole download, so its entries are read by one convention: the one that names most of them.
+    A student's part of a name (Canvas's file name holding ``_attempt_<time>.txt``, say) is then never read by
+    another LMS's convention.
+    """
+    counts = {lms: sum(_READERS[lms](name, is_dir, not is_dir or is_zip(name)) is not None for name, is_dir in entries)
+              for lms in LMS_NAMES}
+    best = max(LMS_NAMES, key=lambda lms: (counts[lms], -LMS_NAMES.index(lms)))
+    return best if counts[best] else None
 
 
 def is_lms_entry(name, is_dir):
@@ -100,13 +181,56 @@ def is_lms_entry(name, is_dir):
     return owner is not None and owner.lms != FOLDER
 
 
-def _moodle_name(name):
-    return "" if name == MOODLE_ANONYMOUS else name
+def read_receipt(text, stored_names=()):
+    """A Blackboard receipt's student name and user name, and ``{stored file name: original name}``.
 
-
-def read_receipt(text):
-    """A Blackboard receipt's student name and user name, and ``{stored file name: original name}``."""
-    match = _RECEIPT_NAME.search(text)
+    Only what Blackboard writes is read, in any interface language: the name from the first line (the student's
+    own text, under "Comments", comes later), and an original name only for a file of ``stored_names`` (this
+    attempt's files), from the line before the one that names the stored file.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    match = _RECEIPT_NAME.match(lines[0]) if lines else None
     name, user = (match["name"], match["id"].strip()) if match else ("", "")
-    originals = {m["stored"]: m["original"] for m in _RECEIPT_FILES.finditer(text)}
+    originals, stored = {}, set(stored_names)
+    for before, line in zip(lines, lines[1:]):
+        value = line.split(":", 1)[-1].strip()
+        if value in stored and ":" in before:
+            originals[value] = before.split(":", 1)[1].strip()
     return name, user, originals
+
+
+def blackboard_users(heads, receipt_users):
+    """``{head: user name}`` for Blackboard's prefixes ``<assignment>_<user name>``.
+
+    Parameters
+    ----------
+    heads : iterable of str
+        Every prefix of the download.
+    receipt_users : dict
+        ``{head: user name}`` from the receipts' first lines (Blackboard's own).
+
+    The assignment's name is the same for the whole download: read from a receipt whose user name ends its head;
+    else what every head shares up to a ``_`` (with two heads or more); else a head is split at its last ``_``.
+    """
+    heads = sorted(set(heads))
+    assignment = next((head[:-len(user) - 1] for head, user in sorted(receipt_users.items())
+                       if user and head.endswith(f"_{user}") and len(head) > len(user) + 1), None)
+    if assignment is None and len(heads) > 1:
+        shared = _common_prefix(heads)
+        cut = shared.rfind("_")
+        assignment = shared[:cut] if cut > 0 else None
+    users = {}
+    for head in heads:
+        if assignment is not None and head.startswith(f"{assignment}_") and len(head) > len(assignment) + 1:
+            users[head] = head[len(assignment) + 1:]
+        else:
+            users[head] = head.rsplit("_", 1)[-1]
+    return users
+
+
+def _common_prefix(names):
+    first, last = min(names), max(names)
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    return first[:size]

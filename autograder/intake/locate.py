@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .. import course
-from .archive import ArchiveError, is_zip, unpack_tree
+from .archive import Allowance, ArchiveError, is_zip, unpack_tree
 from .files import MAX_FILE_BYTES, copy_file_nofollow, ignored
 
 #: The graded modules, by file name.
@@ -71,7 +71,8 @@ class Walker:
     """Walks a student's files into :class:`Node` trees, unpacking zips into ``workdir`` as it goes.
 
     ``known_problems`` maps paths (zips unpacking the whole download already failed on) to their reason,
-    so that they are reported once and not unpacked again.
+    so that they are reported once and not unpacked again. Every zip of the student's draws on one
+    :class:`~autograder.intake.archive.Allowance`, nested zips included.
     """
 
     def __init__(self, workdir, budget, known_problems=None):
@@ -81,6 +82,7 @@ class Walker:
         self.problems = []
         self.nodes = 0
         self.truncated = False
+        self.allowance = Allowance()
         self._unpacked = 0
 
     def node(self, name, display, path, depth=0):
@@ -123,9 +125,10 @@ class Walker:
             self.problems.append((display, self.known_problems[path]))
             return Node(name, display, path, "file", mtime)
         self._unpacked += 1
-        target = self.workdir / f"unpacked-{self._unpacked}"
+        # Named as the zip was, as the download's own unpacking names it.
+        target = self.workdir / f"unpacked-{self._unpacked}" / name
         try:
-            problems = unpack_tree(path, target, self.budget)
+            problems = unpack_tree(path, target, self.budget, allowance=self.allowance)
         except ArchiveError as error:
             self.problems.append((display, str(error)))
             return Node(name, display, path, "file", mtime)

@@ -99,6 +99,13 @@ class LMSCollector(FileNameCollectorPlugin):
                     answer["timestamp"] = submission.attempt.isoformat(" ")
                 # A student with notebooks only has no chosen copy: his notebooks alone are collected.
                 files = submission.candidate.files() if submission.candidate is not None else submission.notebooks
+                shared = set()
                 for relative, path in files.items():
+                    shared.add(plan.get(os.path.realpath(path), {}).get("student_id"))
                     plan[os.path.realpath(path)] = dict(answer, file_id=relative)
+                for owner in sorted(shared - {None}):  # a team's submission (a roster's group_id): filed once
+                    self.log.warning("%s's submission is %s's too (a team's): nbgrader's zip_collect files each file "
+                                     "under one student, here %s; grade the download itself to grade every member "
+                                     "(python -m autograder grade DOWNLOAD --roster ...)", owner,
+                                     submission.student_id, submission.student_id)
         return plan

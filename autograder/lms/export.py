@@ -5,14 +5,12 @@ and ``merge``), the written answers' scores taken fresh from nbgrader's gradeboo
 formgrader after ``grade`` ran), names and ids from the roster. The formats are the LMSs' own import
 formats, as their importers read them:
 
-- **Canvas**, Grades > Import: ``Student,ID,SIS User ID,SIS Login ID,Section,<assignment>``, a second row
-  ``Points Possible``; Canvas finds each student by ``ID`` (the Canvas user id of the download, or the
-  roster's ``lms_id``) or, failing that, by the SIS ids. A column named like no assignment creates one;
-  to fill an existing assignment, give its name as Canvas exports it (``--assignment "Name (1234)"``).
-- **Moodle**, the assignment's "Upload grading worksheet" (``assignfeedback_offline``): the importer needs
-  the columns ``Identifier`` (``Participant <participant id>``), ``Grade`` and ``Last modified (grade)``,
-  named in English (switch Moodle's language to English for the upload). The assignment's maximum grade
-  must be the exported total's.
+- **Canvas**, Grades > Import (:mod:`.canvas`): ``Student,ID,SIS User ID,SIS Login ID,Section,<Name (id)>``;
+  the column is the existing assignment's, named explicitly (``--assignment "Name (id)"``, or read from a
+  gradebook exported from Canvas, ``--canvas-gradebook``, which also checks its points and students).
+- **Moodle**, the assignment's "Upload grading worksheet" (:mod:`.moodle`): ``Identifier`` (``Participant
+  <participant id>``), ``Grade`` and ``Last modified (grade)`` in the instructor's Moodle language
+  (``--language``), the scores checked against or scaled to the assignment's maximum grade (``--max-grade``).
 - **plain**: every part of the total, for a spreadsheet or any other LMS.
 
 The total is the code's points plus the written answers' (:mod:`autograder.outputs.totals`). A student whose
@@ -24,23 +22,17 @@ import csv
 import io
 import os
 import secrets
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import course
 from ..outputs.render import from_text_cell, number, text_cell
 from ..outputs.totals import Total
+from . import canvas, moodle
 
 FORMATS = ("canvas", "moodle", "plain")
 PARTS = ("total", "code")
 TOTALS_FILE = "totals.csv"
-CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
-MOODLE_COLUMNS = ("Identifier", "Full name", "Email address", "Grade", "Maximum Grade", "Last modified (grade)")
-#: How Moodle's importer recognises a participant (``get_string('hiddenuser', 'assign')`` in English).
-MOODLE_PARTICIPANT = "Participant "
-#: Moodle's English date format (``strftimedatetime``), which its importer reads back with strtotime.
-MOODLE_TIME = "%A, %d %B %Y, %I:%M %p"
 PLAIN_COLUMNS = ("student_id", "name", "email", "lms_id", "code", "code_max", "written", "written_max", "total",
                  "total_max")
 SHOWN = 10
@@ -48,6 +40,18 @@ SHOWN = 10
 
 class ExportError(ValueError):
     """The grades cannot be exported as asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What :func:`export` wrote."""
+
+    #: How many students were written.
+    count: int
+    #: The roster's students who had no grade (not written, so the LMS keeps what it has for them).
+    absent: list
+    #: What the instructor should know: scores scaled, ids the roster did not know.
+    notes: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -84,19 +88,26 @@ def read_totals(graded):
 
 
 def with_roster(rows, roster):
-    """``rows`` with the names and ids of the roster, and the roster's students who have no row."""
+    """``rows`` with the names and ids of the roster, the roster's students who have no row, and the graded
+    students the roster does not name.
+
+    A row is looked up by its course id alone (:meth:`~autograder.lms.roster.Roster.by_course_id`): its
+    ``lms_id`` is the download's, never matched against the roster's course ids.
+    """
     if roster is None:
-        return rows, []
-    merged = []
+        return rows, [], []
+    merged, unknown = [], []
     for row in rows:
-        entry = roster.find(row.student_id) or (roster.find(row.lms_id) if row.lms_id else None)
-        if entry is not None:
-            row = replace(row, name=entry.name or row.name, lms_id=entry.lms_id or row.lms_id, email=entry.email,
+        entry = roster.by_course_id(row.student_id)
+        if entry is None:
+            unknown.append(row.student_id)
+        else:
+            row = replace(row, name=entry.name or row.name, lms_id=entry.lms_id, email=entry.email,
                           section=entry.section, sis_user_id=entry.sis_user_id, sis_login_id=entry.sis_login_id)
         merged.append(row)
     graded = {row.student_id for row in merged}
     absent = [entry.student_id for entry in roster.students if entry.student_id not in graded]
-    return merged, absent
+    return merged, absent, unknown
 
 
 def with_written(rows, scores):
@@ -119,8 +130,22 @@ def exported(rows, part, form):
     return rows
 
 
-def render(rows, form, assignment=course.ASSIGNMENT, now=None):
-    """The CSV text of ``rows`` in the format ``form``."""
+def scores_of(rows, max_grade=None):
+    """``({student id: score to export}, maximum)``: the scores as graded, or scaled to ``max_grade`` (rounded
+    to 2 decimals, the precision Canvas compares and shows)."""
+    maximum = _max(rows)
+    if max_grade is None or abs(max_grade - maximum) < 1e-9:
+        return {row.student_id: row.total.score for row in rows}, maximum
+    return {row.student_id: round(row.total.score * max_grade / maximum, 2) for row in rows}, max_grade
+
+
+def render(rows, form, column=None, max_grade=None, language="en", now=None, worksheet=None):
+    """The CSV text of ``rows`` in the format ``form``.
+
+    ``column`` is the Canvas :class:`~autograder.lms.canvas.Column`; ``max_grade`` the LMS's maximum for the
+    assignment (required for Moodle, whose importer skips every grade above it); ``language`` Moodle's;
+    ``worksheet`` the :class:`~autograder.lms.moodle.Worksheet` downloaded from Moodle (None: not checked).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if form == "plain":
@@ -131,22 +156,17 @@ def render(rows, form, assignment=course.ASSIGNMENT, now=None):
                              number(total.code_max), "" if total.written is None else number(total.written),
                              number(total.written_max), number(total.score) if total.complete else "",
                              number(total.max_score)])
-    elif form == "canvas":
-        _need(rows, lambda row: (row.lms_id and not row.lms_id.startswith("anon_")) or row.sis_user_id
-              or row.sis_login_id, "a Canvas user id (the roster's lms_id) or an SIS id")
-        writer.writerow(CANVAS_COLUMNS + (assignment,))
-        writer.writerow(["Points Possible", "", "", "", ""] + [number(_max(rows))])
-        for row in rows:
-            canvas_id = "" if row.lms_id.startswith("anon_") else row.lms_id
-            writer.writerow([*map(text_cell, (row.name, canvas_id, row.sis_user_id, row.sis_login_id, row.section)),
-                             number(row.total.score)])
-    else:
-        _need(rows, lambda row: row.lms_id.isdigit(), "a Moodle participant id (the roster's lms_id)")
-        writer.writerow(MOODLE_COLUMNS)
-        stamp = (now or datetime.now()).strftime(MOODLE_TIME)
-        for row in rows:
-            writer.writerow([f"{MOODLE_PARTICIPANT}{row.lms_id}", text_cell(row.name), text_cell(row.email),
-                             number(row.total.score), number(row.total.max_score), stamp])
+        return buffer.getvalue()
+    scores, maximum = scores_of(rows, max_grade)
+    try:
+        if form == "canvas":
+            canvas.check(rows, column, maximum)
+            canvas.write(writer, rows, column, scores)
+        else:
+            moodle.check(rows, scores, maximum, worksheet.participants if worksheet else None)
+            moodle.write(writer, rows, scores, maximum, language, now, worksheet.prefix if worksheet else None)
+    except (canvas.CanvasError, moodle.MoodleError) as error:
+        raise ExportError(str(error)) from None
     return buffer.getvalue()
 
 
@@ -156,14 +176,6 @@ def _max(rows):
         raise ExportError(f"The students' totals are out of different maxima ({', '.join(map(number, sorted(maxima)))}): "
                           "grade them with the same points.toml before exporting.")
     return maxima.pop() if maxima else 0.0
-
-
-def _need(rows, has, what):
-    lacking = [row.student_id for row in rows if not has(row)]
-    if lacking:
-        raise ExportError(f"{len(lacking)} student{'s have' if len(lacking) > 1 else ' has'} no {what}, so the LMS "
-                          f"could not find {'them' if len(lacking) > 1 else 'it'}: {_some(lacking)}. Give --roster "
-                          "with their lms_id (see autograder/GRADING.md).")
 
 
 def written_from(gradebook, rows):
@@ -178,7 +190,8 @@ def written_from(gradebook, rows):
                           "--part code.") from None
 
 
-def export(graded, form, out, roster=None, gradebook=None, part="total", assignment=course.ASSIGNMENT, force=False):
+def export(graded, form, out, roster=None, gradebook=None, part="total", assignment=None, force=False, *,
+           canvas_gradebook=None, max_grade=None, language="en", now=None, moodle_worksheet=None):
     """Write the grades of ``graded`` (an output folder of ``grade``) in the format ``form`` to the file ``out``.
 
     Parameters
@@ -194,32 +207,90 @@ def export(graded, form, out, roster=None, gradebook=None, part="total", assignm
         URL of nbgrader's gradebook, where the written answers' scores are read (fresher than ``totals.csv``).
     part : {"total", "code"}
         Export the total (code and written answers) or the code's points alone.
-    assignment : str
-        The name of the assignment's column in Canvas.
+    assignment : str or None
+        Canvas: the assignment's column, ``Name (id)`` (or, with ``canvas_gradebook``, its name).
+    canvas_gradebook : path or None
+        Canvas: a gradebook exported from Canvas, where the column, its points and the students are read.
+    max_grade : float or None
+        The assignment's maximum grade in the LMS: the scores are scaled to it (required for Moodle).
+    language : str
+        Moodle: the language of the instructor's Moodle interface (:data:`autograder.lms.moodle.LANGUAGES`).
+    now : datetime or None
+        Moodle: the worksheet's time stamp (default: the present).
+    moodle_worksheet : path or None
+        Moodle: a grading worksheet downloaded from the assignment, whose header and participants are checked.
 
     Returns
     -------
-    (int, list of str)
-        How many students were written, and the roster's students who had no grade (not written).
+    Exported
     """
+    _check_request(form, part, out, force, max_grade)
+    column = _canvas_column(assignment, canvas_gradebook) if form == "canvas" else None
+    worksheet = _moodle_request(max_grade, language, moodle_worksheet) if form == "moodle" else None
+    rows, absent, unknown = with_roster(read_totals(graded), roster)
+    if gradebook and part == "total":
+        rows = with_written(rows, written_from(gradebook, rows))
+    rows = exported(rows, part, form)
+    text = render(rows, form, column, max_grade, language, now, worksheet)
+    out = Path(out)
+    partial = out.with_name(f".{out.name}.partial-{secrets.token_hex(4)}")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, out)
+    notes = []
+    if unknown:
+        notes.append(f"{len(unknown)} graded student{'s are' if len(unknown) > 1 else ' is'} not in the roster, "
+                     f"exported under the LMS id of the download: {_some(unknown)}.")
+    if form != "plain" and rows and max_grade is not None and abs(max_grade - _max(rows)) > 1e-9:
+        notes.append(f"Scores scaled from {number(_max(rows))} to the LMS's maximum grade {number(max_grade)}.")
+    return Exported(len(rows), absent, notes)
+
+
+def _check_request(form, part, out, force, max_grade):
     if form not in FORMATS:
         raise ExportError(f"--format must be one of {', '.join(FORMATS)}, got {form!r}.")
     if part not in PARTS:
         raise ExportError(f"--part must be one of {', '.join(PARTS)}, got {part!r}.")
+    if max_grade is not None and not max_grade > 0:
+        raise ExportError(f"--max-grade must be above 0, got {max_grade:g}.")
     out = Path(out)
     if out.is_dir():
         raise ExportError(f"--out {out} is a folder: give the name of the CSV file to write.")
     if out.exists() and not force:
         raise ExportError(f"--out {out} exists: pass --force to replace it, or choose another name.")
-    rows, absent = with_roster(read_totals(graded), roster)
-    if gradebook and part == "total":
-        rows = with_written(rows, written_from(gradebook, rows))
-    rows = exported(rows, part, form)
-    text = render(rows, form, assignment)
-    partial = out.with_name(f".{out.name}.partial-{secrets.token_hex(4)}")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, out)
-    return len(rows), absent
+
+
+def _canvas_column(assignment, canvas_gradebook):
+    try:
+        if canvas_gradebook:
+            return canvas.read_gradebook(canvas_gradebook, assignment or course.ASSIGNMENT)
+        if not assignment:
+            raise ExportError("Canvas needs the assignment's column named explicitly, or it creates a new "
+                              "assignment and leaves the real one ungraded: give --assignment \"Name (id)\" as "
+                              "Canvas's gradebook export heads the column, or --canvas-gradebook with a gradebook "
+                              "exported from Canvas (Grades > Export).")
+        return canvas.named_column(assignment)
+    except canvas.CanvasError as error:
+        raise ExportError(str(error)) from None
+
+
+def _moodle_request(max_grade, language, worksheet):
+    """The :class:`~autograder.lms.moodle.Worksheet` of ``worksheet`` (None without one), once the request can be
+    written at all."""
+    try:
+        moodle.strings(language)
+        read = moodle.read_worksheet(worksheet, language) if worksheet else None
+    except moodle.MoodleError as error:
+        raise ExportError(str(error)) from None
+    if language != "en" and worksheet is None:
+        raise ExportError(f"--language {language} needs --moodle-worksheet, a grading worksheet downloaded from the "
+                          "assignment: Moodle cuts exactly the length of its language pack's \"Participant\" off each "
+                          "identifier, packs of other versions differ, and a prefix of the wrong length credits other "
+                          "participants. The worksheet holds the site's own.")
+    if max_grade is None:
+        raise ExportError("Moodle ignores the worksheet's Maximum Grade and skips, without a word, every grade above "
+                          "the assignment's own maximum grade: give --max-grade with the assignment's maximum grade "
+                          "(Settings > Grade > Maximum grade; Moodle's default is 100). The scores are scaled to it.")
+    return read
 
 
 def _some(items):

@@ -7,8 +7,15 @@
   (the number in ``Bob Jones_1002_assignsubmission_file_``), or the Blackboard user name.
 
 Optional columns fill in the exported grades files: ``name``, ``email``, ``section``, ``sis_user_id``,
-``sis_login_id``. Column names are matched without regard to case, spaces or hyphens (``Student ID``,
-``student-id``). Every other column is ignored.
+``sis_login_id``; ``group_id`` names the student's team in a group assignment (the Moodle group id of a team
+submission's download, or any name shared by the team's rows for Canvas, whose group downloads are filed under one
+member's user id): a team's submission is graded, and exported, for every member. Column names are matched
+without regard to case, spaces or hyphens (``Student ID``, ``student-id``). Every other column is ignored.
+
+The two kinds of id are never looked up in each other's place: :meth:`Roster.by_lms_id` reads an id an LMS
+download gave, :meth:`Roster.by_course_id` a course id (a folder of ``submitted/``, a row of ``totals.csv``).
+A course id equal to another student's LMS id (Ana's course id ``1001``, Bob's Moodle id ``1001``) therefore
+finds Ana by one and Bob by the other.
 """
 
 import csv
@@ -16,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REQUIRED = ("student_id", "lms_id")
-OPTIONAL = ("name", "email", "section", "sis_user_id", "sis_login_id")
+OPTIONAL = ("name", "email", "section", "sis_user_id", "sis_login_id", "group_id")
 #: Characters a student id may not hold: it names the student's folder of outputs.
 #: Path separators; every character that is not printable (control, bidirectional, ...) is refused too.
 _UNSAFE = set('/\\')
@@ -37,20 +44,55 @@ class Student:
     section: str = ""
     sis_user_id: str = ""
     sis_login_id: str = ""
+    #: The student's team in a group assignment ("" for none).
+    group_id: str = ""
 
 
 class Roster:
-    """The roster's students, found by LMS id or by course id."""
+    """The roster's students, found by LMS id, by course id, or as the members of a team."""
 
     def __init__(self, students, source="the roster"):
         self.source = source
         self.students = list(students)
-        self.by_lms_id = {student.lms_id: student for student in self.students}
-        self.by_student_id = {student.student_id: student for student in self.students}
+        self._by_lms_id = {student.lms_id: student for student in self.students}
+        self._by_course_id = {student.student_id: student for student in self.students}
+        self._groups = {}
+        for student in self.students:
+            if student.group_id:
+                self._groups.setdefault(student.group_id, []).append(student)
 
-    def find(self, some_id):
-        """The student whose LMS id, or else course id, is ``some_id`` (None when neither is)."""
-        return self.by_lms_id.get(some_id) or self.by_student_id.get(some_id)
+    def by_lms_id(self, lms_id):
+        """The student whose id in the LMS (the download's, the import's) is ``lms_id``; None when nobody's is."""
+        return self._by_lms_id.get(lms_id)
+
+    def by_course_id(self, student_id):
+        """The student whose course id (nbgrader's, the folder of outputs) is ``student_id``; None when nobody's is."""
+        return self._by_course_id.get(student_id)
+
+    def group(self, group_id):
+        """The members of the team ``group_id``, in roster order ([] when no row names it)."""
+        return list(self._groups.get(group_id, ()))
+
+    @property
+    def has_groups(self):
+        """Whether the roster names teams (a ``group_id`` column with a value)."""
+        return bool(self._groups)
+
+    def members_for_lms_id(self, lms_id, group_first=False):
+        """Whom a download's entry under ``lms_id`` belongs to: ``(students, how)``.
+
+        ``how`` is ``"student"`` (the student of that LMS id, with the other members of their team),
+        ``"group"`` (the members of the team of that group id) or ``""`` (nobody: ``students`` is empty).
+        ``group_first`` reads the id as a group id before a student's: Moodle files a team submission under
+        the group's id, Canvas under one member's user id.
+        """
+        student = self.by_lms_id(lms_id)
+        team = self.group(lms_id)
+        if team and (group_first or student is None):
+            return team, "group"
+        if student is None:
+            return [], ""
+        return (self.group(student.group_id) if student.group_id else [student]), "student"
 
 
 def _column(name):

@@ -7,12 +7,22 @@ cell *with* its hidden tests, while students receive it *without* them. So every
 test cell, which reads like tampering. :class:`OverwriteCellsKnowingHiddenTests` restores such a cell silently
 when the student's copy is exactly the released one (the source cell with its hidden tests removed), and
 leaves nbgrader's warning for a cell the student really changed.
+
+It also gives a TA each written answer's rubric (issue 17). A rubric sits in a hidden-test region of the answer
+cell, after its solution region: ``generate_assignment`` keeps it in the gradebook and strips it from the release,
+so students never receive it. nbgrader restores no answer cell (they are the student's), so
+:meth:`OverwriteCellsKnowingHiddenTests.with_rubric` appends the gradebook's rubric to the student's answer: the
+autograded notebook, which formgrader shows, holds answer and rubric together, and ``generate_feedback``'s
+``ClearHiddenTests`` removes the rubric from the student's feedback again.
 """
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests, OverwriteCells
-from nbgrader.utils import is_locked
+from nbgrader.utils import is_grade, is_locked, is_solution
+
+BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
+END_HIDDEN = "### END HIDDEN TESTS"
 
 
 class OverwriteCellsKnowingHiddenTests(OverwriteCells):
@@ -27,7 +37,25 @@ class OverwriteCellsKnowingHiddenTests(OverwriteCells):
                 source = None
             if source is not None and source.locked and cell.source == self.released_source(source.source):
                 cell.source = source.source
+        elif grade_id is not None and is_grade(cell) and is_solution(cell):
+            cell.source = self.with_rubric(cell.source, grade_id)
         return super().preprocess_cell(cell, resources, cell_index)
+
+    def with_rubric(self, answer, grade_id):
+        """The student's ``answer`` followed by the rubric (hidden-test regions) of its gradebook source cell."""
+        try:
+            source = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id).source
+        except MissingEntry:
+            return answer
+        regions, inside = [], False
+        for line in source.splitlines():
+            inside = inside or line.strip() == BEGIN_HIDDEN
+            if inside:
+                regions.append(line)
+            inside = inside and line.strip() != END_HIDDEN
+        if not regions or BEGIN_HIDDEN in answer:
+            return answer
+        return answer.rstrip("\n") + "\n\n" + "\n".join(regions)
 
     def released_source(self, source):
         """What students receive of a cell's ``source``: its hidden tests removed as ``generate_assignment`` does

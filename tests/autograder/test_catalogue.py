@@ -11,6 +11,7 @@ import pytest
 
 from autograder import catalogue, course, execution
 from autograder.calls import runners
+from autograder.catalogue import differences
 from autograder.points import group_points, load_points
 from autograder.packages import Reference, load_reference
 from corpus.build import CORPUS_DIR, build_submissions, judge, load_cases
@@ -254,8 +255,8 @@ def test_every_gradient_check_input_gives_each_entry_its_own_error_and_0_or_1_on
     plan = catalogue.build_plan(seed, ["gradients.grad_check_sparse"])
     for case in plan.cases.values():
         args = case.args
-        per_entry = numerics.error_tables(runners.make_function(args["function"]), args["x"], args["analytic_grad"],
-                                          args["h"] or numerics.DEFAULT_STEP)["per_entry"].ravel()
+        per_entry = differences.error_tables(runners.make_function(args["function"]), args["x"], args["analytic_grad"],
+                                             args["h"] or numerics.DEFAULT_STEP)["per_entry"].ravel()
         others = per_entry[(per_entry != 0) & (np.abs(per_entry - 1) > 1e-12)]
         assert all(numerics.matching_entries(error, others).size == 1 for error in others), case.key
         for value in (0.0, 1.0):
@@ -344,3 +345,9 @@ def test_loss_inputs_have_more_classes_than_a_data_set_and_rows_thousands_apart(
     assert np.abs(far["X"] @ far["W"]).max() < 700  # no shift at all still works: only a global shift fails
     large_scores = plan.test("losses.softmax_loss_vectorized.loss.large_scores").cases
     assert "losses.softmax_loss_vectorized@rows_far_apart" in large_scores
+
+
+def test_the_graders_relative_error_has_the_floor_the_notebooks_define():
+    assert differences.RELATIVE_ERROR_FLOOR == load_reference().tolerances.RELATIVE_ERROR_FLOOR
+    errors = differences.relative_errors(np.array([0.0, 1e-12, 1.0]), np.array([0.0, 0.0, 1.1]))
+    np.testing.assert_allclose(errors, [0.0, 1e-4, 0.1 / 2.1])

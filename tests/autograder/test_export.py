@@ -3,18 +3,20 @@
 import csv
 import dataclasses
 import io
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 
 from autograder import catalogue, course
 from autograder.__main__ import main
-from autograder.lms.export import MOODLE_TIME, ExportError, export
+from autograder.lms import moodle
+from autograder.lms.export import ExportError, export
 from autograder.lms.roster import read_roster
 from autograder.outputs import tables
 from autograder.outputs.totals import written_points
 from autograder.points import load_points
 from autograder.results import BatchResult, Row, StudentResult
+from support.lms_importers import CanvasCourse, MoodleAssignment, MoodleRefused, canvas_import, moodle_import
 
 WRITTEN = written_points()
 
@@ -56,32 +58,150 @@ def rows_of(path):
     return list(csv.reader(io.StringIO(path.read_text())))
 
 
-def test_the_canvas_import_file_has_canvas_columns_points_possible_and_each_students_total(tmp_path, graded, roster):
+CANVAS_COURSE = CanvasCourse(assignments={1234: ("Loss optimization", 122.0), 77: ("Quiz 1", 10.0)},
+                             students={1001: ("Alice Smith", "Smith, Alice", "S001", "asmith"),
+                                       1002: ("Bob Jones", "Jones, Bob", "S002", "bjones"),
+                                       1003: ("Carol Wu", "Wu, Carol", "S003", "cwu")})
+COLUMN = "Loss optimization (1234)"
+
+
+def test_canvas_imports_each_students_score_into_the_named_assignment_under_their_own_id(tmp_path, graded, roster):
     svm = sum(worth for name, worth in load_points().items() if name.startswith("losses.svm_loss_naive."))
     out = tmp_path / "canvas.csv"
-    count, absent = export(graded, "canvas", out, roster, part="code")
-    assert (count, absent) == (2, ["carol"])
+    done = export(graded, "canvas", out, roster, part="code", assignment=COLUMN, max_grade=None)
+    assert (done.count, done.absent) == (2, ["carol"])
     assert rows_of(out) == [
-        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", course.ASSIGNMENT],
-        ["Points Possible", "", "", "", "", "100"],
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", COLUMN],
         ["Smith, Alice", "1001", "S001", "asmith", "A1", "100"],
         ["Jones, Bob", "1002", "S002", "bjones", "A1", f"{svm:g}"],
     ]
+    imported = canvas_import(out.read_text(), CANVAS_COURSE)
+    assert imported.rows == [(1001, {1234: "100"}), (1002, {1234: f"{svm:g}"})]
+    assert imported.points == {}  # no Points Possible row: the assignment keeps its points
 
 
-def test_the_moodle_grading_worksheet_names_participants_as_moodle_reads_them(tmp_path, graded):
+@pytest.mark.parametrize("assignment", [None, "Loss optimization", course.ASSIGNMENT])
+def test_canvas_is_refused_a_column_that_would_create_a_new_assignment(tmp_path, graded, roster, assignment):
+    with pytest.raises(ExportError, match="(create|creates) a new assignment.*Name \\(id\\)"):
+        export(graded, "canvas", tmp_path / "canvas.csv", roster, part="code", assignment=assignment)
+    assert not (tmp_path / "canvas.csv").exists()
+    # Why: Canvas's importer reads a title without "(id)" that is no assignment's as a new assignment.
+    text = f"Student,ID,SIS User ID,SIS Login ID,Section,{course.ASSIGNMENT}\nSmith,1001,,,A1,100\n"
+    assert canvas_import(text, CANVAS_COURSE).rows == [(1001, {("new", course.ASSIGNMENT): "100"})]
+
+
+def canvas_gradebook(path, points="122", ids=("1001", "1002", "1003")):
+    """A gradebook as Canvas exports it (Grades > Export): student columns, assignments "Name (id)", totals."""
+    lines = ["Student,ID,SIS User ID,SIS Login ID,Section,Quiz 1 (77),Loss optimization (1234),Current Score,"
+             "Final Score",
+             f"    Points Possible,,,,,10,{points},(read only),(read only)"]
+    lines += [f"Student {user},{user},S{user},login{user},A1,9,,90,90" for user in ids]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_canvas_gradebook_export_names_the_column_and_checks_its_points_and_students(tmp_path, graded, roster):
+    gradebook = canvas_gradebook(tmp_path / "gradebook.csv")
+    out = tmp_path / "canvas.csv"
+    with pytest.raises(ExportError, match=r"'Loss optimization \(1234\)' is worth 122 points in Canvas .*"
+                                          r"the export 100: give --max-grade 122"):
+        export(graded, "canvas", out, roster, part="code", assignment="Loss optimization", canvas_gradebook=gradebook)
+    done = export(graded, "canvas", out, roster, part="code", assignment="Loss optimization",
+                  canvas_gradebook=gradebook, max_grade=122)
+    assert done.notes == ["Scores scaled from 100 to the LMS's maximum grade 122."]
+    imported = canvas_import(out.read_text(), CANVAS_COURSE)
+    assert imported.rows[0] == (1001, {1234: "122"})
+    with pytest.raises(ExportError, match="1 student has a Canvas user id that is no student of .*only-alice.csv: bob"):
+        export(graded, "canvas", out, roster, part="code", force=True, assignment="Loss optimization",
+               canvas_gradebook=canvas_gradebook(tmp_path / "only-alice.csv", points="100", ids=("1001",)))
+
+
+def test_a_column_canvas_marks_read_only_is_refused_since_canvas_would_drop_it(tmp_path, graded, roster):
+    gradebook = canvas_gradebook(tmp_path / "gradebook.csv", points="(read only)")
+    with pytest.raises(ExportError, match="Canvas marks 'Loss optimization \\(1234\\)' read only"):
+        export(graded, "canvas", tmp_path / "c.csv", roster, part="code", assignment="Loss optimization",
+               canvas_gradebook=gradebook)
+
+
+def test_a_canvas_gradebook_without_the_assignment_is_refused_naming_its_assignments(tmp_path, graded, roster):
+    gradebook = canvas_gradebook(tmp_path / "gradebook.csv")
+    with pytest.raises(ExportError, match=r"no assignment column named 'Homework 2' .*'Quiz 1 \(77\)', "
+                                          r"'Loss optimization \(1234\)'"):
+        export(graded, "canvas", tmp_path / "c.csv", roster, part="code", assignment="Homework 2",
+               canvas_gradebook=gradebook)
+
+
+NOW = datetime(2026, 12, 7, 1, 0, tzinfo=timezone.utc)
+
+
+def moodle_assignment(language="en", max_grade=100.0, **kwargs):
+    text = moodle.LANGUAGES[language]
+    return MoodleAssignment(participants={1001: "alice-user", 1002: "bob-user"}, max_grade=max_grade,
+                            strings=(text.identifier, text.participant, text.grade, text.modified), **kwargs)
+
+
+@pytest.mark.parametrize("language", sorted(moodle.LANGUAGES))
+def test_moodles_worksheet_importer_takes_every_students_own_grade_in_the_instructors_language(
+        tmp_path, graded, language):
+    svm = sum(worth for name, worth in load_points().items() if name.startswith("losses.svm_loss_naive."))
     out = tmp_path / "moodle.csv"
-    export(graded, "moodle", out, part="code")
+    export(graded, "moodle", out, part="code", max_grade=100, language=language, now=NOW,
+           moodle_worksheet=moodle_worksheet(tmp_path / "worksheet.csv", language))
+    written, skipped = moodle_import(out.read_text(encoding="utf-8"), moodle_assignment(language))
+    assert (written, skipped) == ({"alice-user": 100.0, "bob-user": svm}, {})
+    if language != "en":  # Moodle compares the columns with the uploader's language: English is refused there
+        english = tmp_path / "english.csv"
+        export(graded, "moodle", english, part="code", max_grade=100, now=NOW)
+        with pytest.raises(MoodleRefused, match="invalidgradeimport"):
+            moodle_import(english.read_text(), moodle_assignment(language))
+
+
+def test_the_moodle_worksheet_names_participants_and_stamps_an_absolute_time(tmp_path, graded):
+    out = tmp_path / "moodle.csv"
+    export(graded, "moodle", out, part="code", max_grade=100, now=NOW)
     header, alice, bob = rows_of(out)
     assert header == ["Identifier", "Full name", "Email address", "Grade", "Maximum Grade", "Last modified (grade)"]
-    assert alice[:5] == ["Participant 1001", "Alice Smith", "", "100", "100"]
+    assert alice == ["Participant 1001", "Alice Smith", "", "100", "100", "2026-12-07T01:00:00+00:00"]
     assert bob[0] == "Participant 1002"
-    assert abs((datetime.strptime(alice[5], MOODLE_TIME) - datetime.now()).total_seconds()) < 120
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo", "America/Los_Angeles", "Pacific/Kiritimati"])
+def test_no_server_zone_makes_the_worksheet_stale_for_a_grade_changed_before_the_export(tmp_path, graded, zone):
+    out = tmp_path / "moodle.csv"
+    export(graded, "moodle", out, part="code", max_grade=100, now=NOW)
+    an_hour_before = NOW.timestamp() - 3600  # Moodle's grade for alice was changed an hour before the export
+    current = {"alice-user": (50.0, an_hour_before)}
+    written, skipped = moodle_import(out.read_text(), moodle_assignment(server_zone=zone, current=current))
+    assert written["alice-user"] == 100.0 and skipped == {}
+    # The old stamp (the grading machine's local time, without a zone) is read in the server's zone: in Tokyo
+    # it is nine hours earlier, and Moodle skips alice without a word.
+    old = out.read_text().replace("2026-12-07T01:00:00+00:00", f'"{NOW:%A, %d %B %Y, %I:%M %p}"')
+    _, skipped = moodle_import(old, moodle_assignment(server_zone="Asia/Tokyo", current=current))
+    assert skipped == {"alice-user": "grade has been modified in Moodle since"}
+
+
+def test_moodle_is_given_scores_scaled_to_the_assignments_maximum_grade_which_it_checks_itself(tmp_path):
+    out = tmp_path / "graded"
+    out.mkdir()
+    tables.write(BatchResult([student("ana", "all", written=8.0, lms_id="1001"),
+                              student("bob", set(), written=20.0, lms_id="1002")], out, "bubblewrap", "", 0, False,
+                             timeout=20.0, import_timeout=10.0), out)
+    with pytest.raises(ExportError, match="Moodle ignores the worksheet's Maximum Grade.*--max-grade"):
+        export(out, "moodle", tmp_path / "m.csv")
+    # Unscaled, Moodle (maximum 100) skips 108/122 and files 20/122 as 20/100.
+    plain = tmp_path / "plain.csv"
+    export(out, "moodle", plain, max_grade=100 + WRITTEN, now=NOW)
+    assert moodle_import(plain.read_text(), moodle_assignment())[1] == {"alice-user": "out of range"}
+    done = export(out, "moodle", tmp_path / "m.csv", max_grade=100, now=NOW)
+    assert done.notes == [f"Scores scaled from {100 + WRITTEN:g} to the LMS's maximum grade 100."]
+    written, skipped = moodle_import((tmp_path / "m.csv").read_text(), moodle_assignment())
+    assert written == {"alice-user": round(108 * 100 / (100 + WRITTEN), 2),
+                       "bob-user": round(20 * 100 / (100 + WRITTEN), 2)} and skipped == {}
 
 
 def test_a_total_is_exported_only_once_every_written_answer_is_graded(tmp_path, graded):
     with pytest.raises(ExportError, match=r"The written answers of 1 student is not graded yet \(bob\).*--part code"):
-        export(graded, "canvas", tmp_path / "canvas.csv")
+        export(graded, "canvas", tmp_path / "canvas.csv", assignment=COLUMN)
     assert not (tmp_path / "canvas.csv").exists()
     export(graded, "plain", tmp_path / "plain.csv")
     header, alice, bob = rows_of(tmp_path / "plain.csv")
@@ -91,14 +211,18 @@ def test_a_total_is_exported_only_once_every_written_answer_is_graded(tmp_path, 
     assert dict(zip(header, bob))["written"] == "" and dict(zip(header, bob))["total"] == ""
 
 
-@pytest.mark.parametrize("form, lacking", [("canvas", "a Canvas user id"), ("moodle", "a Moodle participant id")])
-def test_a_student_the_lms_could_not_find_is_named_and_nothing_written(tmp_path, form, lacking):
+@pytest.mark.parametrize("form, lacking", [
+    ("canvas", "no Canvas user id nor SIS id, so Canvas could find them only by name, perhaps as a namesake"),
+    ("moodle", "no Moodle participant id, so Moodle could not find them"),
+])
+def test_a_student_known_by_a_folder_name_alone_is_named_and_nothing_written(tmp_path, form, lacking):
+    """``dan`` came from a folder (``submitted/dan``): a course id, never written as an LMS id."""
     out = tmp_path / "graded"
     out.mkdir()
     tables.write(BatchResult([student("dan", "all", written=22.0)], out, "bubblewrap", "", 0, False, timeout=20.0,
                              import_timeout=10.0), out)
-    with pytest.raises(ExportError, match=f"1 student has no {lacking}.*: dan. Give --roster"):
-        export(out, form, tmp_path / "grades.csv")
+    with pytest.raises(ExportError, match=f"1 student has {lacking}: dan. Give --roster"):
+        export(out, form, tmp_path / "grades.csv", assignment=COLUMN, max_grade=100 + WRITTEN)
     assert not (tmp_path / "grades.csv").exists()
 
 
@@ -129,10 +253,87 @@ def test_a_students_text_never_reaches_a_spreadsheet_as_a_formula_and_reads_back
     chosen.rows[0] = Row(failed, 0.0, chosen.rows[0].max_score)
     tables.write(BatchResult([chosen], out, "bubblewrap", "", 0, False, timeout=20.0, import_timeout=10.0), out)
     export(out, "plain", tmp_path / "plain.csv")
-    export(out, "moodle", tmp_path / "moodle.csv")
+    export(out, "moodle", tmp_path / "moodle.csv", max_grade=100 + WRITTEN)
     cells = [cell for name in ("grades.csv", "totals.csv", "seeds.csv") for row in rows_of(out / name)[1:]
              for cell in row]
     cells += [cell for name in ("plain.csv", "moodle.csv") for row in rows_of(tmp_path / name)[1:] for cell in row]
     assert [cell for cell in cells if formula in cell and not cell.startswith("'")] == []
     plain = rows_of(tmp_path / "plain.csv")[1]
     assert plain[:2] == ["'" + formula, "'" + formula]  # one quote more, which a spreadsheet does not show
+
+
+@pytest.mark.parametrize("form, lms", [("canvas", "Canvas user id"), ("moodle", "Moodle participant id")])
+def test_two_students_with_one_lms_id_are_refused_rather_than_one_overwriting_the_other(tmp_path, form, lms):
+    out = tmp_path / "graded"
+    out.mkdir()
+    tables.write(BatchResult([student("ana", "all", written=8.0, lms_id="1001"),
+                              student("bob", set(), written=20.0, lms_id="1001")], out, "bubblewrap", "", 0, False,
+                             timeout=20.0, import_timeout=10.0), out)
+    with pytest.raises(ExportError, match=f"ana and bob have the same {lms} 1001: one would overwrite the other's"):
+        export(out, form, tmp_path / "grades.csv", assignment=COLUMN, max_grade=100 + WRITTEN)
+    assert not (tmp_path / "grades.csv").exists()
+
+
+def moodle_worksheet(path, language="en", participants=(1001, 1002)):
+    """A grading worksheet as the assignment's "Download grading worksheet" writes it (the columns of
+    mod/assign/gradingtable.php's download, the identifier as its col_recordid writes it)."""
+    text = moodle.LANGUAGES[language]
+    header = [text.identifier, "Full name", "Email address", "Status", text.grade, "Maximum Grade",
+              "Grade can be changed", "Last modified (submission)", text.modified, "Feedback comments"]
+    lines = [",".join(header)] + [f"{text.participant}{number},Someone,,Submitted,,100.00,Yes,-,-," for number in
+                                  participants]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_downloaded_moodle_worksheet_checks_the_language_and_every_participant(tmp_path, graded):
+    out = tmp_path / "moodle.csv"
+    export(graded, "moodle", out, part="code", max_grade=100, moodle_worksheet=moodle_worksheet(tmp_path / "w.csv"))
+    assert [row[0] for row in rows_of(out)[1:]] == ["Participant 1001", "Participant 1002"]
+    with pytest.raises(ExportError, match=r"1 exported participant id is none of the assignment's .*: bob \(1002\)\. "
+                                          "A team's group id needs the roster's group_id"):
+        export(graded, "moodle", out, part="code", max_grade=100, force=True,
+               moodle_worksheet=moodle_worksheet(tmp_path / "only-alice.csv", participants=(1001,)))
+    with pytest.raises(ExportError, match=r"has no column 'Identifier', 'Grade', 'Last modified \(grade\)' \(its "
+                                          r"columns: 'ID', .*Pass the --language your Moodle showed"):
+        export(graded, "moodle", out, part="code", max_grade=100, force=True,
+               moodle_worksheet=moodle_worksheet(tmp_path / "german.csv", language="de"))
+    export(graded, "moodle", out, part="code", max_grade=100, force=True, language="de",
+           moodle_worksheet=moodle_worksheet(tmp_path / "german.csv", language="de"))
+    assert rows_of(out)[1][0] == "Teilnehmer/in1001"
+
+
+def test_the_command_says_what_it_scaled_and_whom_the_roster_does_not_name(tmp_path, graded, capsys):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,lms_id,name\nalice,1001,Alice Smith\n")
+    assert main(["export", str(graded), "--format", "moodle", "--out", str(tmp_path / "m.csv"), "--part", "code",
+                 "--gradebook", "none", "--roster", str(roster), "--max-grade", "50", "--language", "fr",
+                 "--moodle-worksheet", str(moodle_worksheet(tmp_path / "w.csv", "fr"))]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == f"wrote 2 students' code points to {tmp_path / 'm.csv'} (moodle)\n"
+    assert captured.err.splitlines() == [
+        "1 graded student is not in the roster, exported under the LMS id of the download: bob.",
+        "Scores scaled from 100 to the LMS's maximum grade 50."]
+    assert [row[:4] for row in rows_of(tmp_path / "m.csv")][:2] == [
+        ["Identifiant", "Full name", "Email address", "Note"], ["Participant1001", "Alice Smith", "", "50"]]
+
+
+def test_the_sites_own_participant_prefix_from_its_worksheet_is_written_so_no_id_shifts(tmp_path, graded):
+    """A site whose French pack writes "Participant " (a space more than ours): Moodle cuts 12 bytes, so our
+    "Participant1001" would be read as participant 001, someone else."""
+    sheet = moodle_worksheet(tmp_path / "w.csv", language="fr")
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("\nParticipant", "\nParticipant "), encoding="utf-8")
+    out = tmp_path / "moodle.csv"
+    export(graded, "moodle", out, part="code", max_grade=100, language="fr", moodle_worksheet=sheet)
+    assert [row[0] for row in rows_of(out)[1:]] == ["Participant 1001", "Participant 1002"]
+    site = moodle_assignment("fr")
+    site.strings = (site.strings[0], "Participant ", *site.strings[2:])
+    svm = sum(worth for name, worth in load_points().items() if name.startswith("losses.svm_loss_naive."))
+    assert moodle_import(out.read_text(encoding="utf-8"), site) == ({"alice-user": 100.0, "bob-user": svm}, {})
+    # Without the worksheet (refused), the pack's "Participant" would have credited participant 1 with alice's grade.
+    with pytest.raises(ExportError, match="--language fr needs --moodle-worksheet.*credits other participants"):
+        export(graded, "moodle", out, part="code", max_grade=100, language="fr", force=True)
+    export(graded, "moodle", out, part="code", max_grade=100, language="fr", force=True,
+           moodle_worksheet=moodle_worksheet(tmp_path / "pack.csv", language="fr"))
+    site.participants[1] = "carol-user"
+    assert moodle_import(out.read_text(encoding="utf-8"), site)[0] == {"carol-user": 100.0}

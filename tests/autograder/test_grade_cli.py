@@ -185,7 +185,7 @@ def test_a_moodle_download_is_graded_under_the_rosters_ids_and_a_corrupt_upload_
     assert "Read as an LMS download: 2 students named as Moodle names them." in completed.stderr
     assert scores(read_grades(tmp_path / "out")) == {"alopez": 100, "bjones": 0}
     bob = json.loads((tmp_path / "out" / "bjones" / "results.json").read_text())
-    assert ("Bob Jones_1002_assignsubmission_file_/loss_optimization.zip is not a readable zip file (File is not a zip "
+    assert ("Bob Jones_1002_assignsubmission_file/loss_optimization.zip is not a readable zip file (File is not a zip "
             "file).") in bob["output"]
     assert str(tmp_path) not in bob["output"]
     with open(tmp_path / "out" / "totals.csv", newline="") as handle:

@@ -3,7 +3,9 @@
 import io
 import os
 import stat
+import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -13,8 +15,8 @@ from autograder.intake import archive
 from autograder.intake.files import MAX_SKIP_NOTES
 from autograder.lms.roster import RosterError, read_roster
 from support.lms import (
-    NEW, OLD, assignment_folder, assignment_zip, attempt, blackboard_download, canvas_download, canvas_prefix,
-    folder_files, moodle_download, write_zip, zip_bytes,
+    NEW, OLD, assignment_folder, assignment_zip, attempt, blackboard_download, by_id, canvas_download, canvas_prefix,
+    folder_files, intake_work, moodle_download, package_text, untouched, write_zip, zip_bytes,
 )
 from support.submissions import make_submission, tree_snapshot
 
@@ -23,20 +25,7 @@ STUDENT_FILES = [f"{module}.py" for module in course.STUDENT_MODULES]
 
 @pytest.fixture(scope="module")
 def work(tmp_path_factory):
-    """An assignment folder with the release notebooks, its zip, and a buggy one's zip."""
-    root = tmp_path_factory.mktemp("work")
-    good = assignment_folder(root / "good")
-    buggy = assignment_folder(root / "buggy", append={"losses.py": "def svm_loss_naive(W, X, y, reg):\n    return 0.0, W\n"})
-    return {"good": good, "zip": assignment_zip(good), "buggy_zip": assignment_zip(buggy, date_time=OLD),
-            "root": root}
-
-
-def package_text(submission, module="losses.py"):
-    return (submission.folder / course.PACKAGE / module).read_text()
-
-
-def by_id(batch):
-    return {s.student_id: s for s in batch.submissions}
+    return intake_work(tmp_path_factory.mktemp("work"))
 
 
 def test_a_moodle_download_of_zipped_assignments_gives_one_student_per_participant(tmp_path, work):
@@ -53,7 +42,7 @@ def test_a_moodle_download_of_zipped_assignments_gives_one_student_per_participa
     cleo = students["1003"]
     assert cleo.folder is None
     assert cleo.notes == ["No assignment was found in your submission (no linear_classifier/ package and none of "
-                          f"{', '.join(STUDENT_FILES)}). It holds: Cleo Wu_1003_assignsubmission_onlinetext_/"
+                          f"{', '.join(STUDENT_FILES)}). It holds: Cleo Wu_1003_assignsubmission_onlinetext/"
                           "onlinetext.html."]
 
 
@@ -188,7 +177,7 @@ def test_one_unreadable_zip_costs_only_its_student_and_is_named_as_in_the_downlo
     assert students["1001"].folder is not None and students["1001"].notes == []
     bob = students["1002"]
     assert bob.folder is None
-    assert bob.notes[0] == ("Bob Jones_1002_assignsubmission_file_/loss_optimization.zip is not a readable zip file "
+    assert bob.notes[0] == ("Bob Jones_1002_assignsubmission_file/loss_optimization.zip is not a readable zip file "
                             "(File is not a zip file).")
     assert str(tmp_path) not in " ".join(bob.notes)
 
@@ -210,7 +199,7 @@ def test_zips_inside_zips_are_unpacked_at_any_depth(tmp_path, work):
     download = moodle_download(tmp_path / "moodle.zip", [("Ana Lopez", 1001, {"everything.zip": middle}, None)])
     ana = read_batch(download, tmp_path / "work").submissions[0]
     assert (ana.folder / course.PACKAGE / "losses.py").is_file()
-    assert ana.notes == ["Your assignment was found at Ana Lopez_1001_assignsubmission_file_/everything.zip/handin/"
+    assert ana.notes == ["Your assignment was found at Ana Lopez_1001_assignsubmission_file/everything.zip/handin/"
                          "final.zip/loss_optimization.zip/loss_optimization/ and graded there."]
 
 
@@ -223,7 +212,7 @@ def test_notebooks_handed_in_beside_a_zipped_package_are_found(tmp_path, work):
     assert ana.folder.name == "code.zip"
     assert set(ana.notebooks) == {"01_loss_functions.ipynb"}
     assert "01_loss_functions.ipynb was not in the assignment folder: read from Ana Lopez_1001_assignsubmission_" \
-           "file_/01_loss_functions.ipynb." in ana.notes
+           "file/01_loss_functions.ipynb." in ana.notes
 
 
 @pytest.mark.parametrize("layout", ["contents", "folder", "zip", "loose"])
@@ -260,7 +249,7 @@ def test_unsafe_members_are_skipped_and_named(tmp_path, work):
         handle.writestr(link, "/etc/passwd")
     download = moodle_download(tmp_path / "moodle.zip", [("Ana Lopez", 1001, {"a.zip": buffer.getvalue()}, None)])
     ana = read_batch(download, tmp_path / "work").submissions[0]
-    prefix = "Ana Lopez_1001_assignsubmission_file_/a.zip"
+    prefix = "Ana Lopez_1001_assignsubmission_file/a.zip"
     assert f"{prefix}/../../escaped.txt has a path outside the zip (absolute, or with '..'): skipped." in ana.notes
     assert f"{prefix}/loss_optimization/linear_classifier/link.py is a symbolic link: skipped." in ana.notes
     assert not (ana.folder / course.PACKAGE / "link.py").exists()
@@ -291,7 +280,7 @@ def test_a_zip_bomb_is_refused_and_costs_only_its_student(tmp_path, work):
         ("Max Bomb", 1002, {"bomb.zip": buffer.getvalue()}, None)])
     students = by_id(read_batch(download, tmp_path / "work"))
     assert students["1001"].folder is not None
-    assert students["1002"].notes[0].startswith("Max Bomb_1002_assignsubmission_file_/bomb.zip holds zeros.bin, which "
+    assert students["1002"].notes[0].startswith("Max Bomb_1002_assignsubmission_file/bomb.zip holds zeros.bin, which "
                                                 "inflates") and "(a zip bomb?): not unpacked." in students["1002"].notes[0]
 
 
@@ -363,3 +352,108 @@ def test_a_student_folder_named_with_control_or_bidirectional_characters_is_grad
     (eve,) = batch.submissions
     assert eve.student_id.isprintable() and "\x1b" not in eve.student_id and "\u202e" not in eve.student_id
     assert eve.student_id.startswith("eve") and eve.folder is not None
+
+
+# --- Bounded unpacking: one student's upload costs that student only ----------------------------------------------
+
+def _deep_zip(levels):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as handle:
+        for level in range(1, levels + 1):
+            handle.writestr(zipfile.ZipInfo("d/" * level), "")
+        handle.writestr("d/" * levels + "x.txt", "deep")
+    return buffer.getvalue()
+
+
+def test_a_zip_of_folders_1200_levels_deep_costs_only_its_student_and_leaves_no_temporary_folder(tmp_path, work):
+    download = moodle_download(tmp_path / "moodle.zip", [
+        ("Ana Lopez", 1001, {"loss_optimization.zip": work["zip"]}, None),
+        ("Mal Lory", 1003, {"deep.zip": _deep_zip(1200)}, None),
+    ])
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with tempfile.TemporaryDirectory(dir=scratch) as workdir:
+        students = by_id(read_batch(download, Path(workdir) / "intake"))
+        assert untouched(students["1001"], work["good"])
+    assert list(scratch.iterdir()) == []
+    mallory = students["1003"]
+    assert mallory.folder is None
+    assert (f"Mal Lory_1003_assignsubmission_file/deep.zip/d/d/d/... is more than {archive.MAX_PATH_PARTS} folders "
+            "deep: skipped.") in mallory.notes
+    assert len(mallory.notes) <= MAX_SKIP_NOTES + 3
+
+
+def test_a_small_zip_of_many_zips_of_empty_files_is_refused_before_it_unpacks_them(tmp_path, work):
+    many = zip_bytes({f"f{i}": b"" for i in range(archive.MAX_STUDENT_MEMBERS + 1)})
+    bomb = zip_bytes({f"z{i}.zip": many for i in range(30)})
+    download = moodle_download(tmp_path / "moodle.zip", [
+        ("Ana Lopez", 1001, {"loss_optimization.zip": work["zip"]}, None),
+        ("Mal Lory", 1003, {"many.zip": bomb}, None),
+    ])
+    workdir = tmp_path / "work"
+    students = by_id(read_batch(download, workdir))
+    assert untouched(students["1001"], work["good"])
+    mallory = students["1003"]
+    assert mallory.folder is None
+    assert any(note.endswith("and nothing is left of what one student's zips may unpack (1000 members and 256 MB, all "
+                             "their zips together): not unpacked.") for note in mallory.notes)
+    unpacked = sum(len(files) + len(folders) for _, folders, files in os.walk(workdir / "unpacked" / "1"))
+    assert unpacked <= archive.MAX_STUDENT_MEMBERS + 2
+
+
+def test_a_students_entry_of_a_download_too_large_for_its_allowance_is_refused_alone(tmp_path, work):
+    files = {f"Mal Lory_1003_assignsubmission_file/f{i}": b"" for i in range(archive.MAX_STUDENT_MEMBERS + 1)}
+    files.update({f"Ana Lopez_1001_assignsubmission_file/{name}": data
+                  for name, data in folder_files(work["good"], f"{course.ASSIGNMENT}/").items()})
+    students = by_id(read_batch(write_zip(tmp_path / "moodle.zip", files), tmp_path / "work"))
+    assert untouched(students["1001"], work["good"])
+    assert students["1003"].folder is None and "more than one student's files may unpack" in students["1003"].notes[0]
+
+
+def test_a_failure_while_reading_one_student_costs_that_student_only(tmp_path, work, monkeypatch):
+    from autograder.intake import batch as intake_batch
+
+    real_choose = intake_batch.choose
+
+    def choose_failing_for_mallory(sources, workdir):
+        if any("Mal Lory" in source.root.display or any("Mal Lory" in n.display for n in source.root.children)
+               for source in sources):
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_choose(sources, workdir)
+
+    monkeypatch.setattr(intake_batch, "choose", choose_failing_for_mallory)
+    download = moodle_download(tmp_path / "moodle.zip", [
+        ("Ana Lopez", 1001, {"loss_optimization.zip": work["zip"]}, None),
+        ("Mal Lory", 1003, {"loss_optimization.zip": work["zip"]}, None),
+    ])
+    students = by_id(read_batch(download, tmp_path / "work"))
+    assert students["1001"].folder is not None
+    assert students["1003"].folder is None and students["1003"].notes == [
+        "Your files could not be read (RecursionError): nothing was graded. Hand in the loss_optimization/ folder (or "
+        "a zip of it)."]
+
+
+def test_a_zip_larger_than_the_allowance_has_what_may_be_graded_unpacked_first(tmp_path, work):
+    files = {f"{course.ASSIGNMENT}/data/{i:05}.png": b"" for i in range(archive.MAX_STUDENT_MEMBERS)}
+    files.update({f"venv/lib/site-packages/m{i}.py": b"" for i in range(archive.MAX_STUDENT_MEMBERS)})
+    files.update(folder_files(work["good"], f"{course.ASSIGNMENT}/"))
+    download = moodle_download(tmp_path / "moodle.zip", [("Ana Lopez", 1001, {"everything.zip": zip_bytes(files)},
+                                                          None)])
+    (ana,) = read_batch(download, tmp_path / "work").submissions
+    assert untouched(ana, work["good"]) and (ana.folder / "01_loss_functions.ipynb").is_file()
+    assert any("more members were not unpacked: more than one student's zips may unpack (1000 members and 256 MB, all "
+               "their zips together; what may be graded was unpacked first)." in note for note in ana.notes)
+
+
+def test_zip_collects_unpacking_of_a_whole_download_bounds_each_students_nested_zips_apart(tmp_path, work):
+    many = zip_bytes({f"f{i}": b"" for i in range(archive.MAX_STUDENT_MEMBERS + 1)})
+    download = moodle_download(tmp_path / "moodle.zip", [
+        ("Ana Lopez", 1001, {"loss_optimization.zip": work["zip"]}, None),
+        ("Mal Lory", 1003, {"many.zip": zip_bytes({f"z{i}.zip": many for i in range(5)})}, None),
+    ])
+    problems = archive.unpack_tree(download, tmp_path / "extracted")  # as LMSExtractor unpacks it, zips inside too
+    mallory = tmp_path / "extracted" / "Mal Lory_1003_assignsubmission_file"
+    assert sum(len(files) for _, _, files in os.walk(mallory)) <= archive.MAX_STUDENT_MEMBERS
+    assert all(path.startswith("Mal Lory_1003_assignsubmission_file/") for path, _ in problems)
+    ana = tmp_path / "extracted" / "Ana Lopez_1001_assignsubmission_file" / "loss_optimization.zip"
+    assert (ana / course.ASSIGNMENT / course.PACKAGE / "losses.py").is_file()

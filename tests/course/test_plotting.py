@@ -61,6 +61,18 @@ def test_class_templates_show_one_8x8_image_per_class_without_the_bias_row(plott
     assert [ax.get_title() for ax in fig.axes if ax.get_images()] == [str(d) for d in range(10)]
 
 
+@pytest.mark.parametrize("limit", [None, 5.0])
+def test_class_templates_share_one_colour_scale_when_given_a_limit(plotting, limit):
+    W = _digits_weights()
+    W[:-1, 0] *= 0.1  # a pale template: on a shared scale it must look pale
+    fig = plotting.plot_class_templates(W, limit=limit)
+    scales = [image.get_clim() for ax in fig.axes for image in ax.get_images()]
+    if limit is None:
+        assert scales[0] == pytest.approx((-np.abs(W[:-1, 0]).max(), np.abs(W[:-1, 0]).max()))
+    else:
+        assert all(scale == (-limit, limit) for scale in scales)
+
+
 def test_class_templates_draw_cifar_weights_as_colour_images(plotting):
     W = np.random.default_rng(0).standard_normal((3073, 10))
     fig = plotting.plot_class_templates(W)

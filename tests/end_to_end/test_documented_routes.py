@@ -315,7 +315,7 @@ WRITTEN = sum(written_points(path.name) for path in course.reference_dir().glob(
 
 def canvas_rows(text):
     rows = list(csv.DictReader(io.StringIO(text)))
-    column = next(name for name in rows[0] if name.startswith(ASSIGNMENT))
+    column = list(rows[0])[5]  # Canvas's columns: Student, ID, SIS User ID, SIS Login ID, Section, the assignment
     return {row["ID"]: float(row[column]) for row in rows if row["ID"]}
 
 

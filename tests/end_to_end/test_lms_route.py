@@ -25,6 +25,7 @@ from autograder import course
 from autograder.outputs.totals import written_cell_ids
 from corpus.build import CORPUS_DIR, apply_case, load_cases, shared_record
 from support.lms import folder_files, moodle_download, zip_bytes
+from support.lms_importers import MoodleAssignment, moodle_import
 from test_nbgrader_cycle import Course, complete_assignment
 
 ASSIGNMENT = course.ASSIGNMENT
@@ -96,10 +97,10 @@ def run_route(folder):
     record["sandbox_feedback"] = {student: text_of(graded / student / "feedback.html") for student in
                                   ("alopez", "bjones")}
     record["export_refused"] = autograder("export", "graded", "--format", "moodle", "--out", "moodle.csv",
-                                          "--roster", "roster.csv")
+                                          "--roster", "roster.csv", "--max-grade", "140")
     grade_written_answers(course_copy, "bjones", lambda points: 0.0)
     record["export"] = autograder("export", "graded", "--format", "moodle", "--out", "moodle.csv", "--roster",
-                                  "roster.csv")
+                                  "roster.csv", "--max-grade", "140")
     record["moodle_csv"] = (course_copy.course / "moodle.csv").read_text() if record["export"]["returncode"] == 0 \
         else ""
     course_copy.instructor("export")
@@ -126,8 +127,8 @@ def test_zip_collect_collects_each_students_newest_copy_with_its_modules_under_t
 
 def test_zip_collect_names_the_broken_upload_as_it_is_in_the_download(route):
     log = route["zip_collect_log"]
-    assert "note to cwu: Cleo Wu_1003_assignsubmission_file_/loss_optimization.zip is not a readable zip file" in log
-    assert "note to bjones: Your assignment was found at Bob Jones_1002_assignsubmission_file_/hw.zip/loss_optimization/" \
+    assert "note to cwu: Cleo Wu_1003_assignsubmission_file/loss_optimization.zip is not a readable zip file" in log
+    assert "note to bjones: Your assignment was found at Bob Jones_1002_assignsubmission_file/hw.zip/loss_optimization/" \
            "loss_optimization/ and graded there." in log
 
 
@@ -138,11 +139,11 @@ def test_autograde_runs_without_false_checksum_warnings(route):
 
 def test_the_sandboxed_grade_and_the_feedback_pages_state_the_same_total(route):
     assert route["grade"]["returncode"] == 0, route["grade"]["stderr"]
-    sentence = "Total: 122 / 122 = code 100 / 100 (autograded) + written answers 22 / 22 (graded by hand)."
+    sentence = "Total: 140 / 140 = code 100 / 100 (autograded) + written answers 40 / 40 (graded by hand)."
     assert sentence in route["sandbox_feedback"]["alopez"]
     assert sentence in route["nbgrader_feedback"]["alopez"]
     bob = route["nbgrader_feedback"]["bjones"]
-    total = re.search(r"Total: (\S+) / 122 = code (\S+) / 100 \(autograded\) \+ written answers 0 / (\S+)", bob)
+    total = re.search(r"Total: (\S+) / 140 = code (\S+) / 100 \(autograded\) \+ written answers 0 / (\S+)", bob)
     assert total and total[1] == total[2] and float(total[2]) < 100
 
 
@@ -153,9 +154,11 @@ def test_the_export_waits_for_every_written_answer_then_writes_moodles_worksheet
     assert route["export"]["returncode"] == 0, route["export"]["stderr"]
     rows = list(csv.DictReader(io.StringIO(route["moodle_csv"])))
     grades = {row["Identifier"]: (row["Full name"], float(row["Grade"]), row["Maximum Grade"]) for row in rows}
-    assert grades["Participant 1001"] == ("Ana Lopez", 122.0, "122")
+    assert grades["Participant 1001"] == ("Ana Lopez", 140.0, "140")
     assert grades["Participant 1002"][0] == "Bob Jones" and grades["Participant 1002"][1] < 100
     assert "cwu" in route["export"]["stderr"]  # on the roster, nothing handed in: not written
+    written, skipped = moodle_import(route["moodle_csv"], MoodleAssignment({1001: "ana", 1002: "bob"}, max_grade=140))
+    assert written["ana"] == 140.0 and written["bob"] == grades["Participant 1002"][1] and skipped == {}
 
 
 def test_nbgrader_export_shows_the_names_the_roster_gives(route):

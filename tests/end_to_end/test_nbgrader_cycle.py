@@ -109,7 +109,7 @@ def complete_assignment(folder, source):
     for name in student_modules():
         (folder / PACKAGE / name).write_text(strip_markers((REFERENCE_PACKAGE / name).read_text()), encoding="utf-8")
     for path in folder.glob("*.ipynb"):
-        answers = {cell.metadata["nbgrader"]["grade_id"]: cell.source
+        answers = {cell.metadata["nbgrader"]["grade_id"]: model_answer(cell.source)
                    for cell in nbformat.read(source / path.name, as_version=4).cells
                    if cell.metadata.get("nbgrader", {}).get("solution")}
         notebook = nbformat.read(path, as_version=4)
@@ -118,6 +118,56 @@ def complete_assignment(folder, source):
             if grade_id in answers:
                 cell.source = strip_markers(answers[grade_id] + "\n").strip("\n")
         nbformat.write(notebook, path)
+
+
+def region(source, begin, end):
+    """The lines of ``source`` between the markers ``begin`` and ``end`` (markers left out), joined."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if line.strip() in (begin, end):
+            inside = line.strip() == begin
+        elif inside:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def model_answer(source):
+    """What a student who knows the answer writes in an answer cell: the solution region, not the rubric."""
+    return region(source, BEGIN_SOLUTION, END_SOLUTION) if BEGIN_SOLUTION in source else source
+
+
+def rubrics(notebook):
+    """{grade_id: rubric text} of a notebook's hand-graded answer cells (their hidden-test regions)."""
+    return {cell.metadata["nbgrader"]["grade_id"]: region(cell.source, BEGIN_HIDDEN, END_HIDDEN)
+            for cell in nbformat.read(notebook, as_version=4).cells
+            if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution")
+            and BEGIN_HIDDEN in cell.source}
+
+
+def rubrics_shown(course, student):
+    """{notebook: grade_ids whose rubric is missing} in the student's autograded notebooks, and how many were
+    found: formgrader shows the TA ``autograded/<student>/<assignment>/<notebook>.ipynb`` (nbgrader 0.9.6,
+    ``server_extensions/formgrader/handlers.py``, SubmissionHandler), so a rubric there is one the TA sees."""
+    missing, found = {}, 0
+    for notebook in sorted((course.course / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
+        expected = rubrics(course.source / notebook.name)
+        cells = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source
+                 for cell in nbformat.read(notebook, as_version=4).cells}
+        missing[notebook.stem] = sorted(grade_id for grade_id, rubric in expected.items()
+                                        if rubric not in cells.get(grade_id, ""))
+        found += len(expected) - len(missing[notebook.stem])
+    return missing, found
+
+
+def rubric_lines_in(folder, course):
+    """Lines of any rubric of the course that the readable files under ``folder`` contain."""
+    lines = {line.strip() for notebook in course.source.glob("*.ipynb") for rubric in rubrics(notebook).values()
+             for line in rubric.splitlines() if len(line.strip()) >= SECRET_MIN_LENGTH}
+    found = []
+    for path in sorted(folder.rglob("*.html")):
+        text = {line.strip() for line in readable_text(path).splitlines()}
+        found += [f"{path.name}: {line!r}" for line in sorted(lines & text)]
+    return found
 
 
 def readable_text(path):
@@ -231,6 +281,7 @@ def run_cycle(folder):
     record["kernel_scores"] = {student: cell_scores(course, student) for student in STUDENTS}
     record["test_cell_outputs"] = {student: outputs_of_test_cells(
         course.course / "autograded" / student / ASSIGNMENT / f"{SHORT_NOTEBOOK}.ipynb") for student in STUDENTS}
+    record["formgrader_rubrics"] = {student: rubrics_shown(course, student) for student in STUDENTS}
     graded = course.root / "graded"
     grade = subprocess.run(
         [sys.executable, "-m", "autograder", "grade", str(course.course / "submitted"), "--out", str(graded),
@@ -248,6 +299,7 @@ def run_cycle(folder):
     record["feedback_html"] = {student: sorted(path.name for path in feedback[student].glob("*.html"))
                                for student in STUDENTS}
     record["feedback_leaks"] = {student: leaks(feedback[student], secrets, own[student]) for student in STUDENTS}
+    record["feedback_rubrics"] = {student: rubric_lines_in(feedback[student], course) for student in STUDENTS}
     record["foreign_feedback_files"] = {
         student: foreign_files(feedback[student], course.course / "submitted" / student / ASSIGNMENT)
         for student in STUDENTS}
@@ -340,3 +392,16 @@ def test_the_instructors_feedback_folder_holds_only_files_the_student_handed_in(
 def test_the_fetched_feedback_holds_no_solution_or_hidden_test(cycle, student):
     assert cycle["fetched_feedback_html"][student], "fetch_feedback brought no HTML"
     assert_no_leaks(cycle["fetched_feedback_leaks"][student])
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_formgrader_shows_the_ta_every_rubric_beside_the_students_answer(cycle, student):
+    missing, found = cycle["formgrader_rubrics"][student]
+    assert found > 0, "no rubric in the autograded notebooks"
+    assert {notebook: ids for notebook, ids in missing.items() if ids} == {}
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_no_rubric_reaches_the_students_feedback(cycle, student):
+    assert cycle["feedback_html"][student], "generate_feedback wrote no HTML"
+    assert cycle["feedback_rubrics"][student] == []

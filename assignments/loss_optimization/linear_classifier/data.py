@@ -2,8 +2,11 @@
 
 The default dataset is the UCI optical handwritten digits (1797 images of 8x8
 pixels with values 0..16, 10 classes), shipped with the assignment as
-``data/digits.npz`` so every notebook runs offline. CIFAR-10 is used instead
-when its standard python batches are present (see ``data/README.md``).
+``data/digits.npz`` so every notebook runs offline; every notebook uses it.
+CIFAR-10, the lecture's dataset, is never loaded by the notebooks: once its
+standard python batches are downloaded (``bash data/get_cifar10.sh``, see
+``data/README.md``), :func:`get_cifar10_data` splits and preprocesses it like
+the digits, for a student who wants to repeat an experiment on it.
 """
 
 import os

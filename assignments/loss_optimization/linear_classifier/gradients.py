@@ -11,8 +11,11 @@ import numpy as np
 def rel_error(a, b):
     """Largest relative error between two arrays (given, not student work).
 
-    Returns ``max(|a - b| / max(1e-8, |a| + |b|))``; values below about 1e-7
-    mean the arrays agree to within floating-point noise.
+    Returns ``max(|a - b| / max(1e-8, |a| + |b|))``, the notebooks' one
+    definition of a relative error. Read it with the size of the entries in
+    mind: where the true gradient is near 0, the round-off of a centered
+    difference (about 1e-11 for these losses) divided by a tiny ``|a| + |b|``
+    can give a large relative error although both values are right.
     """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
@@ -64,8 +67,9 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None, ver
     each entry ``ix`` compute the centered difference ``num`` as in
     :func:`eval_numerical_gradient`, take ``ana = analytic_grad[ix]``, and
     record ``numeric[k] = num``, ``analytic[k] = ana`` and the relative error
-    ``errors[k] = |num - ana| / (|num| + |ana|)`` (0 when both are 0) of check
-    ``k``. Restore ``x`` after each evaluation.
+    ``errors[k] = |num - ana| / max(1e-8, |num| + |ana|)`` of check ``k``, the
+    definition of :func:`rel_error` (the floor 1e-8 makes it 0 where both are 0).
+    Restore ``x`` after each evaluation.
 
     CS231n's ``grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5)``
     call works unchanged. This version extends it: it returns the errors, takes

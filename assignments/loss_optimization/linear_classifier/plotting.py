@@ -70,7 +70,7 @@ def plot_loss_curves(histories, ax=None, smooth=1, log_scale=False, every=1, yla
     return ax
 
 
-def plot_class_templates(W, class_names=None, image_shape=None, title=None):
+def plot_class_templates(W, class_names=None, image_shape=None, title=None, limit=None):
     """Show each class's column of W as an image: the "template" the classifier matches.
 
     The last row of W (the bias, from the bias trick) is dropped. Grey-scale
@@ -88,6 +88,11 @@ def plot_class_templates(W, class_names=None, image_shape=None, title=None):
         Shape of one image before flattening: (H, W) for grey-scale or (3, H, W)
         for colour planes; inferred for the digits (8, 8) and CIFAR-10 (3, 32, 32).
     title : str or None
+    limit : float or None
+        Grey-scale templates only: the weight drawn in full red (its negative in
+        full blue). Pass the same ``limit`` to several calls to compare their
+        weights on one colour scale; by default each template uses its own
+        largest ``|weight|``, which shows shapes but hides sizes.
 
     Returns
     -------
@@ -136,8 +141,8 @@ def plot_class_templates(W, class_names=None, image_shape=None, title=None):
             low, high = image.min(), image.max()
             ax.imshow((image - low) / (high - low) if high > low else np.zeros_like(image))
         else:
-            limit = np.abs(template).max() or 1.0
-            ax.imshow(template, cmap="RdBu_r", vmin=-limit, vmax=limit)
+            scale = limit if limit is not None else (np.abs(template).max() or 1.0)
+            ax.imshow(template, cmap="RdBu_r", vmin=-scale, vmax=scale)
         ax.set_title(str(class_names[index]))
     if title:
         fig.suptitle(title)

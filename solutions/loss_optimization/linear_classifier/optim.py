@@ -13,7 +13,7 @@ import numpy as np
 
 
 def sgd(w, dw, config=None):
-    """Vanilla (stochastic) gradient descent: ``w <- w - learning_rate * dw``.
+    """Vanilla (stochastic) gradient descent: one step of size ``learning_rate`` against the gradient ``dw``.
 
     Parameters
     ----------
@@ -40,8 +40,11 @@ def sgd(w, dw, config=None):
 def sgd_momentum(w, dw, config=None):
     """Gradient descent with momentum.
 
-    Keep a velocity ``v`` (zeros at the first step), then
-    ``v <- momentum * v - learning_rate * dw`` and ``w <- w + v``.
+    The step is a velocity that remembers earlier steps: at each call the old
+    velocity (zeros at the first step) keeps the fraction ``momentum`` of
+    itself and gains a step of size ``learning_rate`` against ``dw``; the
+    weights then move by the new velocity (notebook 04, section 5, has the
+    lecture's two equations).
 
     Parameters
     ----------
@@ -73,9 +76,8 @@ def sgd_momentum(w, dw, config=None):
 def step_decay(learning_rate, t, decay_rate=0.5, decay_every=100):
     """Step decay: the rate drops by the factor ``decay_rate`` after every ``decay_every`` steps.
 
-    At step ``t >= 0`` the rate is ``learning_rate`` while ``t < decay_every``,
-    ``learning_rate * decay_rate`` from ``t = decay_every`` on, ``learning_rate * decay_rate**2``
-    from ``t = 2 * decay_every`` on, and so on.
+    Steps are counted from ``t = 0``. With ``learning_rate=1.0``, ``decay_rate=0.5`` and
+    ``decay_every=100``, steps 0-99 use 1.0, steps 100-199 use 0.5, steps 200-299 use 0.25.
 
     Returns
     -------
@@ -89,7 +91,13 @@ def step_decay(learning_rate, t, decay_rate=0.5, decay_every=100):
 def cosine_decay(learning_rate, t, T):
     """Cosine decay from ``learning_rate`` at ``t = 0`` to 0 at ``t = T``.
 
-    Returns ``0.5 * learning_rate * (1 + cos(pi * t / T))``.
+    The rate follows half a period of a cosine, shifted and scaled so that it
+    starts at ``learning_rate``, is half of it at ``t = T / 2`` and reaches 0 at
+    ``t = T`` (notebook 04, section 6, has the lecture's formula).
+
+    Returns
+    -------
+    rate : float
     """
     ### BEGIN SOLUTION
     return 0.5 * learning_rate * (1.0 + math.cos(math.pi * t / T))

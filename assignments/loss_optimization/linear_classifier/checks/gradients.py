@@ -1,9 +1,9 @@
 """Visible checks of ``linear_classifier/gradients.py`` (given, not student work).
 
-The test functions have gradients known in closed form, so the expected
-values need no numerical differentiation from the student's code. The
-finite differences and error tables the diagnoses compare with come from
-:mod:`.numerics`, which the autograder shares.
+The test functions are polynomials whose gradients, and whose centered and
+forward differences, are known in closed form: the expected values and the
+tables the diagnoses compare with need no numerical differentiation here
+(which would be the student's task).
 """
 
 import numpy as np
@@ -11,7 +11,7 @@ import numpy as np
 from . import tolerances
 from .diagnosis import diagnose_gradient_check, diagnose_numerical_gradient
 from .mistakes import hint
-from .numerics import DEFAULT_STEP, centered_difference, drawn_at_random, error_tables, forward_difference, restored
+from .numerics import DEFAULT_STEP, drawn_at_random, restored
 from .report import CheckFailed, close, passed, quiet_numerics
 
 
@@ -28,7 +28,7 @@ def _default(function, name):
 
 
 class _Cubic:
-    """f(x) = sum(c * x**3) on an array of any shape, with its exact gradient and centered difference."""
+    """f(x) = sum(c * x**3) on an array of any shape, with its exact gradient and its finite differences."""
 
     def __init__(self, coefficients):
         self.coefficients = coefficients
@@ -39,17 +39,53 @@ class _Cubic:
     def gradient(self, x):
         return 3 * self.coefficients * x ** 2
 
-    def centered(self, x, h):
+    def centered(self, x, h=DEFAULT_STEP):
         # ((x + h)^3 - (x - h)^3) / (2h) = 3x^2 + h^2 exactly: what a centered difference must give.
         return self.gradient(x) + self.coefficients * h ** 2
 
+    def forward(self, x, h=DEFAULT_STEP):
+        # ((x + h)^3 - x^3) / h = 3x^2 + 3xh + h^2.
+        return self.coefficients * (3 * x ** 2 + 3 * x * h + h ** 2)
 
-def _sum_of_squares(x):
-    return float(np.sum(np.asarray(x) ** 2))
+
+class _SumOfSquares:
+    """f(x) = sum(x**2): centered differences give 2x exactly, forward ones 2x + h."""
+
+    def __call__(self, x):
+        return float(np.sum(np.asarray(x) ** 2))
+
+    def gradient(self, x):
+        return 2 * x
+
+    def centered(self, x, h=DEFAULT_STEP):
+        return 2 * x
+
+    def forward(self, x, h=DEFAULT_STEP):
+        return 2 * x + h
 
 
 def _sum_of_fourth_powers(x):
     return float(np.sum(np.asarray(x) ** 4))
+
+
+def _fourth_power_differences(x, h=DEFAULT_STEP):
+    """The centered and forward differences of sum(x**4): 4x^3 + 4xh^2, and 4x^3 + 6x^2h + 4xh^2 + h^3."""
+    return 4 * x ** 3 + 4 * x * h ** 2, 4 * x ** 3 + 6 * x ** 2 * h + 4 * x * h ** 2 + h ** 3
+
+
+def _relative(numeric, analytic, denominator):
+    return np.abs(numeric - analytic) / np.maximum(tolerances.RELATIVE_ERROR_FLOOR, denominator)
+
+
+def _fourth_power_tables(x, analytic):
+    """The relative error at every entry of x for sum(x**4), right and as the common mistakes compute it."""
+    centered, forward = _fourth_power_differences(x)
+    return {
+        "per_entry": _relative(centered, analytic, np.abs(centered) + np.abs(analytic)),
+        "forward": _relative(forward, analytic, np.abs(forward) + np.abs(analytic)),
+        "signed": _relative(centered, analytic, np.abs(centered + analytic)),
+        "absolute": np.abs(centered - analytic),
+    }
 
 
 def _run_numerical_gradient(eval_numerical_gradient, f, x, **kwargs):
@@ -79,7 +115,7 @@ def check_eval_numerical_gradient(eval_numerical_gradient=None):
     cubic = _Cubic(rng.uniform(0.5, 2.0, size=(2, 3, 4)))
     cases = [
         ("f(x) = sum(x**2) on a vector: the gradient is 2x",
-         _sum_of_squares, np.array([0.3, -0.7, 0.05, 1.2, -0.02]), lambda x: 2 * x),
+         _SumOfSquares(), np.array([0.3, -0.7, 0.05, 1.2, -0.02]), _SumOfSquares().gradient),
         ("f(x) = sum(c * x**3) on a 3-D array of shape (2, 3, 4): the gradient is 3 c x**2",
          cubic, rng.uniform(-1.0, 1.0, size=(2, 3, 4)), cubic.gradient),
     ]
@@ -87,7 +123,7 @@ def check_eval_numerical_gradient(eval_numerical_gradient=None):
         for description, f, x, exact in cases:
             got, modified = _run_numerical_gradient(function, f, x)
             hints = diagnose_numerical_gradient(
-                got, centered=centered_difference(f, x), forward=forward_difference(f, x), modified_input=modified,
+                got, centered=f.centered(x), forward=f.forward(x), modified_input=modified,
             )
             if modified:
                 raise CheckFailed(
@@ -105,8 +141,8 @@ def check_eval_numerical_gradient(eval_numerical_gradient=None):
         got, _ = _run_numerical_gradient(function, cubic, x, h=step)
         if not close(got, cubic.centered(x, step)):
             hints = diagnose_numerical_gradient(
-                got, centered=cubic.centered(x, step), forward=forward_difference(cubic, x, step),
-                modified_input=False, centered_default=centered_difference(cubic, x, DEFAULT_STEP),
+                got, centered=cubic.centered(x, step), forward=cubic.forward(x, step),
+                modified_input=False, centered_default=cubic.centered(x, DEFAULT_STEP),
             )
             raise CheckFailed(
                 f"eval_numerical_gradient(f, x, h={step}) on the cubic: the centered difference with this h "
@@ -187,7 +223,7 @@ def _check_sparse_right_gradient(function, x, right):
         raise CheckFailed(
             f"grad_check_sparse with the right gradient 4 x**3 of f(x) = sum(x**4): every error below {threshold:g}",
             expected=f"errors below {threshold:g}", got=errors,
-            hints=diagnose_gradient_check(errors, num_checks=10, **error_tables(_sum_of_fourth_powers, x, right)),
+            hints=diagnose_gradient_check(errors, num_checks=10, **_fourth_power_tables(x, right)),
         )
     passed(f"grad_check_sparse: errors below {threshold:g} for the right gradient 4 x**3 of sum(x**4)")
 
@@ -199,16 +235,16 @@ def _check_sparse_wrong_gradient(function, x, right):
     factors = np.linspace(1.5, 3.0, x.size) * np.where(np.isin(np.arange(x.size), (2, 11, 19)), -1.0, 1.0)
     wrong = right * factors.reshape(x.shape)
     num_checks = 40
-    tables = error_tables(_sum_of_fourth_powers, x, wrong)
+    tables = _fourth_power_tables(x, wrong)
     errors, _ = _reported_errors(function, _sum_of_fourth_powers, x, wrong, num_checks=num_checks, seed=2)
     if not drawn_at_random(errors, tables["per_entry"]):
         raise CheckFailed(
             f"grad_check_sparse with a wrong gradient (4 x**3 times a factor between -3 and 3), {num_checks} "
-            "checks: each error must be |num - ana| / (|num| + |ana|) at a randomly drawn entry of x",
+            "checks: each error must be |num - ana| / max(1e-8, |num| + |ana|) at a randomly drawn entry of x",
             expected=np.unique(tables["per_entry"]), got=errors,
             hints=diagnose_gradient_check(errors, num_checks=num_checks, **tables),
         )
-    passed("grad_check_sparse: a wrong gradient gives large errors, |num - ana| / (|num| + |ana|) at entries of x")
+    passed("grad_check_sparse: a wrong gradient gives large errors, |num - ana| / max(1e-8, |num| + |ana|) at entries of x")
 
     again, _ = _reported_errors(function, _sum_of_fourth_powers, x, wrong, num_checks=num_checks, seed=2)
     if not np.array_equal(errors, again):

@@ -1,8 +1,11 @@
-"""Finite differences and the relative errors of a gradient check.
+"""What the notebooks' checks and the autograder share about gradient checks.
 
-The one implementation that the notebooks' checks and the autograder share
-(the autograder reaches it through the reference package). Every function
-works on copies: none modifies its argument.
+None of these functions computes a numerical gradient or a gradient check: those are the student's
+tasks of notebook 02. The checks of a student's gradient compare it with centered differences of the
+student's own function along a few random directions (:func:`directional_slopes`), which tests every
+entry of the gradient at once but cannot be turned into one; the autograder's per-entry error tables
+live on the grader's side (``autograder/catalogue/differences.py``), which students never receive.
+Every function works on copies: none modifies its argument.
 """
 
 import numpy as np
@@ -11,95 +14,51 @@ from . import tolerances
 
 #: The step the gradient functions use by default (CS231n's h = 1e-5).
 DEFAULT_STEP = 1e-5
+#: How many random directions :func:`directional_slopes` tries.
+NUM_DIRECTIONS = 4
 
 
-def centered_difference(f, x, h=DEFAULT_STEP):
-    """Gradient of ``f`` at ``x`` by centered differences ``(f(x + h) - f(x - h)) / (2h)``, on copies of ``x``.
+def directional_slopes(f, x, gradient, seed=0, h=DEFAULT_STEP):
+    """Slopes of ``f`` at ``x`` along a few random unit directions, measured and as ``gradient`` predicts them.
+
+    Along a unit direction ``d`` the centered difference ``(f(x + h d) - f(x - h d)) / (2h)`` measures the
+    slope, and a right gradient predicts it as ``sum(gradient * d)``. A wrong entry of ``gradient`` changes
+    the prediction along almost every random ``d``, so four directions test all entries together.
 
     Parameters
     ----------
     f : callable
         Takes an array of ``x``'s shape and returns a float.
     x : ndarray of any shape
+    gradient : ndarray of ``x``'s shape
+        The gradient being tested.
+    seed : int
+        Seed of the directions.
     h : float
 
     Returns
     -------
-    grad : ndarray of ``x``'s shape, float64
+    measured, predicted : ndarray of shape (NUM_DIRECTIONS,)
     """
     x = np.array(x, dtype=float)
-    grad = np.empty(x.shape)
-    for index in np.ndindex(x.shape):
-        step = np.zeros(x.shape)
-        step[index] = h
-        grad[index] = (float(f(x + step)) - float(f(x - step))) / (2 * h)
-    return grad
+    gradient = np.asarray(gradient, dtype=float)
+    rng = np.random.default_rng(seed)
+    measured = np.empty(NUM_DIRECTIONS)
+    predicted = np.empty(NUM_DIRECTIONS)
+    for k in range(NUM_DIRECTIONS):
+        direction = rng.standard_normal(x.shape)
+        direction /= np.linalg.norm(direction)
+        measured[k] = (float(f(x + h * direction)) - float(f(x - h * direction))) / (2 * h)
+        predicted[k] = float(np.sum(gradient * direction)) if gradient.shape == x.shape else np.nan
+    return measured, predicted
 
 
-def forward_difference(f, x, h=DEFAULT_STEP):
-    """Gradient of ``f`` at ``x`` by forward differences ``(f(x + h) - f(x)) / h``, on copies of ``x``.
-
-    Shapes as in :func:`centered_difference`. Used to recognise a forward
-    difference where a centered one was asked for.
-    """
-    x = np.array(x, dtype=float)
-    at_x = float(f(x.copy()))
-    grad = np.empty(x.shape)
-    for index in np.ndindex(x.shape):
-        step = np.zeros(x.shape)
-        step[index] = h
-        grad[index] = (float(f(x + step)) - at_x) / h
-    return grad
-
-
-def _ratio(numerator, denominator):
-    """``numerator / denominator`` entry-wise, 0 where the denominator is 0."""
-    safe = np.where(denominator > 0, denominator, 1.0)
-    return np.where(denominator > 0, numerator / safe, 0.0)
-
-
-def relative_errors(numeric, analytic):
-    """Entry-wise ``|num - ana| / (|num| + |ana|)``, 0 where both are 0 (the definition students implement).
-
-    Parameters
-    ----------
-    numeric, analytic : ndarray of the same shape
-
-    Returns
-    -------
-    errors : ndarray of that shape, in [0, 1]
-    """
-    numeric = np.asarray(numeric, dtype=float)
-    analytic = np.asarray(analytic, dtype=float)
-    return _ratio(np.abs(numeric - analytic), np.abs(numeric) + np.abs(analytic))
-
-
-def error_tables(f, x, analytic, h=DEFAULT_STEP):
-    """The relative error at every entry of ``x``, right and as common mistakes compute it.
-
-    Parameters
-    ----------
-    f : callable
-    x : ndarray
-    analytic : ndarray of x's shape
-        The gradient being checked.
-    h : float
-
-    Returns
-    -------
-    tables : dict of ndarrays of x's shape
-        ``per_entry`` (the right errors), ``forward`` (forward differences),
-        ``signed`` (``|num + ana|`` in the denominator) and ``absolute``
-        (``|num - ana|``, not divided).
-    """
-    analytic = np.asarray(analytic, dtype=float)
-    numeric = centered_difference(f, x, h)
-    return {
-        "per_entry": relative_errors(numeric, analytic),
-        "forward": relative_errors(forward_difference(f, x, h), analytic),
-        "signed": _ratio(np.abs(numeric - analytic), np.abs(numeric + analytic)),
-        "absolute": np.abs(numeric - analytic),
-    }
+def slopes_agree(measured, predicted):
+    """Whether measured and predicted slopes match within the numerical-gradient tolerances (NaN never does)."""
+    measured = np.asarray(measured, dtype=float)
+    predicted = np.asarray(predicted, dtype=float)
+    tolerance = tolerances.NUMERICAL_GRADIENT_ABSOLUTE + tolerances.NUMERICAL_GRADIENT_RELATIVE * np.abs(measured)
+    return bool(np.all(np.abs(predicted - measured) <= tolerance))
 
 
 def matching_entries(error, table):

@@ -11,6 +11,9 @@ ABSOLUTE = 1e-8
 LECTURE_DECIMALS = 0.005
 #: Largest acceptable relative error of a gradient check (centered differences, h = 1e-5).
 GRADIENT_CHECK = 1e-5
+#: The floor of a relative error's denominator, ``|a - b| / max(FLOOR, |a| + |b|)``: the one definition of the
+#: notebooks (the given ``gradients.rel_error`` and ``grad_check_sparse``'s errors).
+RELATIVE_ERROR_FLOOR = 1e-8
 #: Numerical gradients are approximations: they match an analytic gradient to this, and a relative error a
 #: gradient check reports matches the error at an entry of x to this.
 NUMERICAL_GRADIENT_RELATIVE = 1e-5
