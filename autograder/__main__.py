@@ -7,6 +7,7 @@ import sys
 from . import course
 from .grading.options import default_budget
 from .sandbox import Limits
+from .seeds import SECRET_FILE
 
 
 def _release(args):
@@ -21,11 +22,42 @@ def _release(args):
     return 0
 
 
+def _secret(args):
+    from .seeds import SECRET_VARIABLE, SecretError, create_secret
+
+    use = f'before grading, export {SECRET_VARIABLE}="$(cat {args.path})"'
+    try:
+        path = create_secret(args.path)
+    except FileExistsError as error:  # the route is followed again, for the next assignment: nothing to do
+        print(f"{error}; {use}")
+        return 0
+    except SecretError as error:
+        print(f"secret refused: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote a new course secret to {path} (readable by you only); {use}")
+    return 0
+
+
+def _secret_checked():
+    """The warning to give once graded when the course secret is missing ("" when set); None when it is set but
+    empty, which refuses grading (said on stderr)."""
+    from .seeds import SecretError, secret_warning
+
+    try:
+        return secret_warning() or ""
+    except SecretError as error:
+        print(f"grading could not run: {error}", file=sys.stderr)
+        return None
+
+
 def _grade(args):
     from .catalogue import GradingError
     from .grading import GradeOptions, GradingSetupError, Shard, grade_batch
     from .nbgrader_hooks.gradebook import GradebookConfigError, default_gradebook_url
 
+    secret_warning = _secret_checked()
+    if secret_warning is None:
+        return 2
     require = {"auto": None, "bwrap": True, "rlimits": False}[args.sandbox]
     try:
         shard = Shard.parse(args.shard) if args.shard is not None else None
@@ -43,6 +75,8 @@ def _grade(args):
     except (GradingSetupError, GradingError, GradebookConfigError) as error:
         print(f"grading could not run: {error}", file=sys.stderr)
         return 2
+    if secret_warning:
+        print(secret_warning, file=sys.stderr)
     part = f", shard {shard} of a batch of {len(result.batch_students)}" if shard else ""
     return _report(result, f"graded {len(result.students)} submissions{part}")
 
@@ -120,7 +154,27 @@ def _export(args):
     if done.absent:
         print(f"{len(done.absent)} student(s) of the roster have no grade in {args.graded} and were not written: "
               f"{', '.join(done.absent)}", file=sys.stderr)
+    if gradebook and args.part == "total":
+        _warn_stale_pages(args.graded, gradebook)
     return 0
+
+
+def _warn_stale_pages(graded, gradebook):
+    """Say on stderr whose feedback pages predate the gradebook's written scores, and how to refresh them."""
+    from .lms.export import read_totals
+    from .nbgrader_hooks.gradebook import stale_pages
+
+    try:
+        stale = stale_pages(read_totals(graded), gradebook)
+    except Exception as error:  # noqa: BLE001 (the export is written; this check only advises)
+        print(f"warning: could not check whether the feedback pages are current: {type(error).__name__}: {error}",
+              file=sys.stderr)
+        return
+    if stale:
+        print(f"warning: the written answers of {len(stale)} student(s) were graded after their feedback pages were "
+              f"written ({', '.join(stale)}): this export has the new scores, the pages do not. Refresh them: "
+              f"python -m autograder grade SUBMITTED --out {graded} --force (with the options of the first run), "
+              f"then nbgrader generate_feedback {course.ASSIGNMENT} --force", file=sys.stderr)
 
 
 def _gradescope(args):
@@ -192,6 +246,12 @@ def build_parser():
     written.add_argument("submitted", help="the submissions, as for grade (a folder per student, an LMS download)")
     written.add_argument("--out", required=True, help="folder to write the PDFs into")
     written.set_defaults(run=_written)
+    secret = commands.add_parser(
+        "secret", help="create the course secret file",
+        description="Write a new random course secret, readable by you only, to PATH (never replacing one). Every "
+                    "student's inputs depend on it: keep it out of the repository and export it before grading.")
+    secret.add_argument("--path", default=SECRET_FILE, help=f"the file to create (default {SECRET_FILE})")
+    secret.set_defaults(run=_secret)
     return parser
 
 

@@ -135,8 +135,14 @@ def grade(course_root, jobs):
 
 
 def nbgrader_autograde(course_root):
+    """Plain nbgrader: the course's autograde runs no notebook (nbgrader_config.py), so nbgrader's own steps, its
+    Execute among them, are given back on the command line (the synthetic class is trusted code)."""
+    from nbgrader.converters import Autograde
+
+    steps = [f"--Autograde.autograde_preprocessors={step.__module__}.{step.__name__}"
+             for step in Autograde.class_traits()["autograde_preprocessors"].default()]
     command = [str(PYTHON), "-m", "nbgrader", "autograde", "loss_optimization", "--force",
-               f"--ExecutePreprocessor.timeout={TIMEOUT}"]
+               f"--ExecutePreprocessor.timeout={TIMEOUT}", *steps]
     return measure(command, course_root, course_root / "nbgrader-autograde.log")
 
 

@@ -20,7 +20,7 @@ from ..lms.roster import RosterError, check_student_id
 from . import layouts
 from .archive import ArchiveError, Budget, is_zip, unpack_tree
 from .files import capped_notes, ignored
-from .locate import STUDENT_FILES, Node, Source, Walker, assignment_notebooks, choose
+from .locate import STUDENT_FILES, Node, Source, Walker, assignment_notebooks, choose, newest_notebooks
 from .times import BLACKBOARD_ATTEMPT, NBGRADER_TIMESTAMP, nbgrader_timestamp
 
 #: Ids listed in a batch note before "and N more".
@@ -452,7 +452,9 @@ def _submission(student_id, student, workdir):
     if student.walker.truncated:
         notes.append("Your submission holds too many files, or folders nested too deep: only part of it was looked at.")
     attempt = candidate.source.attempt if candidate is not None else None
-    notebooks = {name: node.path for name, node in candidate.notebooks_elsewhere.items()} if candidate else {}
+    # A student who handed in notebooks only still has written answers to grade.
+    found = candidate.notebooks_elsewhere if candidate else newest_notebooks(student.sources)
+    notebooks = {name: node.path for name, node in found.items()}
     if candidate is not None and candidate.kind == "loose":
         notebooks = {}
     submitted_at, submitted_from = _submitted_at(student, candidate, attempt)

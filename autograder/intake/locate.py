@@ -271,20 +271,29 @@ def nothing_found(sources):
         return f"No assignment was found in your submission ({wanted}): it holds no files."
     shown = ", ".join(node.display for node in files[:SHOWN])
     more = f" and {len(files) - SHOWN} more" if len(files) > SHOWN else ""
+    notebooks = newest_notebooks(sources)
+    if notebooks:  # the written answers are graded from these; the code scores 0
+        return (f"Only notebooks were handed in ({', '.join(notebooks)}), no code ({wanted}): the code scores 0, "
+                f"the written answers are graded. It holds: {shown}{more}.")
     return f"No assignment was found in your submission ({wanted}). It holds: {shown}{more}."
+
+
+def newest_notebooks(sources, skip=()):
+    """``{name: node}``: the newest file of each of the assignment's notebooks (but ``skip``) in the student's files."""
+    found = {}
+    for name in assignment_notebooks():
+        elsewhere = [node for source in sources for node in source.root.walk() if node.kind == "file"
+                     and node.name == name] if name not in skip else []
+        if elsewhere:
+            found[name] = max(elsewhere, key=lambda n: (n.mtime, n.display))
+    return found
 
 
 def _find_notebooks(chosen, sources, notes):
     present = {n.name for n in chosen.node.children if n.kind == "file"}
-    for name in assignment_notebooks():
-        if name in present:
-            continue
-        elsewhere = [node for source in sources for node in source.root.walk() if node.kind == "file"
-                     and node.name == name]
-        if elsewhere:
-            node = max(elsewhere, key=lambda n: (n.mtime, n.display))
-            chosen.notebooks_elsewhere[name] = node
-            notes.append(f"{name} was not in the assignment folder: read from {node.display}.")
+    for name, node in newest_notebooks(sources, present).items():
+        chosen.notebooks_elsewhere[name] = node
+        notes.append(f"{name} was not in the assignment folder: read from {node.display}.")
 
 
 def _assemble(chosen, workdir, notes):

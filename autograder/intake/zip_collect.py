@@ -7,8 +7,15 @@ the collector, file by file, whose it is and where it goes in ``submitted/<stude
 (:func:`autograder.intake.read_batch`): the Moodle, Canvas and Blackboard naming of :mod:`.layouts`, the
 roster, the newest of several copies. It hands nbgrader the chosen copy's notebooks and ``.py`` files,
 placed where the assignment has them (``linear_classifier/losses.py``, even when the student uploaded
-``losses.py`` alone), and logs what it did not collect and why. An instructor's own
-``FileNameCollectorPlugin.named_regexp`` still wins: with one set, nbgrader's plain matching is used.
+``losses.py`` alone), and logs what it did not collect and why. A student who handed in notebooks only is
+collected too (his written answers are graded; ``grade`` gives his code 0 with a note saying what he handed in).
+An instructor's own ``FileNameCollectorPlugin.named_regexp`` still wins: with one set, nbgrader's plain matching
+is used.
+
+The console says what matters once: nbgrader's lines per file (parsing, copying, "Skipped submission with no
+match information" for every file outside a student's chosen copy, such as ``data/LICENSE``) are left out
+(:mod:`autograder.nbgrader_hooks.console`); what the intake found, per student, is logged as a warning naming
+the student, and nbgrader's own count of collected and skipped files ends the run.
 """
 
 import os
@@ -85,14 +92,15 @@ class LMSCollector(FileNameCollectorPlugin):
             plan = {}
             for submission in batch.submissions:
                 for note in submission.notes:
-                    self.log.warning("%s: %s", submission.student_id, note)
-                if submission.candidate is None:
-                    continue
+                    # The notes are the student's (they say "your"): said once, naming whose they are.
+                    self.log.warning("note to %s: %s", submission.student_id, note)
                 answer = {"student_id": submission.student_id}
                 if submission.attempt is not None:
                     answer["timestamp"] = submission.attempt.isoformat(" ")
+                # A student with notebooks only has no chosen copy: his notebooks alone are collected.
+                files = submission.candidate.files() if submission.candidate is not None else submission.notebooks
                 shared = set()
-                for relative, path in submission.candidate.files().items():
+                for relative, path in files.items():
                     shared.add(plan.get(os.path.realpath(path), {}).get("student_id"))
                     plan[os.path.realpath(path)] = dict(answer, file_id=relative)
                 for owner in sorted(shared - {None}):  # a team's submission (a roster's group_id): filed once

@@ -323,3 +323,30 @@ def split_name(name):
         return first.strip(), last.strip()
     first, _, last = name.rpartition(" ")
     return first, last
+
+
+def stale_pages(rows, db_url, feedback="feedback", assignment=course.ASSIGNMENT, course_id=course.ASSIGNMENT):
+    """The ids of the students whose pages state another total than the gradebook's now (hand grading came later).
+
+    ``rows`` are ``totals.csv``'s (:func:`autograder.lms.export.read_totals`): ``grade``'s pages are stale where
+    their written score is not the gradebook's. nbgrader's pages (``feedback/<student>/<assignment>/``, where they
+    exist) are stale where the first of them does not state the student's total as the gradebook has it now.
+    """
+    import html
+    import re
+
+    from ..outputs.totals import describe
+
+    current = written_scores(db_url, [row.student_id for row in rows], assignment, course_id)
+    stale = []
+    for row in rows:
+        fresh = current.get(row.student_id) == row.total.written
+        pages = sorted((Path(feedback) / row.student_id / assignment).glob("*.html"))
+        if fresh and pages:
+            total = assignment_total(db_url, row.student_id, assignment, course_id)
+            text = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", pages[0].read_text(encoding="utf-8",
+                                                                                      errors="replace"))).split())
+            fresh = total is None or describe(total) in text
+        if not fresh:
+            stale.append(row.student_id)
+    return stale

@@ -46,6 +46,20 @@ def test_a_moodle_download_of_zipped_assignments_gives_one_student_per_participa
                           "onlinetext.html."]
 
 
+def test_a_student_who_hands_in_only_notebooks_keeps_them_with_a_note_saying_so(tmp_path, work):
+    notebook = (work["good"] / "01_loss_functions.ipynb").read_bytes()
+    download = canvas_download(tmp_path / "canvas.zip", [
+        ("Jones, Bob", 1002, False, [(50002, "01_loss_functions.ipynb", notebook)]),
+        ("Lopez, Ana", 1001, False, [(50001, "loss_optimization.zip", work["zip"])]),
+    ])
+    bob = by_id(read_batch(download, tmp_path / "work"))["1002"]
+    assert bob.folder is None and bob.candidate is None
+    assert {name: path.read_bytes() for name, path in bob.notebooks.items()} == {"01_loss_functions.ipynb": notebook}
+    assert bob.notes == [f"Only notebooks were handed in (01_loss_functions.ipynb), no code (no linear_classifier/ "
+                         f"package and none of {', '.join(STUDENT_FILES)}): the code scores 0, the written answers "
+                         "are graded. It holds: jonesbob_1002_50002_01_loss_functions.ipynb."]
+
+
 def test_moodles_flat_layout_and_blind_marking_name_participants_the_same_way(tmp_path, work):
     download = moodle_download(tmp_path / "moodle.zip", [
         ("Participant", 2001, {"loss_optimization.zip": work["zip"]}, None),

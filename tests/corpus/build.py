@@ -534,6 +534,12 @@ def _lms_route(folder):
     return run_route(folder)
 
 
+def _documented_routes(folder):
+    from test_documented_routes import run_routes
+
+    return run_routes(folder)
+
+
 #: The expensive records of the suite: name -> (test modules that use it, function computing it in a folder).
 RECORDS = {
     "corpus-bugs": ({"test_corpus_bugs"}, _graded_batch("bugs")),
@@ -542,6 +548,7 @@ RECORDS = {
     "corpus-mixed-as-user": ({"test_corpus_cheats_and_faults"}, _graded_batch("mixed", user=True)),
     "nbgrader-cycle": ({"test_nbgrader_cycle"}, _nbgrader_cycle),
     "lms-route": ({"test_lms_route"}, _lms_route),
+    "documented-routes": ({"test_documented_routes"}, _documented_routes),
 }
 #: Seconds a worker waits for another one's record before giving up.
 RECORD_PATIENCE = 1800

@@ -103,6 +103,11 @@ def test_given_helpers_are_released_unchanged():
         assert (course.release_dir() / course.PACKAGE / name).read_bytes() == reference
 
 
+def test_the_release_ships_no_developer_file_of_the_source():
+    assert (course.reference_dir() / ".importlinter").is_file()
+    assert sorted(path.name for path in course.release_dir().glob(".*")) == []
+
+
 def test_the_release_carries_the_digits_so_it_runs_offline():
     shipped = course.COURSE_ROOT / "data" / "digits.npz"
     assert (course.release_dir() / "data" / "digits.npz").read_bytes() == shipped.read_bytes()

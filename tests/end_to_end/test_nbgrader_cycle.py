@@ -7,8 +7,9 @@ Students: ``fetch_feedback``. After every step that puts files where students ca
 exchange's outbound folder, the fetched assignment, the feedback) no solution, no hidden test and no
 nbgrader marker may be there. One student completes every module correctly; another hands in the same
 work with one classic bug, so the grades show that each student's own modules were graded; a third
-leaves the losses unimplemented and replaces the check functions in its kernel, which fools
-``nbgrader autograde`` but not the sandbox, and the class summary must flag it.
+leaves the losses unimplemented and replaces the check functions in its kernel, which would fool
+``nbgrader autograde`` run in a kernel. The course's ``autograde`` runs no notebook: every test cell scores 0
+there, saying the sandbox scores it, and the gradebook ends with the sandbox's scores alone.
 """
 
 import html
@@ -36,13 +37,9 @@ GOOD, BUGGY, CHEATER = "good_student", "buggy_student", "kernel_patching_student
 STUDENTS = (GOOD, BUGGY, CHEATER)
 #: What the students other than GOOD change in their completed work: corpus cases. The buggy one's
 #: svm_loss_naive counts the correct class; the cheater leaves the losses unimplemented and replaces
-#: the check functions in the notebook's kernel, so its test cells pass under ``nbgrader autograde``.
+#: the check functions in the notebook's kernel, so its test cells would pass in a kernel.
 CASES = {BUGGY: "svm_naive_counts_correct_class", CHEATER: "notebook_replaces_the_checks"}
 BUGGY_CELL = "test_losses_svm_loss_naive"
-#: Cells the buggy student keeps in the kernel: the softmax ones, and svm_loss_vectorized's, whose visible check
-#: does not compare with a naive version that fails its own checks.
-KEPT_CELLS = ("test_losses_svm_loss_vectorized", "test_losses_softmax_loss_naive",
-              "test_losses_softmax_loss_vectorized")
 #: Students other than GOOD hand in only this notebook (and all modules), which keeps the cycle fast.
 SHORT_NOTEBOOK = "01_loss_functions"
 #: Lines shorter than this ("return loss, dW") may be in anyone's code; longer ones identify the source.
@@ -219,6 +216,16 @@ def cell_scores(course, student):
     return scores
 
 
+def outputs_of_test_cells(path):
+    """``{grade id: the text of its outputs}`` of the autograded test cells of the notebook ``path``."""
+    outputs = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        info = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and info.get("grade") and not info.get("solution"):
+            outputs[info["grade_id"]] = "".join(output.get("text", "") for output in cell.outputs)
+    return outputs
+
+
 def foreign_files(feedback, submitted):
     """Files of ``feedback`` other than HTML that are not byte for byte a file the student handed in."""
     foreign = []
@@ -272,6 +279,8 @@ def run_cycle(folder):
         record["own_modules_kept"][student] = [
             name for name in student_modules() if (autograded / name).read_bytes() == (submitted / name).read_bytes()]
     record["kernel_scores"] = {student: cell_scores(course, student) for student in STUDENTS}
+    record["test_cell_outputs"] = {student: outputs_of_test_cells(
+        course.course / "autograded" / student / ASSIGNMENT / f"{SHORT_NOTEBOOK}.ipynb") for student in STUDENTS}
     record["formgrader_rubrics"] = {student: rubrics_shown(course, student) for student in STUDENTS}
     graded = course.root / "graded"
     grade = subprocess.run(
@@ -329,16 +338,15 @@ def test_autograde_keeps_the_students_own_modules(cycle, student):
     assert cycle["own_modules_kept"][student] == student_modules()
 
 
-def test_nbgrader_autograde_gives_the_correct_student_every_point(cycle):
-    scores = cycle["kernel_scores"][GOOD]
+@pytest.mark.parametrize("student", STUDENTS)
+def test_nbgrader_autograde_runs_no_test_cell_and_scores_each_0_until_the_sandbox_does(cycle, student):
+    from autograder.nbgrader_hooks.not_executed import NOT_RUN
+
+    scores = cycle["kernel_scores"][student]
     assert scores, "no autograded cells in the gradebook"
-    assert {cell: score for cell, score in scores.items() if score[0] != score[1]} == {}
-
-
-def test_nbgrader_autograde_grades_the_buggy_students_own_modules(cycle):
-    good, buggy = cycle["kernel_scores"][GOOD], cycle["kernel_scores"][BUGGY]
-    assert buggy[BUGGY_CELL][0] == 0 < good[BUGGY_CELL][0]
-    assert {cell: buggy[cell] for cell in KEPT_CELLS if buggy[cell][0] < buggy[cell][1]} == {}
+    assert {cell: score for cell, score in scores.items() if score[0] != 0} == {}
+    outputs = cycle["test_cell_outputs"][student]
+    assert outputs and set(outputs.values()) == {NOT_RUN}
 
 
 def test_the_sandboxed_grader_grades_the_collected_submissions(cycle):
@@ -350,13 +358,12 @@ def test_the_sandboxed_grader_grades_the_collected_submissions(cycle):
     assert all(row["score"] == 0 for row in grades[CHEATER] if matches(row["test"], ["losses"]))
 
 
-def test_the_summary_flags_the_notebook_that_passed_only_in_its_own_kernel(cycle):
-    kernel = cycle["kernel_scores"][CHEATER]
-    assert kernel[BUGGY_CELL][0] == kernel[BUGGY_CELL][1], "the patched notebook did not fool nbgrader autograde"
+def test_the_notebook_that_patches_its_kernel_gains_nothing_and_no_one_is_flagged(cycle):
+    cheater = cycle["gradebook_scores"][CHEATER]
+    assert cheater[BUGGY_CELL][0] == 0
     summary = cycle["summary"]
     flagged = summary.partition("Suspicious submissions")[2].split("<h2", 1)[0]
-    assert f"<li>{CHEATER}:" in flagged
-    assert f"<li>{GOOD}:" not in flagged and f"<li>{BUGGY}:" not in flagged
+    assert all(f"<li>{student}:" not in flagged for student in STUDENTS)
 
 
 @pytest.mark.parametrize("student", STUDENTS)
