@@ -434,7 +434,9 @@ HOLDS = {
     "svm_vectorized_reg_gradient_not_doubled": {"reg_grad_not_doubled"},
     "svm_vectorized_squared_hinge": {"squared_hinge"},
     "svm_vectorized_sums_counts_over_the_whole_batch": {"svm_counts_whole_batch"},
-    "train_centres_x_in_place": {"input_modified", "train_modifies_data"},
+    # The grader's loss service takes only rows of the X train was given, so a centred X ends every train test with
+    # an error that says so in words (no mistake id); the notebook's check names the mistake.
+    "train_centres_x_in_place": {"train_modifies_data"},
     "train_forgets_x_batch": set(),
     "train_ignores_batch_size": {"batch_size_ignored"},
     "train_ignores_reg": {"reg_not_passed"},

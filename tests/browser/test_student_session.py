@@ -22,7 +22,7 @@ SETUP, CHECK, HINT = 0, 1, 2
 #: A failure with a hint of checks/mistakes.py that holds formulas.
 FAILURE_WITH_FORMULA = """from linear_classifier.checks.mistakes import hint
 from linear_classifier.checks.report import CheckFailed
-raise CheckFailed("eval_numerical_gradient", hints=[hint("forward_difference")])
+raise CheckFailed("softmax_loss_naive", hints=[hint("softmax_exp_of_correct_score")])
 """
 
 
@@ -98,6 +98,6 @@ def test_a_file_that_does_not_parse_gets_one_short_message_and_no_tick(notebook,
 
 def test_a_hint_with_a_formula_shows_no_dead_link(notebook):
     text = run_cell(notebook, HINT)
-    assert "likely cause: this is the forward difference" in text, text
+    assert "likely cause: each example's loss subtracts exp()" in text and "exp(s_y) ∕ sum_j" in text, text
     links = notebook.locator(".jp-Notebook .jp-Cell").nth(HINT).locator(".jp-OutputArea a").count()
     assert links == 0, text  # JupyterLab made each " / " a link to a folder "/" that does not open
