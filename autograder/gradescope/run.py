@@ -92,7 +92,7 @@ def grade_submission(root, stdout):
             scratch = Path(work) / "scratch"
             scratch.mkdir()
             student = grader.grade(submission, scratch)
-        document = results_json(student)
+        document = results_json(student, written_max=0)
     except Exception:  # noqa: BLE001 (a grader bug: say so to the instructor, give the student no false score)
         print(f"The grader failed on this submission, so results.json says so (an autograder error):\n"
               f"{traceback.format_exc()}", file=stdout)

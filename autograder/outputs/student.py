@@ -62,8 +62,13 @@ def location(student, row):
     return f"{path}, line {line}: {function}"
 
 
-def results_json(student):
-    """The Gradescope results.json document of one student (failed tests first)."""
+def results_json(student, written_max=None):
+    """The Gradescope results.json document of one student (failed tests first).
+
+    ``written_max`` is the written answers' points the total counts (default: the notebooks'); Gradescope's run
+    passes 0, since there the assignment is the code alone and the written answers, if graded at all, are a
+    question of their own.
+    """
     tests = []
     for number_, row in enumerate(ordered(student.rows), start=1):
         verdict = row.verdict
@@ -81,7 +86,7 @@ def results_json(student):
             "visibility": HIDDEN_VISIBILITY if verdict.hidden else "visible",
             "extra_data": {"status": verdict.status, "hidden": verdict.hidden, "mistakes": list(verdict.mistakes)},
         })
-    total = of_student(student)
+    total = of_student(student, written_max)
     return {
         "score": student.score,
         "output": "\n".join([describe(total)] + student.notes),
