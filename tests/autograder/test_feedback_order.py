@@ -50,6 +50,14 @@ def test_where_to_look_is_the_line_an_error_was_raised_at_else_the_functions_def
                                       "was raised")
 
 
+@pytest.mark.parametrize("source", ["x = 1" + " + 1" * 200_000, "x = " + "-" * 100_000 + "1", "def svm_loss_naive(:\n"],
+                         ids=["too deep for the AST", "too deep for the parser", "not Python"])
+def test_where_to_look_falls_back_to_the_function_when_the_students_file_cannot_be_parsed(three, source):
+    failed = next(row for row in three.rows if not row.verdict.passed)
+    unparsable = student("unparsable", BUGS, {"linear_classifier/losses.py": source})
+    assert location(unparsable, failed) == "linear_classifier/losses.py, svm_loss_naive"
+
+
 def test_nbgrader_feedback_lists_the_failed_test_cells_most_points_first():
     def cell(grade_id, points, error=None):
         code = nbformat.v4.new_code_cell("hidden_check('x')")

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,9 +165,17 @@ def _function_span(tree, qualname):
     return first, node.end_lineno, node.col_offset
 
 
+#: The suite builds several batches at once, in threads (:func:`shared_record`), and CPython 3.11's AST constructor
+#: keeps its recursion depth in the interpreter's state, not the thread's: two parses at once fail its check
+#: ("SystemError: AST constructor recursion depth mismatch"). One parse at a time.
+_PARSING = threading.Lock()
+
+
 def replace_function(source, qualname, code):
     """``source`` with the definition of ``qualname`` replaced by ``code`` (a complete ``def``)."""
-    span = _function_span(ast.parse(source), qualname)
+    with _PARSING:
+        tree = ast.parse(source)
+    span = _function_span(tree, qualname)
     if span is None:
         raise CaseError(f"no function {qualname!r} to replace")
     first, last, column = span
