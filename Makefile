@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := bubblewrap chromium poppler-utils postgresql slurmctld slurmd slurm-client munge
 
-.PHONY: setup system-packages student test test-fast test-browser test-slurm release check-release lab bench clean
+.PHONY: setup system-packages student test test-install test-fast test-browser test-slurm release check-release lab bench clean
 
 setup: system-packages $(VENV)/.installed
 
@@ -40,12 +40,17 @@ $(VENV)/.student: student-lab/requirements.txt
 	$(PY) -m pip install -q -r student-lab/requirements.txt
 	touch $@
 
+# Everything but the student install (test-install): minutes of pip that would double the suite's time.
 test: setup
-	$(PY) -m pytest -n 2 tests
+	$(PY) -m pytest -n 2 -m "not install" tests
+
+# A student's install as a normal user, with Python only (make student), then notebook 01 in it. CI runs it too.
+test-install: setup
+	$(PY) -m pytest -m install tests
 
 # The inner loop: everything but the whole-workflow tests of tests/end_to_end/ and tests/browser/.
 test-fast: setup
-	$(PY) -m pytest -n 2 -m "not slow" tests
+	$(PY) -m pytest -n 2 -m "not slow and not install" tests
 
 test-browser: setup
 	$(PY) -m pytest tests/browser

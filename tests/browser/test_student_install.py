@@ -26,7 +26,7 @@ from autograder import course
 from lab_session import copy_assignment, free_port
 from support import users
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.install]
 
 #: The interpreter a student would have: the one this environment was made from (not the test's venv).
 BASE_PYTHON = Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
