@@ -115,7 +115,7 @@ def test_when_grading_cannot_run_results_say_it_is_an_autograder_error_and_the_i
 def test_when_the_grader_fails_on_a_submission_results_say_it_is_an_autograder_error(harness, tmp_path):
     root = unpack_bundle(harness["plain"].parent / "autograder.zip", tmp_path / "failing")
     writer = root / "source" / "autograder" / "outputs" / "student.py"
-    writer.write_text(writer.read_text() + "\n\ndef results_json(student):\n    raise RuntimeError('a grader bug')\n")
+    writer.write_text(writer.read_text() + "\n\ndef results_json(student, written_max=None):\n    raise RuntimeError('a grader bug')\n")
     completed, results = run_autograder(root, harness["contents"])
     assert completed.returncode == 1 and _is_autograder_error(results)
     assert "The grader failed on this submission" in completed.stdout and "RuntimeError: a grader bug" in completed.stdout

@@ -56,7 +56,7 @@ class MomentumState:
 
 
 class MomentumLab(Panel):
-    """Heavy-ball momentum on a quadratic: converges along a direction of curvature λ iff 0 < α λ < 2 + 2 β."""
+    """Heavy-ball momentum on a quadratic: converges along a direction of curvature λ iff 0 < α λ < 2 + 2 ρ."""
 
     title = "Momentum on a quadratic f = (λ₁ x² + λ₂ y²) / 2"
 
@@ -68,7 +68,7 @@ class MomentumLab(Panel):
         s = self.state
         self.rate_slider = slider(widgets.FloatSlider, "α (learning rate)", s.learning_rate, min=0.005, max=0.6,
                                   step=0.005, readout_format=".3f")
-        self.momentum_slider = slider(widgets.FloatSlider, "β (momentum)", s.momentum, min=0.0, max=0.99, step=0.01)
+        self.momentum_slider = slider(widgets.FloatSlider, "ρ (momentum)", s.momentum, min=0.0, max=0.99, step=0.01)
         self.curvature_slider = slider(widgets.FloatSlider, "λ₂ (steep curvature)", float(s.curvatures[1]),
                                        min=1.0, max=30.0, step=0.5)
         self.steps_slider = slider(widgets.IntSlider, "steps", s.steps, min=1, max=200)
@@ -97,9 +97,9 @@ class MomentumLab(Panel):
         self.ax_region.set_xlim(0, 4.5)
         self.ax_region.set_ylim(0, 1)
         self.ax_region.set_xlabel("α λ")
-        self.ax_region.set_ylabel("β")
-        self.ax_region.set_title("green: 0 < αλ < 2 + 2β, where momentum converges\n"
-                                 "dots: α λ₁ and α λ₂ at the chosen β", fontsize=9)
+        self.ax_region.set_ylabel("ρ")
+        self.ax_region.set_title("green: the (α λ, ρ) where momentum converges\n"
+                                 "dots: α λ₁ and α λ₂ at the chosen ρ", fontsize=9)
         self.figure.tight_layout()
         self.updater = self.figure_updater([self.path_line, self.markers])
 
@@ -115,7 +115,7 @@ class MomentumLab(Panel):
         self.refresh(full=contours_changed)
 
     def _redraw_contours(self):
-        # Contours cannot be updated in place; they change only with λ₂, not with α or β.
+        # Contours cannot be updated in place; they change only with λ₂, not with α or ρ.
         if self.contours is not None:
             self.contours.remove()
         xs = np.linspace(-5, 5, 120)
@@ -149,7 +149,7 @@ class MomentumLab(Panel):
             for k, (axis, lam, (step, bound, holds, rate), verdict) in enumerate(
                 zip(("x", "y"), self.state.curvatures, conditions, verdicts)))
         self.readout.value = (
-            "<table style='font-size:90%'><tr><th>axis</th><th>λ</th><th>α λ</th><th>2 + 2β</th>"
-            "<th>0 &lt; αλ &lt; 2 + 2β</th><th>factor per step</th><th>simulated</th></tr>"
+            "<table style='font-size:90%'><tr><th>axis</th><th>λ</th><th>α λ</th><th>2 + 2ρ</th>"
+            "<th>0 &lt; αλ &lt; 2 + 2ρ</th><th>factor per step</th><th>simulated</th></tr>"
             f"{rows}</table>")
         self.updater.update(full=full)
