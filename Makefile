@@ -42,6 +42,7 @@ $(VENV)/.student: student-lab/requirements.txt
 
 # Everything but the student install (test-install): minutes of pip that would double the suite's time.
 test: setup
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2 -m "not install" tests
 
 # A student's install as a normal user, with Python only (make student), then notebook 01 in it. CI runs it too.
@@ -50,6 +51,7 @@ test-install: setup
 
 # The inner loop: everything but the whole-workflow tests of tests/end_to_end/ and tests/browser/.
 test-fast: setup
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2 -m "not slow and not install" tests
 
 test-browser: setup

@@ -9,7 +9,7 @@ the reference's ``checks/numerics.py``, shared with the notebooks.
 
 import numpy as np
 
-from ..calls import runners, wire
+from ..calls import runners
 from . import differences
 from .model import Failure, seeded_rng
 from .shared import check_inputs_unmodified, check_x_restored

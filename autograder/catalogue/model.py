@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..calls import runners, wire
+from ..calls import wire
 
 #: Statuses a test can end with (grades.csv, results.json).
 STATUSES = ("passed", "failed", "error", "not_implemented", "timeout", "crashed", "protocol", "import_error",

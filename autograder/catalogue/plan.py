@@ -9,7 +9,7 @@ group, see :data:`autograder.course.GROUPS`).
 
 import zlib
 
-from ..calls import runners, wire
+from ..calls import wire
 from ..course import GROUPS
 from . import gradients, losses, models, optim, regularization
 from .model import Case, GradingTest, Plan

@@ -18,7 +18,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from .. import catalogue, course, execution, outputs, seeds
+from .. import catalogue, course, execution, seeds
 from ..intake import SubmissionsError, read_batch
 from ..lms.roster import RosterError, read_roster
 from ..outputs.staging import OutputError, stage

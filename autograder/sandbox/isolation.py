@@ -20,7 +20,6 @@ import fcntl
 import os
 import shutil
 import stat
-import subprocess
 import sys
 import tempfile
 from contextlib import contextmanager

@@ -4,7 +4,6 @@ in what a hidden test says."""
 
 import importlib
 import re
-import textwrap
 
 import numpy as np
 import pytest

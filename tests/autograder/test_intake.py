@@ -15,7 +15,7 @@ from autograder.intake import archive
 from autograder.intake.files import MAX_SKIP_NOTES
 from autograder.lms.roster import RosterError, read_roster
 from support.lms import (
-    NEW, OLD, assignment_folder, assignment_zip, attempt, blackboard_download, by_id, canvas_download, canvas_prefix,
+    attempt, blackboard_download, by_id, canvas_download, canvas_prefix,
     folder_files, intake_work, moodle_download, package_text, untouched, write_zip, zip_bytes,
 )
 from support.submissions import make_submission, tree_snapshot

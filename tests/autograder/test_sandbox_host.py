@@ -2,7 +2,6 @@
 out of turn; and what student code printed without flushing reaches the log. In both sandbox modes."""
 
 import os
-import signal
 import textwrap
 
 import pytest

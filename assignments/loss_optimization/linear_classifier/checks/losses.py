@@ -19,7 +19,6 @@ import math
 
 import numpy as np
 
-from . import tolerances
 from .diagnosis import diagnose_error, diagnose_gradient, diagnose_loss, diagnose_modified_inputs, diagnose_result_type
 from .mistakes import hint
 from .expected import EXPECTED_GRADIENTS
