@@ -151,18 +151,39 @@ def check_no_leaks(source_dir, release_dir):
         if path.suffix not in (".py", ".ipynb", ".md", ".txt"):
             continue
         text = path.read_text(encoding="utf-8")
-        for marker in (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN):
-            if marker in text:
-                leaks.append(f"{path}: contains the marker '{marker}'")
         if path.suffix == ".ipynb":
             import nbformat
 
             lines = [line for cell in nbformat.read(path, as_version=4).cells for line in cell.source.splitlines()]
         else:
             lines = text.splitlines()
-        for line in lines:
-            if line.strip() in secrets:
-                leaks.append(f"{path}: contains the solution line {line.strip()!r}")
+        leaks += _leaks_of(path, text, lines, secrets)
+    if leaks:
+        raise ReleaseError("The release would leak solutions:\n  " + "\n  ".join(leaks))
+
+
+def _leaks_of(path, text, lines, secrets):
+    """What of ``text`` (its ``lines``, the code of a notebook) would leak: markers and secret lines."""
+    leaks = [f"{path}: contains the marker '{marker}'"
+             for marker in (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN) if marker in text]
+    return leaks + [f"{path}: contains the solution line {line.strip()!r}" for line in lines if line.strip() in secrets]
+
+
+def _check_source_modules(source_dir):
+    """The checks of the release that need no notebook, on the source's modules stubbed in memory: malformed
+    regions, the stubbed modules, solution lines in given code. They fail in a second, not after nbgrader."""
+    secrets = secret_lines(source_dir)
+    stubbed, leaks = [], []
+    for module in sorted(source_dir.rglob("*.py")):
+        if "__pycache__" in module.parts or ".ipynb_checkpoints" in module.parts:
+            continue
+        relative = module.relative_to(source_dir).as_posix()
+        text = module.read_text(encoding="utf-8")
+        if BEGIN_SOLUTION in text:
+            text = strip_module(text, relative)
+            stubbed.append(relative)
+        leaks += _leaks_of(module, text, text.splitlines(), secrets)
+    _check_student_modules(stubbed)
     if leaks:
         raise ReleaseError("The release would leak solutions:\n  " + "\n  ".join(leaks))
 
@@ -206,6 +227,7 @@ def build_release(course_root=None, assignment=course.ASSIGNMENT):
         raise ReleaseError(f"No assignment source at {source_dir}.")
     # points.toml is the one place for points; the notebooks' test cells get copies.
     sync_notebook_points(source_dir)
+    _check_source_modules(source_dir)
     if release_dir.exists():
         shutil.rmtree(release_dir)
     try:

@@ -29,6 +29,9 @@ from .isolation import (ENVIRONMENT, SUBMISSION_MOUNT, bwrap_command, direct_com
 DEFERRING = ("timeout", "crashed", "protocol")
 #: Seconds the grader waits beyond a call's own deadlines before it gives the host up for lost.
 GRACE = 5.0
+#: The fraction of the memory limit a call that ran out of time must hold for its message to name memory (an
+#: honest call holds a tenth of it: numpy and the data).
+MEMORY_WORTH_NAMING = 0.25
 #: Seconds of a submission's budget kept for the grader's own work on it (copying its package before the
 #: sandbox, judging its results after), so its whole grading stays within the budget; at most a tenth of it.
 BUDGET_RESERVE = 1.0
@@ -244,6 +247,15 @@ class Session:
         return f"the grading sandbox {why}" + (f": {' | '.join(tail)}" if tail else "")
 
 
+def _memory_held(event, limits):
+    """What a call that ran out of time says about its memory, when it held a lot of it; else ``""``."""
+    held = int(event.get("resident_bytes") or 0)
+    if held < MEMORY_WORTH_NAMING * limits.memory_mb * 2 ** 20:
+        return ""
+    return (f"it held {held // 2 ** 20} MB of memory when it was stopped (the limit is {limits.memory_mb} MB): "
+            "a large array or list built step by step is slow to fill. Is one far larger than the data?")
+
+
 def _describe_host_exit(returncode):
     """Why the host ended, in words (bubblewrap and the fallback's shell report signal n as 128 + n)."""
     if returncode is not None and (returncode < 0 or returncode > 128):
@@ -423,16 +435,18 @@ class _Submission:
             self.failed_modules[module] = CallReport(
                 "import_error", message=f"{module} does not import: {error.get('type')}: {error.get('message')}{where}")
             return self.failed_modules[module]
+        held = _memory_held(event, limits)
         if status == "timeout" and event.get("phase") == "import":
+            cause = held or ("is there an endless loop or a long computation at module level? Move it into a "
+                             "function.")
             self.failed_modules[module] = CallReport(
                 "timeout", message=f"importing {module} did not finish within {limits.import_timeout:g} s (the import "
-                                   "time limit): is there an endless loop or a long computation at module level? "
-                                   "Move it into a function.")
+                                   f"time limit): {cause}")
             return self.failed_modules[module]
         if status == "timeout":
             self.hung_targets.add((call["module"], call["target"]))
-            return CallReport("timeout", message=f"did not finish within {limits.timeout:g} s (time limit): an "
-                                                 "endless loop, or far slower than needed?")
+            return CallReport("timeout", message=f"did not finish within {limits.timeout:g} s (time limit): "
+                                                 f"{held or 'an endless loop, or far slower than needed?'}")
         if status == "flood":
             return CallReport("crashed", message=f"the process running this test printed more than "
                                                  f"{limits.output_limit // 2 ** 20} MB of output (the output is capped)")

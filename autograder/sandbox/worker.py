@@ -171,6 +171,15 @@ class CallProcess:
         self.region.close()
 
 
+def resident_bytes(pid):
+    """Bytes of memory process ``pid`` holds (its resident set); 0 once it has ended."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 class Outcome(Exception):
     """How a call ended, other than with a result: a status and a message for the student."""
 
@@ -444,7 +453,9 @@ class Host:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 seconds = self.limits["import_timeout" if phase == "import" else "timeout"]
-                raise Outcome("timeout", "", phase=phase, seconds=seconds)
+                # What it held says whether the time went into touching memory (page faults on a busy
+                # machine) rather than into a loop: the student's message names it then.
+                raise Outcome("timeout", "", phase=phase, seconds=seconds, resident_bytes=resident_bytes(process.pid))
             watched = [process.events] + ([process.output] if process.output_open else [])
             readable = select.select(watched, [], [], min(remaining, MEMORY_POLL) if self.is_init else remaining)[0]
             self.check_memory(phase)
@@ -484,15 +495,7 @@ class Host:
             return
         self.memory_checked = time.monotonic()
         limit = int(self.limits["sandbox_memory_bytes"])
-        page = os.sysconf("SC_PAGE_SIZE")
-        total = 0
-        for name in os.listdir("/proc"):
-            if name.isdigit():
-                try:
-                    with open(f"/proc/{name}/statm", "rb") as statm:
-                        total += int(statm.read().split()[1]) * page
-                except (OSError, ValueError, IndexError):
-                    pass  # the process ended meanwhile
+        total = sum(resident_bytes(name) for name in os.listdir("/proc") if name.isdigit())
         if total > limit:
             raise Outcome("crashed", f"used more than {limit // 2 ** 20} MB of memory together with the processes "
                                      "it started (the limit of the whole sandbox)", phase=phase)

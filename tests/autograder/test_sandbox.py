@@ -1,6 +1,7 @@
 """The sandbox: what student code can and cannot reach, and how each fault ends only its own call."""
 
 import os
+import re
 import socket
 import textwrap
 import time
@@ -306,6 +307,31 @@ def test_a_loop_at_import_is_stopped_by_the_import_limit_not_the_call_limit(tmp_
     report = run.reports["never"]
     assert report.status == "timeout"
     assert "importing linear_classifier.spins did not finish within 2 s (the import time limit)" in report.message
+    assert "endless loop" in report.message and "memory" not in report.message
+    assert value(run, "answers") == 42.0
+
+
+#: Hold 300 MB, then keep going: like a student's array filled step by step on a busy grading machine.
+HOLD_MEMORY_AND_SPIN = """held = [bytearray(b"\\x01" * 2 ** 20) for _ in range(300)]
+while True:
+    time.sleep(0.01)
+"""
+HOLDS_MEMORY = {
+    "at import": "import time\n\n" + HOLD_MEMORY_AND_SPIN + "\ndef never():\n    return 1.0\n",
+    "in the call": "import time\n\n\ndef never():\n" + textwrap.indent(HOLD_MEMORY_AND_SPIN, "    "),
+}
+
+
+@needs_bwrap
+@pytest.mark.parametrize("where", HOLDS_MEMORY)
+def test_a_call_out_of_time_while_holding_much_memory_is_told_so(tmp_path, listener, where):
+    parent = write_probes(tmp_path, listener, "unused-token", tmp_path / "unused")
+    (parent / course.PACKAGE / "holds.py").write_text(HOLDS_MEMORY[where])
+    limits = Limits(timeout=2, import_timeout=2, startup=60, memory_mb=512)
+    run = Sandbox(limits, "bubblewrap").run([{**call("never"), "module": "holds"}, call("answers")], parent)
+    report = run.reports["never"]
+    assert report.status == "timeout"
+    assert re.search(r"it held 3\d\d MB of memory when it was stopped \(the limit is 512 MB\)", report.message), report
     assert value(run, "answers") == 42.0
 
 

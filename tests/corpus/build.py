@@ -513,12 +513,16 @@ CONTROL_CASE = "reference_unchanged"
 
 
 def batch_cases(name):
-    """The cases of batch ``name``: ``bugs`` (with the reference as a control) or ``mixed`` (the rest)."""
+    """The cases of batch ``name``: ``bugs`` (with the reference as a control), ``mixed`` (the rest) or
+    ``attacks`` (the cheats and faults of ``mixed``, with the control)."""
     if name == "bugs":
         return load_cases(CORPUS_DIR, kinds=("bug",)) + [
             case for case in load_cases(CORPUS_DIR, kinds=("alternative",)) if case.id == CONTROL_CASE]
     if name == "mixed":
         return load_cases(CORPUS_DIR, kinds=("alternative", "cheat", "fault"))
+    if name == "attacks":
+        return load_cases(CORPUS_DIR, kinds=("cheat", "fault")) + [
+            case for case in load_cases(CORPUS_DIR, kinds=("alternative",)) if case.id == CONTROL_CASE]
     raise KeyError(name)
 
 
@@ -553,8 +557,9 @@ def _documented_routes(folder):
 RECORDS = {
     "corpus-bugs": ({"test_corpus_bugs"}, _graded_batch("bugs")),
     "corpus-mixed": ({"test_corpus_alternatives", "test_corpus_cheats_and_faults"}, _graded_batch("mixed")),
-    # The same batch graded by a normal user's grader (user namespaces), when the tests run as root.
-    "corpus-mixed-as-user": ({"test_corpus_cheats_and_faults"}, _graded_batch("mixed", user=True)),
+    # Its cheats and faults graded by a normal user's grader (user namespaces), when the tests run as root; the
+    # alternatives, honest code that tries no isolation, are graded once, by the root grader.
+    "corpus-mixed-as-user": ({"test_corpus_cheats_and_faults"}, _graded_batch("attacks", user=True)),
     "nbgrader-cycle": ({"test_nbgrader_cycle"}, _nbgrader_cycle),
     "lms-route": ({"test_lms_route"}, _lms_route),
     "documented-routes": ({"test_documented_routes"}, _documented_routes),

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 
+import nbformat
 import pytest
 
 from autograder import course
@@ -141,12 +142,27 @@ def test_a_module_with_solution_regions_that_the_grader_does_not_grade_stops_the
     assert "linear_classifier/validation.py" in str(raised.value)
 
 
-def test_a_failed_release_leaves_no_partial_folder_behind(course_copy):
+def test_a_release_that_fails_after_nbgrader_ran_leaves_no_partial_folder_behind(course_copy):
+    # A solution line in a notebook's markdown is found in the generated notebooks only.
+    secret = next(line for line in sorted(secret_lines(course.reference_dir())) if "margins" in line)
+    notebook = sorted((course_copy / course.SOURCE_DIR / course.ASSIGNMENT).glob("0*.ipynb"))[0]
+    content = nbformat.read(notebook, as_version=4)
+    content.cells.append(nbformat.v4.new_markdown_cell(secret))
+    nbformat.write(content, notebook)
+    with pytest.raises(ReleaseError, match="would leak solutions"):
+        build_release(course_root=course_copy)
+    assert not (course_copy / course.RELEASE_DIR / course.ASSIGNMENT).exists()
+
+
+def test_a_malformed_region_stops_the_release_before_nbgrader_runs_and_keeps_the_last_release(course_copy):
+    previous = course_copy / course.RELEASE_DIR / course.ASSIGNMENT
+    previous.mkdir(parents=True)
+    (previous / "kept.txt").write_text("the last good release")
     losses = course_copy / course.SOURCE_DIR / course.ASSIGNMENT / course.PACKAGE / "losses.py"
     losses.write_text(losses.read_text().replace("    ### END SOLUTION\n", "", 1))
     with pytest.raises(ReleaseError, match="inside another solution region"):
         build_release(course_root=course_copy)
-    assert not (course_copy / course.RELEASE_DIR / course.ASSIGNMENT).exists()
+    assert (previous / "kept.txt").read_text() == "the last good release"
 
 
 def test_the_release_is_rebuilt_byte_for_byte(course_copy):
