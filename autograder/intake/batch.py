@@ -10,6 +10,7 @@ for the instructor.
 """
 
 import os
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -360,11 +361,13 @@ def _apply_roster(students, roster, notes):
     student merged (with a note); nobody merged or left out without a note."""
     reserved = {entry.student_id for entry in roster.students} if roster is not None else set()
     by_id, kinds, unknown, renamed, both, prefixed = {}, defaultdict(list), [], [], [], []
+    teams = _moodle_teams(students.values(), roster)
     for student in students.values():
-        owners, known = _owners(student, roster)
+        group_first = student.lms == layouts.MOODLE and _moodle_entry_is_a_team(student, roster, teams)
+        owners, known = _owners(student, roster, group_first)
         if roster is not None and student.lms != layouts.FOLDER and roster.by_lms_id(student.lms_id) \
                 and roster.group(student.lms_id):
-            both.append(f"{student.lms_id} (read as {'the team' if student.lms == layouts.MOODLE else 'the student'})")
+            both.append(f"{student.lms_id} (read as {'the team' if group_first else 'the student'})")
         for student_id, owner in owners:
             if not known and roster is not None:
                 unknown.append(student.lms_id)
@@ -405,7 +408,41 @@ _KIND = {layouts.FOLDER: "the folder", layouts.MOODLE: "Moodle's", layouts.CANVA
          layouts.BLACKBOARD: "Blackboard's"}
 
 
-def _owners(student, roster):
+def _moodle_teams(students, roster):
+    """Whether the Moodle entries of a download are teams' (True), students' (False), or cannot say (None).
+
+    A Moodle assignment files all its entries one way: under group ids for team submissions, participant ids
+    otherwise (``mod/assign/classes/downloader.php``, ``get_student_prefix``). The entries whose id is only one of
+    the two kinds say which; an id that is both is read the same way.
+    """
+    if roster is None:
+        return None
+    kinds = set()
+    for student in students:
+        if student.lms == layouts.MOODLE:
+            is_student, is_team = roster.by_lms_id(student.lms_id) is not None, bool(roster.group(student.lms_id))
+            if is_student != is_team:
+                kinds.add(is_team)
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _moodle_entry_is_a_team(student, roster, teams):
+    """Read a Moodle entry's id as a group's: by the download's other entries (``teams``), else by its name (a
+    participant's entry is named after them, a team's after the group), else as a group's, Moodle's team form."""
+    if teams is not None:
+        return teams
+    entry = roster.by_lms_id(student.lms_id) if roster is not None else None
+    return not (entry is not None and entry.name and _same_name(entry.name, student.name))
+
+
+def _same_name(roster_name, entry_name):
+    """Whether a roster's name is the one Moodle wrote into an entry (it writes ``_`` as a space)."""
+    def plain(name):
+        return " ".join(unicodedata.normalize("NFC", name).replace("_", " ").casefold().split())
+    return plain(roster_name) == plain(entry_name)
+
+
+def _owners(student, roster, group_first=False):
     """``([(course id, _Student)], known)``: whom the entry ``student`` is graded for, each with their own LMS id.
 
     A folder is named by a course id (nbgrader's ``submitted/<student id>``), an LMS's entry by an LMS id: each is
@@ -415,7 +452,7 @@ def _owners(student, roster):
     if roster is not None and student.lms == layouts.FOLDER:
         entries = [entry] if (entry := roster.by_course_id(student.lms_id)) else []
     elif roster is not None:
-        entries, _ = roster.members_for_lms_id(student.lms_id, group_first=student.lms == layouts.MOODLE)
+        entries, _ = roster.members_for_lms_id(student.lms_id, group_first=group_first)
     if not entries:
         lms_id = "" if student.lms == layouts.FOLDER else student.lms_id
         return [(student.lms_id, replace(student, lms_id=lms_id))], False

@@ -178,3 +178,29 @@ def test_an_id_that_is_both_a_students_and_a_teams_is_named(tmp_path, zips):
     assert [s.student_id for s in batch.submissions] == ["ana", "bob"]
     assert any(note.startswith("Ids that are both a student's LMS id and a team's group_id") and
                "1001 (read as the team)" in note for note in batch.notes)
+
+
+# A roster whose group ids come from another activity's groups: 1001 is Bob's participant id and a group's id.
+GROUPS_ELSEWHERE = "student_id,lms_id,name,group_id\nana,2001,Ana Lopez,1001\nbob,1001,Bob Jones,\ncleo,3001,Cleo Wu,\n"
+
+
+def test_in_a_download_of_participants_an_id_that_is_also_a_groups_is_the_participants(tmp_path, zips):
+    download = moodle_download(tmp_path / "moodle.zip", [
+        ("Bob Jones", 1001, {"loss_optimization.zip": zips["ana"]}, None),
+        ("Cleo Wu", 3001, {"loss_optimization.zip": zips["cleo"]}, None)])
+    batch = read_batch(download, tmp_path / "work", roster_of(tmp_path, GROUPS_ELSEWHERE))
+    assert [s.student_id for s in batch.submissions] == ["bob", "cleo"]
+    assert any("1001 (read as the student)" in note for note in batch.notes)
+
+
+@pytest.mark.parametrize("entry_name, graded_for", [
+    ("Bob Jones", ["bob"]),  # named after the participant: his own work
+    ("bob_jones", ["bob"]),  # as Moodle writes a name with "_" (a space), in another case
+    ("Team seven", ["ana"]),  # named otherwise: the group's, Moodle's form for a team
+])
+def test_a_lone_entry_whose_id_is_a_participants_and_a_groups_is_read_by_its_name(tmp_path, zips, entry_name,
+                                                                                 graded_for):
+    download = moodle_download(tmp_path / "moodle.zip", [(entry_name, 1001, {"loss_optimization.zip": zips["ana"]},
+                                                          None)])
+    batch = read_batch(download, tmp_path / "work", roster_of(tmp_path, GROUPS_ELSEWHERE))
+    assert [s.student_id for s in batch.submissions] == graded_for
