@@ -274,27 +274,40 @@ def test_cosine_decay_check_names_the_mistake(lc, cosine_decay, hint):
 
 # ---------------------------------------------------------------- models
 
-def _with_train(base, draw_batch=None, step=None, reg_passed=None):
+def _rule_step(rule, W, dW, rate, config):
+    config["learning_rate"] = rate
+    return rule(W, dW, config)
+
+
+def _with_train(base, draw_batch=None, step=None, reg_passed=None, rule_step=None, scheduled=True,
+                copy_config=True):
     """A subclass of ``base`` whose train follows the API but with one part replaced.
 
-    ``draw_batch(rng, X, y, batch_size, it) -> (X_batch, y_batch)``,
-    ``step(W, dW, learning_rate) -> W``, ``reg_passed(reg) -> reg``.
+    ``draw_batch(rng, X, y, batch_size, it) -> (X_batch, y_batch)``, ``step(W, dW, rate) -> W``,
+    ``reg_passed(reg) -> reg``, ``rule_step(update_rule, W, dW, rate, config) -> (W, config)``;
+    ``scheduled=False`` ignores lr_schedule, ``copy_config=False`` uses optim_config itself as the config.
     """
     draw_batch = draw_batch or (lambda rng, X, y, size, it: _rows(X, y, rng.choice(len(X), size)))
     step = step or (lambda W, dW, lr: W - lr * dW)
     reg_passed = reg_passed or (lambda reg: reg)
+    rule_step = rule_step or _rule_step
 
     class Variant(base):
         def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False,
-                  seed=None):
+                  seed=None, update_rule=None, optim_config=None, lr_schedule=None):
             rng = np.random.default_rng(seed)
             if self.W is None:
                 self.W = 0.001 * rng.standard_normal((X.shape[1], int(np.max(y)) + 1))
+            config = dict(optim_config or {}) if copy_config else optim_config
             history = []
             for it in range(num_iters):
+                rate = learning_rate if lr_schedule is None or not scheduled else lr_schedule(learning_rate, it)
                 X_batch, y_batch = draw_batch(rng, X, y, batch_size, it)
                 loss, dW = self.loss(X_batch, y_batch, reg_passed(reg))
-                self.W = step(self.W, dW, learning_rate)
+                if update_rule is None:
+                    self.W = step(self.W, dW, rate)
+                else:
+                    self.W, config = rule_step(update_rule, self.W, dW, rate, config)
                 history.append(float(loss))
             return history
 
@@ -337,7 +350,15 @@ def test_model_checks_accept_minibatches_without_replacement_and_epochs_in_order
     (dict(reg_passed=lambda reg: 0.0), "instead of its own argument reg"),
     (dict(step=lambda W, dW, lr: W + lr * dW), "uphill"),
     (dict(step=lambda W, dW, lr: W - dW), "learning rate is missing"),
-], ids=["full-batch", "same-batch", "mismatched-labels", "global-random", "reg-dropped", "uphill", "no-lr"])
+    (dict(rule_step=lambda rule, W, dW, rate, config: (W - rate * dW, config)), "update_rule_ignored"),
+    (dict(scheduled=False), "schedule_ignored"),
+    (dict(rule_step=lambda rule, W, dW, rate, config: rule(W, dW, {"learning_rate": rate})),
+     "optim_config_not_carried"),
+    (dict(rule_step=lambda rule, W, dW, rate, config: (rule(W, dW, dict(config, learning_rate=rate))[0], config)),
+     "optim_config_not_carried"),
+    (dict(copy_config=False), "must not change the optim_config"),
+], ids=["full-batch", "same-batch", "mismatched-labels", "global-random", "reg-dropped", "uphill", "no-lr",
+        "rule-ignored", "schedule-ignored", "config-dropped", "config-not-handed-back", "optim-config-changed"])
 def test_model_checks_name_the_training_mistake(lc, name, variant, hint):
     check, base = _model_check(lc, name)
     _fails_with(check, _with_train(base, **variant), hint)
@@ -364,3 +385,42 @@ def test_model_check_propagates_a_train_stub(lc):
 
     with pytest.raises(NotImplementedError):
         check(type("Stub", (base,), {"train": train}))
+
+
+# ---------------------------------------------------------------- notebook 04's search of the student's own design
+
+BUDGET = {"num_iters": 300, "batch_size": 200, "seed": 0}
+
+
+def test_search_check_passes_settings_beyond_the_first_searchs_range(lc, capfd):
+    from linear_classifier.checks.models import check_search
+
+    check_search({"learning_rate": 1.6, "reg": 1e-5}, dict(BUDGET), num_runs=12)
+    assert "at least 290 needed" in capfd.readouterr().out
+
+
+@pytest.mark.parametrize("best_settings, search_settings, num_runs, hint", [
+    ({"learning_rate": 0.8, "reg": 1e-4}, BUDGET, 9, "search_below_threshold"),
+    ({"learning_rate": 1.6, "reg": 1e-5, "num_iters": 3000}, BUDGET, 9, "must not change the budget: remove num_iters"),
+    ({"learning_rate": 1.6, "reg": 1e-5}, dict(BUDGET, num_iters=3000), 9, "must stay as given"),
+    ({"learning_rate": 1.6, "reg": 1e-5}, BUDGET, 21, "the budget is 1 to 20"),
+    ({"learning_rate": 1.6, "reg": 1e-5}, BUDGET, 0, "the budget is 1 to 20"),
+    (None, BUDGET, 9, "must be a dict of train's keyword arguments"),
+], ids=["edge-of-the-first-range", "more-steps", "budget-changed", "too-many-runs", "no-runs", "nothing-stored"])
+def test_search_check_says_what_is_wrong(lc, best_settings, search_settings, num_runs, hint):
+    from linear_classifier.checks.models import check_search
+
+    _fails_with(lambda _: check_search(best_settings, search_settings, num_runs), None, hint)
+
+
+def test_search_checks_budget_is_the_one_notebook_04_gives_every_run(lc):
+    import json
+
+    from autograder import course
+    from linear_classifier.checks.models import SEARCH_BUDGET
+
+    notebook = json.loads((course.reference_dir() / "04_optimization.ipynb").read_text(encoding="utf-8"))
+    sources = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert any(source.startswith(f"search_settings = dict(num_iters={SEARCH_BUDGET['num_iters']}, batch_size="
+                                 f"{SEARCH_BUDGET['batch_size']}, seed={SEARCH_BUDGET['seed']})")
+               for source in sources)

@@ -106,3 +106,34 @@ def test_an_impossible_split_is_refused(reference):
     X, y = np.ones((10, 3)), np.zeros(10, dtype=int)
     with pytest.raises(ValueError, match="Cannot split 10 examples"):
         reference.data.split_dataset(X, y, num_validation=6, num_test=5, num_dev=1)
+
+
+def test_notebook_04s_optional_cifar10_section_runs_on_the_official_batch_format(tiny_cifar, monkeypatch, capsys):
+    import json
+
+    import matplotlib
+
+    from autograder import course
+
+    matplotlib.use("Agg")
+    root, _ = tiny_cifar
+    data_dir = root.parent / "data"
+    data_dir.mkdir()
+    root.rename(data_dir / "cifar-10-batches-py")
+    monkeypatch.setenv("LOSS_OPTIMIZATION_DATA", str(data_dir))
+    monkeypatch.syspath_prepend(str(course.reference_dir()))
+    notebook = json.loads((course.reference_dir() / "04_optimization.ipynb").read_text(encoding="utf-8"))
+    cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    cifar = ["".join(cell["source"]) for cell in cells if "cifar10" in cell["metadata"].get("tags", [])]
+    assert len(cifar) == 1
+    # The notebook's imports, data helpers and settings, then the section on 30 tiny images instead of 50,000.
+    setup = ["".join(cells[i]["source"]).replace("%", "# %") for i in range(3)]
+    namespace = {}
+    for source in [*setup, cifar[0].replace(
+            "CIFAR_SIZES = dict(num_training=49000, num_validation=1000, num_test=1000, num_dev=500)",
+            "CIFAR_SIZES = dict(num_training=20, num_validation=6, num_test=4, num_dev=5)")]:
+        exec(compile(source, "04_optimization.ipynb", "exec"), namespace)
+    out = capsys.readouterr().out
+    assert "random search, 1000 attempts: test accuracy" in out
+    assert "linear SVM by SGD: validation accuracy" in out and "softmax by SGD: validation accuracy" in out
+    assert namespace["cifar"]["X_train"].shape == (20, 3073)

@@ -21,13 +21,16 @@ import sys
 import pytest
 
 from autograder import course
-from autograder.outputs.totals import written_cell_ids
+from autograder.outputs.totals import written_cell_ids, written_points
 from corpus.build import CORPUS_DIR, apply_case, load_cases, shared_record
 from support.lms import folder_files, moodle_download, zip_bytes
 from support.lms_importers import MoodleAssignment, moodle_import
 from test_nbgrader_cycle import Course, complete_assignment
 
 ASSIGNMENT = course.ASSIGNMENT
+#: The written answers' points and the assignment's, as the notebooks give them.
+WRITTEN = written_points()
+TOTAL = 100 + WRITTEN
 ROSTER = "student_id,lms_id,name,email\nalopez,1001,Ana Lopez,ana@example.edu\nbjones,1002,Bob Jones,bob@example.edu\n" \
          "cwu,1003,Cleo Wu,cleo@example.edu\n"
 BUGGY_CASE = "svm_naive_counts_correct_class"
@@ -96,10 +99,10 @@ def run_route(folder):
     record["sandbox_feedback"] = {student: text_of(graded / student / "feedback.html") for student in
                                   ("alopez", "bjones")}
     record["export_refused"] = autograder("export", "graded", "--format", "moodle", "--out", "moodle.csv",
-                                          "--roster", "roster.csv", "--max-grade", "140")
+                                          "--roster", "roster.csv", "--max-grade", f"{TOTAL:g}")
     grade_written_answers(course_copy, "bjones", lambda points: 0.0)
     record["export"] = autograder("export", "graded", "--format", "moodle", "--out", "moodle.csv", "--roster",
-                                  "roster.csv", "--max-grade", "140")
+                                  "roster.csv", "--max-grade", f"{TOTAL:g}")
     record["moodle_csv"] = (course_copy.course / "moodle.csv").read_text() if record["export"]["returncode"] == 0 \
         else ""
     course_copy.instructor("export")
@@ -138,11 +141,12 @@ def test_autograde_runs_without_false_checksum_warnings(route):
 
 def test_the_sandboxed_grade_and_the_feedback_pages_state_the_same_total(route):
     assert route["grade"]["returncode"] == 0, route["grade"]["stderr"]
-    sentence = "Total: 140 / 140 = code 100 / 100 (autograded) + written answers 40 / 40 (graded by hand)."
+    sentence = (f"Total: {TOTAL:g} / {TOTAL:g} = code 100 / 100 (autograded) + written answers {WRITTEN:g} / "
+                f"{WRITTEN:g} (graded by hand).")
     assert sentence in route["sandbox_feedback"]["alopez"]
     assert sentence in route["nbgrader_feedback"]["alopez"]
     bob = route["nbgrader_feedback"]["bjones"]
-    total = re.search(r"Total: (\S+) / 140 = code (\S+) / 100 \(autograded\) \+ written answers 0 / (\S+)", bob)
+    total = re.search(rf"Total: (\S+) / {TOTAL:g} = code (\S+) / 100 \(autograded\) \+ written answers 0 / (\S+)", bob)
     assert total and total[1] == total[2] and float(total[2]) < 100
 
 
@@ -153,11 +157,11 @@ def test_the_export_waits_for_every_written_answer_then_writes_moodles_worksheet
     assert route["export"]["returncode"] == 0, route["export"]["stderr"]
     rows = list(csv.DictReader(io.StringIO(route["moodle_csv"])))
     grades = {row["Identifier"]: (row["Full name"], float(row["Grade"]), row["Maximum Grade"]) for row in rows}
-    assert grades["Participant 1001"] == ("Ana Lopez", 140.0, "140")
+    assert grades["Participant 1001"] == ("Ana Lopez", float(TOTAL), f"{TOTAL:g}")
     assert grades["Participant 1002"][0] == "Bob Jones" and grades["Participant 1002"][1] < 100
     assert "cwu" in route["export"]["stderr"]  # on the roster, nothing handed in: not written
-    written, skipped = moodle_import(route["moodle_csv"], MoodleAssignment({1001: "ana", 1002: "bob"}, max_grade=140))
-    assert written["ana"] == 140.0 and written["bob"] == grades["Participant 1002"][1] and skipped == {}
+    written, skipped = moodle_import(route["moodle_csv"], MoodleAssignment({1001: "ana", 1002: "bob"}, max_grade=TOTAL))
+    assert written["ana"] == TOTAL and written["bob"] == grades["Participant 1002"][1] and skipped == {}
 
 
 def test_nbgrader_export_shows_the_names_the_roster_gives(route):

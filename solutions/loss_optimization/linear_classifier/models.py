@@ -19,13 +19,21 @@ class LinearClassifier:
         self.W = None
 
     def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200,
-              verbose=False, seed=None):
+              verbose=False, seed=None, update_rule=None, optim_config=None, lr_schedule=None):
         """Train by minibatch stochastic gradient descent.
 
         On the first call, ``W`` is initialised to ``0.001 * randn(D, C)`` with
-        ``C = max(y) + 1``. Each iteration samples ``batch_size`` examples, calls
-        ``self.loss(X_batch, y_batch, reg)`` and takes one step
-        ``W <- W - learning_rate * dW``.
+        ``C = max(y) + 1``; a later call continues from the current ``W``. Each
+        iteration ``t`` samples ``batch_size`` examples with ``rng``, calls
+        ``self.loss(X_batch, y_batch, reg)`` and takes one step with the
+        gradient it returns, at the rate ``rate`` the given code computes for
+        step ``t``:
+
+        - without an ``update_rule``, the plain step ``W <- W - rate * dW``;
+        - with one, ``self.W, config = update_rule(self.W, dW, config)``, after
+          setting ``config["learning_rate"] = rate``. ``config`` starts as a
+          copy of ``optim_config`` and is passed back at every step, so a rule
+          such as ``sgd_momentum`` keeps its velocity from step to step.
 
         Parameters
         ----------
@@ -34,6 +42,7 @@ class LinearClassifier:
         y : ndarray of shape (N,)
             Labels in [0, C).
         learning_rate : float
+            The step size, or the initial one when ``lr_schedule`` is given.
         reg : float
             Regularization strength, passed on to :meth:`loss`.
         num_iters : int
@@ -44,6 +53,14 @@ class LinearClassifier:
             Print the loss every 100 iterations.
         seed : int or None
             Seed of the initial weights and of the minibatch sampling.
+        update_rule : callable or None
+            A rule of ``linear_classifier/optim.py``, ``next_w, config = rule(w, dw, config)``;
+            None for the plain step.
+        optim_config : dict or None
+            The rule's other hyperparameters, e.g. ``{"momentum": 0.9}``; never modified.
+        lr_schedule : callable or None
+            ``lr_schedule(learning_rate, t)``: the rate of step ``t``, e.g.
+            ``lambda rate, t: cosine_decay(rate, t, num_iters)``; None keeps the rate constant.
 
         Returns
         -------
@@ -57,15 +74,21 @@ class LinearClassifier:
         rng = np.random.default_rng(seed)
         if self.W is None:
             self.W = 0.001 * rng.standard_normal((dim, num_classes))
+        config = dict(optim_config or {})
 
         loss_history = []
         for it in range(num_iters):
+            rate = learning_rate if lr_schedule is None else lr_schedule(learning_rate, it)
             ### BEGIN SOLUTION
             batch_indices = rng.choice(num_train, batch_size, replace=True)
             X_batch = X[batch_indices]
             y_batch = y[batch_indices]
             loss, grad = self.loss(X_batch, y_batch, reg)
-            self.W -= learning_rate * grad
+            if update_rule is None:
+                self.W -= rate * grad
+            else:
+                config["learning_rate"] = rate
+                self.W, config = update_rule(self.W, grad, config)
             ### END SOLUTION
             loss_history.append(float(loss))
             if verbose and it % 100 == 0:

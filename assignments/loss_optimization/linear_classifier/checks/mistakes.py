@@ -269,6 +269,14 @@ MISTAKES = {
     "reg_not_passed": "train passed reg = {seen} to self.loss instead of its own argument reg = {wanted}: pass "
                       "train's reg on",
     "train_restarts_W": "train must start from the existing self.W when it is already set",
+    "update_rule_ignored": "when an update_rule is given, each step's new weights are what that rule returns, "
+                           "not a plain gradient step",
+    "optim_config_not_carried": "a rule keeps its state (a velocity, a step count) in config: start from a copy of "
+                                "optim_config and hand the config the rule returned to its next call",
+    "schedule_ignored": "the rate of step t is the one the given code computes from lr_schedule; give that rate to "
+                        "the step (for a rule, as config's learning_rate)",
+    "search_below_threshold": "look at where the best values lie in the ranges you searched: a best value at the "
+                              "edge of its range says that the range should go further that way",
     "train_not_seeded": "draw the minibatch indices from rng (seeded by seed), not from np.random",
     "train_modifies_data": "build each minibatch as new arrays, indexing X and y, instead of shuffling or "
                            "changing them in place",

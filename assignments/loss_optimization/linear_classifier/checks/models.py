@@ -23,6 +23,15 @@ QUICK_SETTINGS = {
 }
 
 
+#: The budget of each run of notebook 04's hyperparameter searches (its ``search_settings``).
+SEARCH_BUDGET = {"num_iters": 300, "batch_size": 200, "seed": 0}
+#: Runs a search of the student's own design may use.
+MAX_SEARCH_RUNS = 20
+#: Validation accuracy the settings that search found must reach: 290 of the 300 images (the first search's grid,
+#: which stops at learning rate 0.8, reaches about 0.957).
+MIN_SEARCH_ACCURACY = 0.965
+
+
 def check_linear_svm(model_class=None):
     """Check ``train`` and ``predict`` through ``LinearSVM``.
 
@@ -48,6 +57,7 @@ def check_softmax_classifier(model_class=None):
 def _check_classifier(model_class, name):
     with quiet_numerics():
         _check_training_steps(model_class, name)
+        _check_update_rule(model_class, name)
         _check_predict(model_class, name)
         _check_digits(model_class, name)
 
@@ -142,6 +152,48 @@ def _check_training_steps(model_class, name):
     passed(f"{name}.train is reproducible for a fixed seed")
 
 
+def _sign_descent(log):
+    """An update rule for the check only (sign descent, not one of optim.py's) that counts its calls in its
+    ``config`` and appends, at each call, the count and the momentum it found there to ``log``."""
+    def rule(w, dw, config):
+        config["calls"] = config.get("calls", 0) + 1
+        log.append((config["calls"], config.get("momentum")))
+        return w - config["learning_rate"] * np.sign(dw), config
+    return rule
+
+
+def _check_update_rule(model_class, name):
+    X, y = _small_problem()
+    num_iters, learning_rate = 4, 0.2
+    optim_config, log = {"momentum": 0.5}, []
+    model = _recording(model_class)()
+    model.W = 0.001 * np.random.default_rng(2).standard_normal((4, 3))
+    model.train(X, y, learning_rate=learning_rate, reg=0.0, num_iters=num_iters, batch_size=5, seed=4,
+                update_rule=_sign_descent(log), optim_config=optim_config,
+                lr_schedule=lambda rate, t: rate / (t + 1))
+    what = (f"{name}.train(..., learning_rate={learning_rate}, num_iters={num_iters}, update_rule=rule, "
+            "optim_config={'momentum': 0.5}, lr_schedule=lambda rate, t: rate / (t + 1))")
+    calls = model.calls
+    weights_after = [call["W"] for call in calls[1:]] + [np.array(model.W, dtype=float)]
+    for step, (call, after) in enumerate(zip(calls, weights_after)):
+        rate = learning_rate / (step + 1)
+        by_rule = call["W"] - rate * np.sign(call["dW"])
+        if not close(after, by_rule):
+            unscheduled = close(after, call["W"] - learning_rate * np.sign(call["dW"]))
+            raise CheckFailed(f"{what}: W after step {step} must be what the rule returned for the rate "
+                              f"lr_schedule({learning_rate}, {step}) = {rate:g}", expected=by_rule, got=after,
+                              hints=[hint("schedule_ignored") if unscheduled else hint("update_rule_ignored")])
+    carried = [(step, 0.5) for step in range(1, num_iters + 1)]
+    if log != carried:
+        raise CheckFailed(f"{what}: (count, momentum) the rule found in config at each step", expected=carried,
+                          got=log, hints=[hint("optim_config_not_carried")])
+    if optim_config != {"momentum": 0.5}:
+        raise CheckFailed(f"{what}: train must not change the optim_config it was given", expected={"momentum": 0.5},
+                          got=optim_config, hints=[hint("optim_config_not_carried")])
+    passed(f"{name}.train steps with the update_rule it is given, at the rate lr_schedule gives each step, and "
+           "hands the rule its config back")
+
+
 def _check_predict(model_class, name):
     model = model_class()
     # X selects rows of W, so the scores of the first three examples are W's rows:
@@ -173,3 +225,48 @@ def _check_digits(model_class, name):
         raise CheckFailed(f"{name} on the digits, {settings}: validation accuracy",
                           expected=f">= {MIN_DIGITS_ACCURACY}", got=accuracy, hints=[hint("poor_accuracy")])
     passed(f"{name} trained on the digits: loss {first:.2f} -> {last:.2f}, validation accuracy {accuracy:.3f}")
+
+
+def check_search(best_settings, search_settings, num_runs, model_class=None):
+    """Check the settings a hyperparameter search of the student's own design found (notebook 04, section 8).
+
+    A fresh model is trained on the digits' training split with ``**search_settings, **best_settings``; the check
+    passes when it classifies at least :data:`MIN_SEARCH_ACCURACY` of the validation split correctly.
+
+    Parameters
+    ----------
+    best_settings : dict
+        ``train``'s keyword arguments of the best run, without the budget (``num_iters``, ``batch_size``, ``seed``).
+    search_settings : dict
+        The budget of every run, :data:`SEARCH_BUDGET`.
+    num_runs : int
+        How many runs the search made; at most :data:`MAX_SEARCH_RUNS`.
+    model_class : type or None
+        The classifier; the student's ``models.Softmax`` by default.
+    """
+    if not isinstance(best_settings, dict) or not best_settings:
+        raise CheckFailed("best_settings must be a dict of train's keyword arguments, such as "
+                          "dict(learning_rate=1.0, reg=1e-4)", got=best_settings)
+    if dict(search_settings) != SEARCH_BUDGET:
+        raise CheckFailed("search_settings is the budget of every run and must stay as given", expected=SEARCH_BUDGET,
+                          got=search_settings)
+    budget = sorted(set(best_settings) & set(SEARCH_BUDGET))
+    if budget:
+        raise CheckFailed(f"best_settings must not change the budget: remove {', '.join(budget)} from it "
+                          "(every run takes them from search_settings)")
+    if not 0 < num_runs <= MAX_SEARCH_RUNS:
+        raise CheckFailed(f"the search made {num_runs} runs (own_results has one entry per run); the budget is 1 to "
+                          f"{MAX_SEARCH_RUNS}", got=num_runs)
+    data = get_digits_data()
+    model = (model_class or models.Softmax)()
+    with quiet_numerics():
+        model.train(data["X_train"], data["y_train"], **search_settings, **best_settings)
+    correct = int(np.sum(model.predict(data["X_val"]) == data["y_val"]))
+    total = len(data["y_val"])
+    needed = int(np.ceil(MIN_SEARCH_ACCURACY * total))
+    if correct < needed:
+        raise CheckFailed(f"Softmax trained with **search_settings, **best_settings = {best_settings}: validation "
+                          "images classified correctly", expected=f">= {needed} of {total}",
+                          got=f"{correct} of {total}", hints=[hint("search_below_threshold")])
+    passed(f"the search's best settings, retrained: validation accuracy {correct / total:.3f} ({correct} of "
+           f"{total}, at least {needed} needed) within {num_runs} runs of {SEARCH_BUDGET['num_iters']} steps")
