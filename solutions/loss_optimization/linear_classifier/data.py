@@ -3,10 +3,10 @@
 The default dataset is the UCI optical handwritten digits (1797 images of 8x8
 pixels with values 0..16, 10 classes), shipped with the assignment as
 ``data/digits.npz`` so every notebook runs offline; every notebook uses it.
-CIFAR-10, the lecture's dataset, is never loaded by the notebooks: once its
-standard python batches are downloaded (``bash data/get_cifar10.sh``, see
-``data/README.md``), :func:`get_cifar10_data` splits and preprocesses it like
-the digits, for a student who wants to repeat an experiment on it.
+CIFAR-10, the lecture's dataset, is not shipped: once its standard python
+batches are downloaded (``bash data/get_cifar10.sh``, see ``data/README.md``),
+:func:`get_cifar10_data` splits and preprocesses it like the digits, and the
+optional last section of notebook 04 repeats the lecture's experiments on it.
 """
 
 import os
