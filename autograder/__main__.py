@@ -9,6 +9,10 @@ from .grading.options import default_budget
 from .sandbox import Limits
 from .seeds import SECRET_FILE
 
+#: The fields of the sandbox's Limits that grade takes on its command line (each option is --the-field-name):
+#: the grade command builds its Limits from them alone, and every shard records the whole of it for merge.
+LIMIT_OPTIONS = ("timeout", "import_timeout", "budget", "memory_mb")
+
 
 def _release(args):
     from .release import ReleaseError, build_release
@@ -67,10 +71,10 @@ def _grade(args):
             gradebook = default_gradebook_url(args.submitted) if shard is None else None
         elif args.gradebook != "none":
             gradebook = args.gradebook
-        options = GradeOptions(jobs=args.jobs, timeout=args.timeout, import_timeout=args.import_timeout,
-                               budget=args.budget, seed=args.seed, require_sandbox=require, gradebook=gradebook,
-                               progress=not args.quiet, shard=shard, roster=args.roster, force=args.force,
-                               late_policy=args.late_policy)
+        limits = Limits(**{name: getattr(args, name) for name in LIMIT_OPTIONS})
+        options = GradeOptions(jobs=args.jobs, limits=limits, seed=args.seed, require_sandbox=require,
+                               gradebook=gradebook, progress=not args.quiet, shard=shard, roster=args.roster,
+                               force=args.force, late_policy=args.late_policy)
         result = grade_batch(args.submitted, args.out, options)
     except (GradingSetupError, GradingError, GradebookConfigError) as error:
         print(f"grading could not run: {error}", file=sys.stderr)
@@ -226,7 +230,7 @@ def build_parser():
         description="Combine the --out folders of every shard of one batch (grade --shard 0/N ... N-1/N) into OUT: "
                     "one grades.csv (as if graded in one run), seeds.csv, the student folders and one summary.html. "
                     "Refuses (exit status 2, nothing written) missing or repeated shards, shards of different splits "
-                    "or batches, and shards graded with different seeds, secrets, timeouts, points or code.")
+                    "or batches, and shards graded with different seeds, secrets, limits of the sandbox, points or code.")
     merge.add_argument("shards", nargs="+", metavar="SHARD_OUT", help="the --out folder of each shard")
     merge.add_argument("--out", required=True, help="output folder of the combined batch (new or empty)")
     merge.add_argument("--force", action="store_true",
@@ -306,6 +310,9 @@ def _add_grade(commands):
                        help="seconds one submission may take in all: imports, calls and restarts together; what it "
                             "cuts is named in the summary (default: twice each time limit plus 20 s, "
                             f"{default_budget(Limits.timeout, Limits.import_timeout):g} s with the default limits)")
+    grade.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
+                       help="MB of address space each process of the sandbox may take (default "
+                            f"{Limits.memory_mb}); all of them together hold at most {Limits.sandbox_memory_mb} MB")
     grade.add_argument("--seed", type=int, default=0, help="batch seed mixed into every student's inputs (default 0)")
     grade.add_argument("--sandbox", choices=("auto", "bwrap", "rlimits"), default="auto",
                        help="bwrap: fail unless bubblewrap runs; rlimits: resource limits only; auto (default): "
