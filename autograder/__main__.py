@@ -12,6 +12,8 @@ from .seeds import SECRET_FILE
 #: The fields of the sandbox's Limits that grade takes on its command line (each option is --the-field-name):
 #: the grade command builds its Limits from them alone, and every shard records the whole of it for merge.
 LIMIT_OPTIONS = ("timeout", "import_timeout", "budget", "memory_mb")
+#: grade --sandbox: each choice, and what it asks of bubblewrap (GradeOptions.require_sandbox).
+SANDBOXES = {"auto": None, "bwrap": True, "rlimits": False}
 
 
 def _release(args):
@@ -62,7 +64,7 @@ def _grade(args):
     secret_warning = _secret_checked()
     if secret_warning is None:
         return 2
-    require = {"auto": None, "bwrap": True, "rlimits": False}[args.sandbox]
+    require = SANDBOXES[args.sandbox]
     try:
         shard = Shard.parse(args.shard) if args.shard is not None else None
         gradebook = None
@@ -314,7 +316,7 @@ def _add_grade(commands):
                        help="MB of address space each process of the sandbox may take (default "
                             f"{Limits.memory_mb}); all of them together hold at most {Limits.sandbox_memory_mb} MB")
     grade.add_argument("--seed", type=int, default=0, help="batch seed mixed into every student's inputs (default 0)")
-    grade.add_argument("--sandbox", choices=("auto", "bwrap", "rlimits"), default="auto",
+    grade.add_argument("--sandbox", choices=tuple(SANDBOXES), default="auto",
                        help="bwrap: fail unless bubblewrap runs; rlimits: resource limits only; auto (default): "
                             "bubblewrap when it works, else resource limits with a loud warning")
     grade.add_argument("--gradebook", default="auto",
@@ -332,23 +334,26 @@ def _add_grade(commands):
 
 
 def _add_export(commands):
+    from .lms.export import FORMATS, PARTS
+    from .lms.moodle import LANGUAGES
+
     export = commands.add_parser(
         "export", help="write the grades of a graded batch in an LMS's import format",
         description="Write one row per student of GRADED (the --out folder of grade or merge) with the assignment's "
                     "total: the code's points from GRADED/totals.csv plus the written answers' from nbgrader's "
-                    "gradebook. Formats: canvas (Grades > Import), moodle (the assignment's Upload grading "
-                    "worksheet), plain. Exit status 2 with `export refused: ...` when it cannot (written answers not "
+                    "gradebook. Formats: " + ", ".join(f"{name} ({where})" for name, where in FORMATS.items())
+                    + ". Exit status 2 with `export refused: ...` when it cannot (written answers not "
                     "graded yet, a student the LMS could not find), nothing written.")
     export.add_argument("graded", help="the --out folder of python -m autograder grade (or merge)")
-    export.add_argument("--format", required=True, choices=("canvas", "moodle", "plain"))
+    export.add_argument("--format", required=True, choices=tuple(FORMATS))
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.add_argument("--roster", metavar="CSV", help="names, emails and LMS ids of the students (see grade --roster)")
     export.add_argument("--gradebook", default="auto",
                         help="nbgrader gradebook URL to read the written answers' scores from; 'auto' (default): the "
                              "gradebook of the course in the current folder, if any; 'none'")
-    export.add_argument("--part", choices=("total", "code"), default="total",
-                        help="total (default): code and written answers; code: the code's points alone (out of the "
-                             "code's maximum)")
+    export.add_argument("--part", choices=tuple(PARTS), default="total",
+                        help="; ".join(f"{name}{' (default)' if name == 'total' else ''}: {what}"
+                                       for name, what in PARTS.items()))
     export.add_argument("--assignment",
                         help="canvas: the assignment's column as Canvas's gradebook export heads it, 'Name (id)' "
                              "(required unless --canvas-gradebook is given; with it, the assignment's name, default "
@@ -364,7 +369,7 @@ def _add_export(commands):
                              "--language and for every exported participant id")
     export.add_argument("--language", default="en", metavar="CODE",
                         help="moodle: the language of your Moodle interface, in which Moodle reads the worksheet's "
-                             "columns: en (default), de, fr, es")
+                             f"columns: {', '.join(f'{code} (default)' if code == 'en' else code for code in LANGUAGES)}")
     export.add_argument("--force", action="store_true", help="replace --out if it exists")
     export.set_defaults(run=_export)
 

@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from autograder import catalogue, course
-from autograder.__main__ import main
+from autograder.__main__ import build_parser, main
+from autograder.lms import export as export_module
 from autograder.lms import moodle
 from autograder.lms.export import ExportError, export
 from autograder.lms.roster import read_roster
@@ -335,3 +336,25 @@ def test_the_sites_own_participant_prefix_from_its_worksheet_is_written_so_no_id
            moodle_worksheet=moodle_worksheet(tmp_path / "pack.csv", language="fr"))
     site.participants[1] = "carol-user"
     assert moodle_import(out.read_text(encoding="utf-8"), site)[0] == {"carol-user": 100.0}
+
+
+@pytest.mark.parametrize("registry, option, entry, description, shown", [
+    (export_module.FORMATS, "--format", "blackboard", "Grade Center > Work Offline > Upload",
+     "blackboard (Grade Center > Work Offline > Upload)"),
+    (export_module.PARTS, "--part", "written", "the written answers' points alone", "written: the written answers'"),
+])
+def test_an_entry_added_to_the_exports_registry_is_a_choice_of_the_command_line_and_in_its_help(
+        monkeypatch, capsys, registry, option, entry, description, shown):
+    monkeypatch.setitem(registry, entry, description)
+    args = build_parser().parse_args(["export", "graded", "--format", "plain", "--out", "grades.csv", option, entry])
+    assert getattr(args, option.lstrip("-")) == entry
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["export", "--help"])
+    assert shown in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_language_added_to_moodles_strings_is_listed_by_the_export_help(monkeypatch, capsys):
+    monkeypatch.setitem(moodle.LANGUAGES, "it", moodle.LANGUAGES["en"])
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["export", "--help"])
+    assert "columns: en (default), de, fr, es, it" in " ".join(capsys.readouterr().out.split())
