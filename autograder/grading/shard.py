@@ -42,8 +42,8 @@ SETTINGS = {
     "assignment": "the assignment",
     "seed": "--seed",
     "secret": "$AUTOGRADER_SECRET (fingerprints shown, not the secret)",
-    "limits": "the sandbox's limits: grade's --timeout, --import-timeout, --budget, --memory-mb and the defaults of "
-              "autograder.sandbox.Limits",
+    "limits": "a limit of the sandbox: grade's option of that name, e.g. --memory-mb, or where it has none the "
+              "default of autograder.sandbox.Limits",
     "points": "autograder/points.toml (digests shown)",
     "grader": "the autograder's code and the reference solution (digests shown)",
     "python": "the Python version",

@@ -204,7 +204,7 @@ def test_merge_refuses_shards_that_do_not_make_one_batch_and_writes_nothing(grad
         assert "only in the second: aaron" in completed.stderr
     if case == "other memory limit":
         odd = graded["root"] / "shard-1-memory"
-        assert "limits.memory_mb (the sandbox's limits: grade's --timeout, --import-timeout, --budget, --memory-mb" \
+        assert "limits.memory_mb (a limit of the sandbox: grade's option of that name, e.g. --memory-mb" \
                in completed.stderr
         assert "): 1024 in " in completed.stderr and f"; 900 in {odd}" in completed.stderr
         # Only the limit that differs is named, and the message says what to do.
