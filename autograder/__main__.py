@@ -232,7 +232,8 @@ def build_parser():
         description="Combine the --out folders of every shard of one batch (grade --shard 0/N ... N-1/N) into OUT: "
                     "one grades.csv (as if graded in one run), seeds.csv, the student folders and one summary.html. "
                     "Refuses (exit status 2, nothing written) missing or repeated shards, shards of different splits "
-                    "or batches, and shards graded with different seeds, secrets, limits of the sandbox, points or code.")
+                    "or batches, and shards graded with different seeds, secrets, limits of the sandbox, points or "
+                    "code.")
     merge.add_argument("shards", nargs="+", metavar="SHARD_OUT", help="the --out folder of each shard")
     merge.add_argument("--out", required=True, help="output folder of the combined batch (new or empty)")
     merge.add_argument("--force", action="store_true",
@@ -369,7 +370,8 @@ def _add_export(commands):
                              "--language and for every exported participant id")
     export.add_argument("--language", default="en", metavar="CODE",
                         help="moodle: the language of your Moodle interface, in which Moodle reads the worksheet's "
-                             f"columns: {', '.join(f'{code} (default)' if code == 'en' else code for code in LANGUAGES)}")
+                             "columns: " + ", ".join(f"{code} (default)" if code == "en" else code
+                                                     for code in LANGUAGES))
     export.add_argument("--force", action="store_true", help="replace --out if it exists")
     export.set_defaults(run=_export)
 

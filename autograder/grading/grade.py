@@ -264,7 +264,8 @@ def _prepare(submitted, out, options):
 def _batch_result(results, out, grader, options, intake, submitted, timings):
     batch_students = tuple(submission.student_id for submission in intake.submissions)
     result = BatchResult(results, out, grader.sandbox.mode, grader.warning, options.seed, grader.default_secret,
-                         limits=dataclasses.asdict(grader.sandbox.limits), secret_fingerprint=seeds.secret_fingerprint(grader.secret), shard=options.shard,
+                         limits=dataclasses.asdict(grader.sandbox.limits),
+                         secret_fingerprint=seeds.secret_fingerprint(grader.secret), shard=options.shard,
                          batch_students=batch_students, submitted=submitted, timings=timings,
                          intake_notes=list(intake.notes))
     if options.shard is not None:

@@ -185,7 +185,8 @@ def test_moodle_is_given_scores_scaled_to_the_assignments_maximum_grade_which_it
     out = tmp_path / "graded"
     out.mkdir()
     tables.write(BatchResult([student("ana", "all", written=8.0, lms_id="1001"),
-                              student("bob", set(), written=20.0, lms_id="1002")], out, "bubblewrap", "", 0, False), out)
+                              student("bob", set(), written=20.0, lms_id="1002")], out, "bubblewrap", "", 0, False),
+                 out)
     with pytest.raises(ExportError, match="Moodle ignores the worksheet's Maximum Grade.*--max-grade"):
         export(out, "moodle", tmp_path / "m.csv")
     # Unscaled, Moodle (maximum 100) skips 108/122 and files 20/122 as 20/100.
@@ -267,7 +268,8 @@ def test_two_students_with_one_lms_id_are_refused_rather_than_one_overwriting_th
     out = tmp_path / "graded"
     out.mkdir()
     tables.write(BatchResult([student("ana", "all", written=8.0, lms_id="1001"),
-                              student("bob", set(), written=20.0, lms_id="1001")], out, "bubblewrap", "", 0, False), out)
+                              student("bob", set(), written=20.0, lms_id="1001")], out, "bubblewrap", "", 0, False),
+                 out)
     with pytest.raises(ExportError, match=f"ana and bob have the same {lms} 1001: one would overwrite the other's"):
         export(out, form, tmp_path / "grades.csv", assignment=COLUMN, max_grade=100 + WRITTEN)
     assert not (tmp_path / "grades.csv").exists()
