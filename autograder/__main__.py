@@ -9,6 +9,12 @@ from .grading.options import default_budget
 from .sandbox import Limits
 from .seeds import SECRET_FILE
 
+#: The fields of the sandbox's Limits that grade takes on its command line (each option is --the-field-name):
+#: the grade command builds its Limits from them alone, and every shard records the whole of it for merge.
+LIMIT_OPTIONS = ("timeout", "import_timeout", "budget", "memory_mb")
+#: grade --sandbox: each choice, and what it asks of bubblewrap (GradeOptions.require_sandbox).
+SANDBOXES = {"auto": None, "bwrap": True, "rlimits": False}
+
 
 def _release(args):
     from .release import ReleaseError, build_release
@@ -58,7 +64,7 @@ def _grade(args):
     secret_warning = _secret_checked()
     if secret_warning is None:
         return 2
-    require = {"auto": None, "bwrap": True, "rlimits": False}[args.sandbox]
+    require = SANDBOXES[args.sandbox]
     try:
         shard = Shard.parse(args.shard) if args.shard is not None else None
         gradebook = None
@@ -67,10 +73,10 @@ def _grade(args):
             gradebook = default_gradebook_url(args.submitted) if shard is None else None
         elif args.gradebook != "none":
             gradebook = args.gradebook
-        options = GradeOptions(jobs=args.jobs, timeout=args.timeout, import_timeout=args.import_timeout,
-                               budget=args.budget, seed=args.seed, require_sandbox=require, gradebook=gradebook,
-                               progress=not args.quiet, shard=shard, roster=args.roster, force=args.force,
-                               late_policy=args.late_policy)
+        limits = Limits(**{name: getattr(args, name) for name in LIMIT_OPTIONS})
+        options = GradeOptions(jobs=args.jobs, limits=limits, seed=args.seed, require_sandbox=require,
+                               gradebook=gradebook, progress=not args.quiet, shard=shard, roster=args.roster,
+                               force=args.force, late_policy=args.late_policy)
         result = grade_batch(args.submitted, args.out, options)
     except (GradingSetupError, GradingError, GradebookConfigError) as error:
         print(f"grading could not run: {error}", file=sys.stderr)
@@ -226,7 +232,8 @@ def build_parser():
         description="Combine the --out folders of every shard of one batch (grade --shard 0/N ... N-1/N) into OUT: "
                     "one grades.csv (as if graded in one run), seeds.csv, the student folders and one summary.html. "
                     "Refuses (exit status 2, nothing written) missing or repeated shards, shards of different splits "
-                    "or batches, and shards graded with different seeds, secrets, timeouts, points or code.")
+                    "or batches, and shards graded with different seeds, secrets, limits of the sandbox, points or "
+                    "code.")
     merge.add_argument("shards", nargs="+", metavar="SHARD_OUT", help="the --out folder of each shard")
     merge.add_argument("--out", required=True, help="output folder of the combined batch (new or empty)")
     merge.add_argument("--force", action="store_true",
@@ -306,8 +313,11 @@ def _add_grade(commands):
                        help="seconds one submission may take in all: imports, calls and restarts together; what it "
                             "cuts is named in the summary (default: twice each time limit plus 20 s, "
                             f"{default_budget(Limits.timeout, Limits.import_timeout):g} s with the default limits)")
+    grade.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
+                       help="MB of address space each process of the sandbox may take (default "
+                            f"{Limits.memory_mb}); all of them together hold at most {Limits.sandbox_memory_mb} MB")
     grade.add_argument("--seed", type=int, default=0, help="batch seed mixed into every student's inputs (default 0)")
-    grade.add_argument("--sandbox", choices=("auto", "bwrap", "rlimits"), default="auto",
+    grade.add_argument("--sandbox", choices=tuple(SANDBOXES), default="auto",
                        help="bwrap: fail unless bubblewrap runs; rlimits: resource limits only; auto (default): "
                             "bubblewrap when it works, else resource limits with a loud warning")
     grade.add_argument("--gradebook", default="auto",
@@ -325,23 +335,26 @@ def _add_grade(commands):
 
 
 def _add_export(commands):
+    from .lms.export import FORMATS, PARTS
+    from .lms.moodle import LANGUAGES
+
     export = commands.add_parser(
         "export", help="write the grades of a graded batch in an LMS's import format",
         description="Write one row per student of GRADED (the --out folder of grade or merge) with the assignment's "
                     "total: the code's points from GRADED/totals.csv plus the written answers' from nbgrader's "
-                    "gradebook. Formats: canvas (Grades > Import), moodle (the assignment's Upload grading "
-                    "worksheet), plain. Exit status 2 with `export refused: ...` when it cannot (written answers not "
+                    "gradebook. Formats: " + ", ".join(f"{name} ({where})" for name, where in FORMATS.items())
+                    + ". Exit status 2 with `export refused: ...` when it cannot (written answers not "
                     "graded yet, a student the LMS could not find), nothing written.")
     export.add_argument("graded", help="the --out folder of python -m autograder grade (or merge)")
-    export.add_argument("--format", required=True, choices=("canvas", "moodle", "plain"))
+    export.add_argument("--format", required=True, choices=tuple(FORMATS))
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.add_argument("--roster", metavar="CSV", help="names, emails and LMS ids of the students (see grade --roster)")
     export.add_argument("--gradebook", default="auto",
                         help="nbgrader gradebook URL to read the written answers' scores from; 'auto' (default): the "
                              "gradebook of the course in the current folder, if any; 'none'")
-    export.add_argument("--part", choices=("total", "code"), default="total",
-                        help="total (default): code and written answers; code: the code's points alone (out of the "
-                             "code's maximum)")
+    export.add_argument("--part", choices=tuple(PARTS), default="total",
+                        help="; ".join(f"{name}{' (default)' if name == 'total' else ''}: {what}"
+                                       for name, what in PARTS.items()))
     export.add_argument("--assignment",
                         help="canvas: the assignment's column as Canvas's gradebook export heads it, 'Name (id)' "
                              "(required unless --canvas-gradebook is given; with it, the assignment's name, default "
@@ -357,7 +370,8 @@ def _add_export(commands):
                              "--language and for every exported participant id")
     export.add_argument("--language", default="en", metavar="CODE",
                         help="moodle: the language of your Moodle interface, in which Moodle reads the worksheet's "
-                             "columns: en (default), de, fr, es")
+                             "columns: " + ", ".join(f"{code} (default)" if code == "en" else code
+                                                     for code in LANGUAGES))
     export.add_argument("--force", action="store_true", help="replace --out if it exists")
     export.set_defaults(run=_export)
 

@@ -2,7 +2,7 @@
 
 Results are plain data (:mod:`autograder.calls.wire`). Those from a sandbox were already bounded and checked
 by its host; :func:`outcome_from_result` checks them again against what each runner documents
-(:data:`autograder.calls.runners.OUTPUTS`), so that nothing malformed reaches a check.
+(:attr:`autograder.calls.runners.Runner.outputs`), so that nothing malformed reaches a check.
 """
 
 import os
@@ -35,7 +35,7 @@ def outcome_from_result(case, result, records=None):
         return Outcome("crashed", message="the grader received malformed data")
     if isinstance(outputs, dict) and records is not None:
         outputs.update(records)
-    schema = runners.OUTPUTS[case.runner]
+    schema = runners.RUNNERS[case.runner].outputs
     if not isinstance(outputs, dict) or set(outputs) != set(schema):
         return Outcome("crashed", message="the grader received an incomplete result")
     for name, kind in schema.items():

@@ -78,10 +78,9 @@ class BatchResult:
     sandbox_warning: str
     seed: int
     default_secret: bool
-    timeout: float
-    import_timeout: float
-    #: Seconds each submission may take in all (None: no budget).
-    budget: float = None
+    #: The limits of every submission's sandbox, whole (``dataclasses.asdict`` of ``autograder.sandbox.Limits``:
+    #: plain data, for the shard's record); empty for a result built by hand.
+    limits: dict = field(default_factory=dict)
     gradebook_note: str = ""
     #: Identifies the course secret without revealing it (:func:`autograder.seeds.secret_fingerprint`).
     secret_fingerprint: str = ""

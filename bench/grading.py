@@ -225,7 +225,7 @@ def _profile_child(submitted, out, report):
     profiler = cProfile.Profile()
     begin = time.perf_counter()
     profiler.enable()
-    result = grade_batch(submitted, out, GradeOptions(jobs=1, timeout=TIMEOUT, on_event=on_event))
+    result = grade_batch(submitted, out, GradeOptions(jobs=1, limits=Limits(timeout=TIMEOUT), on_event=on_event))
     profiler.disable()
     total = time.perf_counter() - begin
     sandbox = next(details for name, details in events if name == "sandbox")

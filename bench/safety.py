@@ -83,7 +83,7 @@ def on_event(name, **details):
         seconds[details["student"]] = details["seconds"]
 result = grade_batch(sys.argv[1], sys.argv[2], GradeOptions(jobs=int(sys.argv[4]), on_event=on_event))
 cut = {s.student_id: s.cut for s in result.students if s.cut}
-open(sys.argv[3], "w").write(json.dumps({"seconds": seconds, "cut": cut, "budget": result.budget}))
+open(sys.argv[3], "w").write(json.dumps({"seconds": seconds, "cut": cut, "budget": result.limits["budget"]}))
 """
 
 

@@ -4,12 +4,13 @@ Standalone (standard library, numpy and :mod:`wire`): the sandbox runs the same 
 as the grader runs on the reference solution and a notebook kernel runs on the student's modules
 (``autograder.nbgrader_hooks.hidden_check``), so every call is made in exactly the same way everywhere.
 
-A call reports three kinds of output (:data:`OUTPUTS`), each from a different witness:
+Each way of calling is one :class:`Runner` in :data:`RUNNERS`, which holds all its facts. A call reports
+three kinds of output (:attr:`Runner.outputs`), each from a different witness:
 
 - the function's own results (the loss and dW, the trained weights...), which the runner returns;
-- its inputs as they are after the call (:data:`OBSERVED_INPUTS`): in the sandbox the trusted host process
-  reads them from memory it shares with the call, so student code cannot report them falsely;
-- what a model's ``train`` handed to its loss (:data:`SERVICE_RECORDS`): the model trains with the
+- its inputs as they are after the call (:attr:`Runner.observed_inputs`): in the sandbox the trusted host
+  process reads them from memory it shares with the call, so student code cannot report them falsely;
+- what a model's ``train`` handed to its loss (:attr:`Runner.service_records`): the model trains with the
   reference loss, served by the grader (:class:`LossService`), which records every request itself.
 """
 
@@ -19,6 +20,8 @@ import os
 import random
 import time
 import traceback
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -36,44 +39,6 @@ SANDBOXED = False
 
 #: Longest exception message reported, in characters.
 MESSAGE_LIMIT = 400
-
-#: What each runner returns, ``{output: "array" | "bool"}``: arrays are float64 (int64 for labels).
-OWN_OUTPUTS = {
-    "loss": {"loss": "array", "dW": "array"},
-    "numerical_gradient": {"grad": "array"},
-    "grad_check": {"errors": "array", "repeated": "array"},
-    "penalty": {"value": "array", "grad": "array"},
-    "optimizer": {"weights": "array"},
-    "schedule": {"values": "array"},
-    "train": {"W": "array", "history": "array", "untrained_W_is_None": "bool"},
-    "predict": {"labels": "array"},
-}
-#: The array arguments of each runner whose state after the call is reported (to judge "inputs unmodified").
-OBSERVED_INPUTS = {
-    "loss": ("W", "X", "y"), "numerical_gradient": ("x",), "grad_check": ("x", "analytic_grad"),
-    "penalty": ("W",), "optimizer": (), "schedule": (), "train": ("X", "y"), "predict": ("X",),
-}
-#: What the loss service records for each runner whose function trains with it.
-SERVICE_RECORDS = {"train": ("batch_sizes", "regs")}
-#: Inputs a function must never write, passed read-only: numpy refuses any write, so that no code run
-#: after the function (in its own process) can hide one by putting the values back. A call that fails on
-#: such a write is run again on writable inputs, so that its values are still judged, and reports
-#: ``wrote_read_only``. (``x`` of the gradient functions is written and put back by design.)
-READ_ONLY_INPUTS = {"loss": ("W", "X", "y"), "grad_check": ("analytic_grad",), "penalty": ("W",),
-                    "train": ("X", "y"), "predict": ("X",)}
-def reported_outputs(runner):
-    """What the process running a call reports itself: the runner's own outputs and the read-only flag."""
-    return {**OWN_OUTPUTS[runner], **({"wrote_read_only": "bool"} if runner in READ_ONLY_INPUTS else {})}
-
-
-#: Everything a call reports, by runner: its own outputs, whether it wrote a read-only input, the observed
-#: inputs and the service's records.
-OUTPUTS = {
-    runner: {**reported_outputs(runner), **{name: "array" for name in OBSERVED_INPUTS[runner]},
-             **{name: "array" for name in SERVICE_RECORDS.get(runner, ())}}
-    for runner in OWN_OUTPUTS
-}
-
 
 class ResultError(Exception):
     """A student function returned something that is not the documented result."""
@@ -259,7 +224,7 @@ def train_inputs(args):
 
 def loss_service(runner, target, args, losses):
     """The LossService a call needs (``losses``: the reference's losses module), or None for calls that need none."""
-    if runner != "train":
+    if not RUNNERS[runner].service_records:
         return None
     return LossService(getattr(losses, MODEL_LOSSES[target]), train_inputs(args))
 
@@ -465,39 +430,66 @@ def run_predict(target, args, services):
     return {"labels": as_float_array(model.predict(args["X"]), "the predicted labels")}
 
 
-RUNNERS = {
-    "loss": run_loss,
-    "numerical_gradient": run_numerical_gradient,
-    "grad_check": run_grad_check,
-    "penalty": run_penalty,
-    "optimizer": run_optimizer,
-    "schedule": run_schedule,
-    "train": run_train,
-    "predict": run_predict,
-}
+@dataclass(frozen=True)
+class Runner:
+    """One way of calling a student function, and everything a call of it reports."""
+
+    name: str
+    #: ``run(target, args, services)``: calls ``target`` and returns its own outputs.
+    run: Callable
+    #: What ``run`` returns, ``{output: "array" | "bool"}``: arrays are float64 (int64 for labels).
+    own_outputs: dict
+    #: ``own_entries(args)``: about how many array entries ``run`` returns for a correct call on ``args``.
+    own_entries: Callable
+    #: The array arguments whose state after the call is reported (to judge "inputs unmodified").
+    observed_inputs: tuple = ()
+    #: Inputs the function must never write, passed read-only: numpy refuses any write, so that no code run
+    #: after the function (in its own process) can hide one by putting the values back. A call that fails on
+    #: such a write is run again on writable inputs, so that its values are still judged, and reports
+    #: ``wrote_read_only``. (``x`` of the gradient functions is written and put back by design.)
+    read_only_inputs: tuple = ()
+    #: What the loss service records of the call, for a function that trains with it (none: it gets no service).
+    service_records: tuple = ()
+
+    @property
+    def reported_outputs(self):
+        """What the process running a call reports itself: the runner's own outputs and the read-only flag."""
+        return {**self.own_outputs, **({"wrote_read_only": "bool"} if self.read_only_inputs else {})}
+
+    @property
+    def outputs(self):
+        """Everything a call reports: what its process reports, the observed inputs and the service's records."""
+        return {**self.reported_outputs, **{name: "array" for name in self.observed_inputs + self.service_records}}
+
+    def expected_entries(self, args):
+        """About how many array entries a correct call on ``args`` reports: what bounds a result's size."""
+        return int(self.own_entries(args)) + sum(int(np.size(args[name])) for name in self.observed_inputs)
 
 
-def expected_entries(runner, args):
-    """About how many array entries a correct call of ``runner`` on ``args`` reports: what bounds a result's size."""
-    sizes = {name: int(np.size(args[name])) for name in OBSERVED_INPUTS[runner]}
-    if runner == "loss":
-        own = sizes["W"] + 1
-    elif runner == "numerical_gradient":
-        own = sizes["x"]
-    elif runner == "grad_check":
-        own = 2 * int(args["num_checks"])
-    elif runner == "penalty":
-        own = sizes["W"] + 1
-    elif runner == "optimizer":
-        own = len(args["dws"]) * int(np.size(args["w"]))
-    elif runner == "schedule":
-        own = len(args["cases"])
-    elif runner == "train":
-        X = args["X"]
-        own = X.shape[1] * (int(np.max(args["y"])) + 1) + int(args["kwargs"].get("num_iters", 100))
-    else:
-        own = int(np.shape(args["X"])[0])
-    return own + sum(sizes.values())
+def _trained_entries(args):
+    """A trained model's weights (D features by C = max(y) + 1 classes) and its loss history."""
+    X = args["X"]
+    return X.shape[1] * (int(np.max(args["y"])) + 1) + int(args["kwargs"].get("num_iters", 100))
+
+
+#: Every runner, by name (a case's ``runner``).
+RUNNERS = {runner.name: runner for runner in (
+    Runner("loss", run_loss, {"loss": "array", "dW": "array"}, lambda args: np.size(args["W"]) + 1,
+           observed_inputs=("W", "X", "y"), read_only_inputs=("W", "X", "y")),
+    Runner("numerical_gradient", run_numerical_gradient, {"grad": "array"}, lambda args: np.size(args["x"]),
+           observed_inputs=("x",)),
+    Runner("grad_check", run_grad_check, {"errors": "array", "repeated": "array"},
+           lambda args: 2 * int(args["num_checks"]), observed_inputs=("x", "analytic_grad"),
+           read_only_inputs=("analytic_grad",)),
+    Runner("penalty", run_penalty, {"value": "array", "grad": "array"}, lambda args: np.size(args["W"]) + 1,
+           observed_inputs=("W",), read_only_inputs=("W",)),
+    Runner("optimizer", run_optimizer, {"weights": "array"}, lambda args: len(args["dws"]) * np.size(args["w"])),
+    Runner("schedule", run_schedule, {"values": "array"}, lambda args: len(args["cases"])),
+    Runner("train", run_train, {"W": "array", "history": "array", "untrained_W_is_None": "bool"}, _trained_entries,
+           observed_inputs=("X", "y"), read_only_inputs=("X", "y"), service_records=("batch_sizes", "regs")),
+    Runner("predict", run_predict, {"labels": "array"}, lambda args: np.shape(args["X"])[0],
+           observed_inputs=("X",), read_only_inputs=("X",)),
+)}
 
 
 def describe_exception(error, package_root=None):
@@ -542,14 +534,13 @@ def run_call(call, target, package_root=None, services=None, args=None, observe_
     """Run one call on ``target``; return ``{"outputs": ...}`` (plain data) or ``{"error": ...}``.
 
     ``call`` holds the runner's name, the seed and the encoded arguments (``args``, when given, are those
-    arguments already decoded). The inputs of :data:`READ_ONLY_INPUTS` are passed read-only (``frozen``,
+    arguments already decoded). The runner's :attr:`Runner.read_only_inputs` are passed read-only (``frozen``,
     when given, maps their names to read-only versions; by default :func:`read_only` copies); a call that
     fails on writing one runs again on ``args`` themselves. With ``observe_inputs``, the outputs include the
     observed inputs as the call left them; in the sandbox the host reads those itself.
     """
     args = wire.decode(call["args"]) if args is None else args
-    runner = call["runner"]
-    protected = READ_ONLY_INPUTS.get(runner, ())
+    protected = RUNNERS[call["runner"]].read_only_inputs
     frozen = frozen if frozen is not None else {name: read_only(args[name]) for name in protected}
     attempts = [({**args, **frozen}, False)] + ([(args, True)] if protected else [])
     try:
@@ -561,15 +552,15 @@ def run_call(call, target, package_root=None, services=None, args=None, observe_
 
 def _attempt_call(call, target, package_root, services, args, attempts, observe_inputs):
     """The attempts of :func:`run_call`; the loss service's record spans both (nothing may clear it)."""
-    runner = call["runner"]
-    protected = READ_ONLY_INPUTS.get(runner, ())
+    runner = RUNNERS[call["runner"]]
+    protected = runner.read_only_inputs
     for attempt, (arguments, wrote) in enumerate(attempts):
         # Students who draw from the global generators still get reproducible runs.
         np.random.seed(call.get("seed", 0) % 2 ** 32)
         random.seed(call.get("seed", 0))
         try:
             with np.errstate(all="ignore"):
-                outputs = RUNNERS[runner](target, arguments, services)
+                outputs = runner.run(target, arguments, services)
         except BaseException as error:  # noqa: BLE001 (student code may raise anything, even SystemExit)
             restore_builtins()
             if attempt == 0 and protected and _is_read_only_write(error):
@@ -579,5 +570,5 @@ def _attempt_call(call, target, package_root, services, args, attempts, observe_
         if protected:
             outputs["wrote_read_only"] = wrote
         if observe_inputs:
-            outputs.update({name: args[name] for name in OBSERVED_INPUTS[runner]})
+            outputs.update({name: args[name] for name in runner.observed_inputs})
         return {"outputs": wire.encode(outputs)}

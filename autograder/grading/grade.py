@@ -11,6 +11,7 @@ The course secret comes from the environment variable ``AUTOGRADER_SECRET``; wit
 default is used and the summary says that inputs are predictable. Keep the secret out of the repository.
 """
 
+import dataclasses
 import sys
 import tempfile
 import time
@@ -192,7 +193,7 @@ def grade_batch(submitted, out, options=None, stderr=None, **settings):
     out : path
         Output folder (created; must not be inside ``submitted``).
     options : GradeOptions or None
-        How to grade; keyword ``settings`` (``jobs=2``, ``timeout=5``...) build one when it is None.
+        How to grade; keyword ``settings`` (``jobs=2``, ``limits=Limits(timeout=5)``...) build one when it is None.
     stderr : file or None
         Where warnings, grader errors and the progress bar go.
 
@@ -261,10 +262,9 @@ def _prepare(submitted, out, options):
 
 
 def _batch_result(results, out, grader, options, intake, submitted, timings):
-    limits = grader.sandbox.limits
     batch_students = tuple(submission.student_id for submission in intake.submissions)
     result = BatchResult(results, out, grader.sandbox.mode, grader.warning, options.seed, grader.default_secret,
-                         timeout=limits.timeout, import_timeout=limits.import_timeout, budget=limits.budget,
+                         limits=dataclasses.asdict(grader.sandbox.limits),
                          secret_fingerprint=seeds.secret_fingerprint(grader.secret), shard=options.shard,
                          batch_students=batch_students, submitted=submitted, timings=timings,
                          intake_notes=list(intake.notes))

@@ -78,8 +78,7 @@ def merge(folders, out, gradebook="auto", stderr=None, force=False):
     settings = first["settings"]
     sandbox, warning = _sandboxes(parts)
     result = BatchResult(students, out, sandbox, warning, settings["seed"], first["default_secret"],
-                         timeout=settings["timeout"], import_timeout=settings["import_timeout"],
-                         budget=settings["budget"], secret_fingerprint=settings["secret"],
+                         limits=settings["limits"], secret_fingerprint=settings["secret"],
                          batch_students=tuple(first["batch"]), submitted=Path(first["submitted"]),
                          intake_notes=list(first.get("intake_notes", [])))
     result.shard_note = (f"Merged from {len(parts)} shards of a batch of {len(first['batch'])} submissions "
@@ -119,6 +118,8 @@ def _load(folder):
                          f"{manifest.get('format') if isinstance(manifest, dict) else '?'}, this one reads "
                          f"{MANIFEST_FORMAT}): grade every shard with the same version.")
     missing = [key for key in _MANIFEST_KEYS if key not in manifest]
+    if "settings" in manifest and not isinstance(manifest["settings"].get("limits"), dict):
+        missing.append("the sandbox's limits (settings.limits)")
     if missing:
         raise MergeError(f"{path} lacks {', '.join(missing)}: it was changed after grading. Grade that shard again.")
     return _Part(folder.resolve(), manifest)
@@ -166,17 +167,30 @@ def _check_complete(parts):
 def _check_settings(parts):
     problems = []
     for key, what in SETTINGS.items():
-        values = defaultdict(list)
-        for part in parts:
-            value = part.manifest["settings"].get(key)
-            values[value if isinstance(value, str) else json.dumps(value)].append(part.label)
-        if len(values) > 1:
-            shown = "; ".join(f"{value} in {', '.join(labels)}" for value, labels in values.items())
-            problems.append(f"{key} ({what}): {shown}")
+        if key == "limits":
+            # Compared limit by limit, so that the message names the one that differs, not the whole record.
+            names = sorted({name for part in parts for name in part.manifest["settings"]["limits"]})
+            for name in names:
+                problems += _differences(parts, f"limits.{name}", what,
+                                         lambda settings, name=name: settings["limits"].get(name))
+        else:
+            problems += _differences(parts, key, what, lambda settings, key=key: settings.get(key))
     if problems:
         raise MergeError("The shards were graded differently, so their grades cannot be combined:\n  "
                          + "\n  ".join(problems)
-                         + "\nGrade every shard again with the same settings and code.")
+                         + "\nGrade the shards that differ from the others again, with the same options and code as "
+                           "the others, then merge again.")
+
+
+def _differences(parts, name, what, value_of):
+    """``[problem]`` when ``value_of(settings)`` differs between the shards (each value with its shards), else []."""
+    values = defaultdict(list)
+    for part in parts:
+        value = value_of(part.manifest["settings"])
+        values[value if isinstance(value, str) else json.dumps(value)].append(part.label)
+    if len(values) == 1:
+        return []
+    return [f"{name} ({what}): " + "; ".join(f"{value} in {', '.join(labels)}" for value, labels in values.items())]
 
 
 def _check_batch(parts):

@@ -1,6 +1,6 @@
 """How a batch is graded: every option of ``grade`` in one checked value."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from ..sandbox import Limits
@@ -30,12 +30,9 @@ class GradeOptions:
 
     #: Submissions graded at the same time.
     jobs: int = 1
-    #: Wall-clock seconds allowed for each call of a student function.
-    timeout: float = Limits.timeout
-    #: Wall-clock seconds allowed for importing each student module.
-    import_timeout: float = Limits.import_timeout
-    #: Wall-clock seconds for one whole submission (None: :func:`default_budget`).
-    budget: float = None
+    #: Every submission's sandbox limits, as the command line gave them; their ``budget`` None stands for
+    #: :func:`default_budget` of their time limits (see :meth:`sandbox_limits`).
+    limits: Limits = Limits()
     #: Batch seed, mixed with the course secret, each student id and each submission.
     seed: int = 0
     #: The course secret; ``$AUTOGRADER_SECRET`` or a public default when None.
@@ -57,8 +54,6 @@ class GradeOptions:
     #: Grade the reference first and refuse to grade when it fails (off only where that was done once for many
     #: runs with the same code: a Gradescope image, whose setup.sh runs it).
     self_test: bool = True
-    #: Sandbox limits other than the times above (None: the defaults).
-    limits: Limits = None
     #: Called as ``on_event(name, **details)`` at each step of the run (benchmarks and progress displays).
     on_event: Callable = None
 
@@ -66,22 +61,26 @@ class GradeOptions:
         """Raise GradingSetupError naming the first option that cannot work."""
         if not isinstance(self.jobs, int) or self.jobs < 1:
             raise GradingSetupError(f"--jobs must be at least 1, got {self.jobs}.")
-        for name in ("timeout", "import_timeout"):
-            if not getattr(self, name) > 0:
+        for name in ("timeout", "import_timeout", "budget"):
+            value = getattr(self.limits, name)
+            if value is None and name == "budget":  # the default budget, resolved by sandbox_limits
+                continue
+            if not value > 0:
                 raise GradingSetupError(f"--{name.replace('_', '-')} must be a positive number of seconds, "
-                                        f"got {getattr(self, name)}.")
-        if self.budget is not None and not self.budget > 0:
-            raise GradingSetupError(f"--budget must be a positive number of seconds, got {self.budget}.")
+                                        f"got {value}.")
+        if not self.limits.memory_mb > 0:
+            raise GradingSetupError(f"--memory-mb must be a positive number of MB, got {self.limits.memory_mb}.")
         if self.shard is not None and self.gradebook:
             raise GradingSetupError(f"--gradebook {self.gradebook} with --shard: shards leave the gradebook to "
                                     "`python -m autograder merge`, which writes it once for the whole batch; give "
                                     "--gradebook to merge instead.")
 
     def sandbox_limits(self):
-        """The Limits of each submission's sandbox."""
-        budget = self.budget if self.budget is not None else default_budget(self.timeout, self.import_timeout)
-        return Limits(**{**(self.limits.__dict__ if self.limits else {}), "timeout": float(self.timeout),
-                         "import_timeout": float(self.import_timeout), "budget": float(budget)})
+        """The Limits of each submission's sandbox: :attr:`limits` with its budget resolved."""
+        limits = self.limits
+        budget = limits.budget if limits.budget is not None else default_budget(limits.timeout, limits.import_timeout)
+        return replace(limits, timeout=float(limits.timeout), import_timeout=float(limits.import_timeout),
+                       budget=float(budget))
 
     def emit(self, name, **details):
         if self.on_event is not None:

@@ -16,7 +16,7 @@ and Kubernetes' ``JOB_COMPLETION_INDEX``.
 
 Besides the usual outputs of its students, a shard writes ``results.jsonl``, their results in full
 (:mod:`autograder.results`), which ``merge`` reads back, and ``shard.json``, what determines the grades
-(batch seed, a fingerprint of the course secret, ``--timeout``, ``--import-timeout`` and ``--budget``,
+(batch seed, a fingerprint of the course secret, every limit of the sandbox (``--timeout``, ``--memory-mb``...),
 digests of ``points.toml`` and of the grading code, Python and numpy versions): ``merge`` refuses shards that
 differ in any of them. ``shard.json`` is written last, so a shard that did not finish has none.
 """
@@ -34,16 +34,16 @@ from ..results import RECORDS, write_records
 from .options import GradingSetupError
 
 MANIFEST = "shard.json"
-#: Version of the manifest's layout; merge refuses others.
-MANIFEST_FORMAT = 2
+#: Version of the manifest's layout; merge refuses others. 3: the sandbox's limits recorded whole (format 2 held
+#: only its time limits, so a shard graded under another memory limit could not be told apart: regrade it).
+MANIFEST_FORMAT = 3
 #: What grades depend on, recorded by every shard, and what to make equal when shards differ.
 SETTINGS = {
     "assignment": "the assignment",
     "seed": "--seed",
     "secret": "$AUTOGRADER_SECRET (fingerprints shown, not the secret)",
-    "timeout": "--timeout",
-    "import_timeout": "--import-timeout",
-    "budget": "--budget",
+    "limits": "a limit of the sandbox: grade's option of that name, e.g. --memory-mb, or where it has none the "
+              "default of autograder.sandbox.Limits",
     "points": "autograder/points.toml (digests shown)",
     "grader": "the autograder's code and the reference solution (digests shown)",
     "python": "the Python version",
@@ -121,8 +121,7 @@ def grading_settings(result):
     import numpy
 
     return {"assignment": course.ASSIGNMENT, "seed": result.seed, "secret": result.secret_fingerprint,
-            "timeout": result.timeout, "import_timeout": result.import_timeout, "budget": result.budget,
-            "points": points_digest(),
+            "limits": result.limits, "points": points_digest(),
             "grader": grader_digest(), "python": platform.python_version(), "numpy": numpy.__version__}
 
 

@@ -17,7 +17,10 @@ from ..intake.files import MAX_FILE_BYTES, capped_notes, copy_file_nofollow
 #: Copy limits for one submission's package (one file's: :data:`autograder.intake.files.MAX_FILE_BYTES`).
 MAX_TOTAL_BYTES = 64 * 2 ** 20
 MAX_FILES = 2000
-MAX_DEPTH = 8
+#: Folders below ``linear_classifier/`` that are copied into the sandbox, counted from the package (the course's
+#: own go one deep: ``explore/``, ``checks/``). Not the intake's :data:`autograder.intake.locate.MAX_WALK_DEPTH`,
+#: which counts from the top of a student's download, to find the package: this bounds what is copied of it.
+MAX_PACKAGE_DEPTH = 8
 #: Entries of a package looked at, at most.
 MAX_ENTRIES = 4 * MAX_FILES
 #: The files copied before any other, whatever else the package holds: its own and the graded modules.
@@ -73,8 +76,8 @@ class _PackageCopy:
 
     def tree(self, src, dst, relative, depth=0):
         dst.mkdir(mode=0o755)
-        if depth > MAX_DEPTH:
-            self.skipped.append(f"{relative}/ is nested more than {MAX_DEPTH} folders deep: not copied")
+        if depth > MAX_PACKAGE_DEPTH:
+            self.skipped.append(f"{relative}/ is nested more than {MAX_PACKAGE_DEPTH} folders deep: not copied")
             return
         first = FIRST if depth == 0 else ()
         for name in first:

@@ -23,8 +23,11 @@ from .files import MAX_FILE_BYTES, copy_file_nofollow, ignored
 
 #: The graded modules, by file name.
 STUDENT_FILES = tuple(f"{module}.py" for module in course.STUDENT_MODULES)
-#: How deep a student's files are walked, and how many of them at most (zips count as folders).
-MAX_DEPTH = 12
+#: How deep a student's files are walked to find the assignment, counted from the top of what they handed in (an
+#: unpacked zip counts as a folder), and how many of them at most. Deeper than the package's own bound
+#: (:data:`autograder.grading.submissions.MAX_PACKAGE_DEPTH`, counted from ``linear_classifier/``): the package
+#: sits under the LMS's and the student's own folders and zips (``Downloads/hw3.zip/hw3/loss_optimization/``...).
+MAX_WALK_DEPTH = 12
 MAX_NODES = 5000
 #: Names listed in a note before "and N more".
 SHOWN = 8
@@ -105,7 +108,7 @@ class Walker:
         if not stat.S_ISDIR(info.st_mode):
             return Node(name, display, path, "other")
         node = Node(name, display, path, "dir", info.st_mtime)
-        if depth >= MAX_DEPTH:
+        if depth >= MAX_WALK_DEPTH:
             self.truncated = True
             return node
         try:

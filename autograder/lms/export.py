@@ -32,8 +32,11 @@ from ..outputs.render import from_text_cell, number, text_cell
 from ..outputs.totals import Total
 from . import canvas, moodle
 
-FORMATS = ("canvas", "moodle", "plain")
-PARTS = ("total", "code")
+#: The export formats, each with where its LMS reads it (``export --help`` lists them from here).
+FORMATS = {"canvas": "Grades > Import", "moodle": "the assignment's Upload grading worksheet",
+           "plain": "every part of the total, for a spreadsheet or any other LMS"}
+#: What a row's score holds, each with what it counts (``export --part``).
+PARTS = {"total": "code and written answers", "code": "the code's points alone (out of the code's maximum)"}
 TOTALS_FILE = "totals.csv"
 PLAIN_COLUMNS = ("student_id", "name", "email", "lms_id", "code", "code_max", "written", "written_max", "total",
                  "total_max", "late_percent", "late_penalty")
@@ -206,15 +209,16 @@ def export(graded, form, out, roster=None, gradebook=None, part="total", assignm
     ----------
     graded : path
         The ``--out`` folder of ``python -m autograder grade`` or ``merge``.
-    form : {"canvas", "moodle", "plain"}
+    form : str
+        A key of :data:`FORMATS`.
     out : path
         The CSV file to write (an existing one only with ``force``).
     roster : autograder.lms.roster.Roster or None
         Names and LMS ids of the students.
     gradebook : str or None
         URL of nbgrader's gradebook, where the written answers' scores are read (fresher than ``totals.csv``).
-    part : {"total", "code"}
-        Export the total (code and written answers) or the code's points alone.
+    part : str
+        A key of :data:`PARTS`: the total (code and written answers) or the code's points alone.
     assignment : str or None
         Canvas: the assignment's column, ``Name (id)`` (or, with ``canvas_gradebook``, its name).
     canvas_gradebook : path or None

@@ -127,16 +127,16 @@ def child_main(package, module_name, package_parent, region, requests, events): 
             pass
         args = wire.decode(request["args"])
         args.update(views(region, request["layout"]))
+        runner = runners.RUNNERS[request["runner"]]
         frozen = views(memoryview(region).toreadonly(), {name: place for name, place in request["layout"].items()
-                                                         if name in runners.READ_ONLY_INPUTS.get(request["runner"], ())})
+                                                         if name in runner.read_only_inputs})
         target = getattr(module, request["target"], None)
         if target is None:
             result = {"error": {"type": "AttributeError", "kind": "missing", "where": None,
                                 "message": f"{package}/{module_name}.py defines no {request['target']}"}}
         else:
             # What train may ask is read from its inputs now, before student code can change them.
-            services = (_ServiceClient(channel, runners.train_inputs(args))
-                        if request["runner"] in runners.SERVICE_RECORDS else None)
+            services = _ServiceClient(channel, runners.train_inputs(args)) if runner.service_records else None
             result = runners.run_call(request, target, package_root, services, args=args, observe_inputs=False,
                                       frozen=frozen)
         _flush(output)

@@ -13,7 +13,7 @@ ptrace, although they share its uid. A call process that closes its pipes to the
 The grader sends it one call at a time; it never holds a student's other inputs. For each module it
 forks a *call process* that imports the student's module and runs that module's calls. Before the
 fork it maps a region of memory shared with that process only; each call's observed inputs
-(:data:`runners.OBSERVED_INPUTS`) are placed there, and after the call the host reads them back
+(:attr:`runners.Runner.observed_inputs`) are placed there, and after the call the host reads them back
 itself: what student code did to its inputs is seen, not reported. Everything a call process sends
 is untrusted: its size is bounded by the call's expected results before it is parsed, and anything
 out of protocol ends that call with status ``protocol``. Deadlines are fixed when a call starts.
@@ -369,10 +369,10 @@ class Host:
 
     def run_in(self, process, call):
         args = wire.decode(call["args"])
+        runner = runners.RUNNERS[call["runner"]]
         # The largest request for the loss this call may send (none: its runner trains with no service).
-        service_entries = (runners.train_inputs(args).request_entries()
-                           if call["runner"] in runners.SERVICE_RECORDS else 0)
-        observed = runners.OBSERVED_INPUTS[call["runner"]]
+        service_entries = runners.train_inputs(args).request_entries() if runner.service_records else 0
+        observed = runner.observed_inputs
         layout, offset = {}, 0
         for name in observed:
             array = np.ascontiguousarray(args.pop(name))
@@ -381,7 +381,7 @@ class Host:
             process.region[offset:offset + array.nbytes] = array.tobytes()
             layout[name] = [offset, list(array.shape), array.dtype.str]
             offset += array.nbytes
-        entries = max(RESULT_SLACK * runners.expected_entries(call["runner"], {**args, **views(process.region, layout)}),
+        entries = max(RESULT_SLACK * runner.expected_entries({**args, **views(process.region, layout)}),
                       MIN_RESULT_ENTRIES)
         self.tell(process, {"op": "call", "key": call["key"], "target": call["target"], "runner": call["runner"],
                             "seed": call["seed"], "args": wire.encode(args), "layout": layout})
@@ -405,7 +405,7 @@ class Host:
         Only a call whose runner trains with the service may ask, and only while it runs (a request that
         arrives during any other call, e.g. from a thread an earlier call left behind, ends that call).
         """
-        if call["runner"] not in runners.SERVICE_RECORDS:
+        if not runners.RUNNERS[call["runner"]].service_records:
             raise Outcome("protocol", "the loss was asked for outside a model's train (it is served to train "
                                       "only, while it runs)", service=True)
         request = message.get("request")
@@ -435,7 +435,7 @@ class Host:
             outputs = wire.decode(message.get("outputs"), max_entries=entries)
         except wire.ProtocolError as error:
             raise Outcome("protocol", f"sent a malformed result ({error})") from None
-        schema = runners.reported_outputs(runner)
+        schema = runners.RUNNERS[runner].reported_outputs
         if not isinstance(outputs, dict) or set(outputs) != set(schema):
             raise Outcome("protocol", "sent an incomplete result")
         for name, kind in schema.items():

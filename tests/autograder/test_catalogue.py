@@ -120,7 +120,8 @@ def test_hidden_tests_never_show_expected_values(tmp_path):
 @pytest.mark.parametrize("result", [
     None, "text", {"outputs": {"loss": 1.0}}, {"outputs": "garbage"},
     {"outputs": {"loss": {"__array__": "object", "shape": [], "b64": ""}}},
-    {"outputs": {name: {"__array__": "float64", "shape": [3], "b64": "AAAA"} for name in runners.OUTPUTS["loss"]}},
+    {"outputs": {name: {"__array__": "float64", "shape": [3], "b64": "AAAA"}
+                 for name in runners.RUNNERS["loss"].outputs}},
     {"error": {"type": 3}}, {"error": "boom"},
 ])
 def test_malformed_results_from_a_sandbox_become_crashed_outcomes(result):

@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from autograder import catalogue, course
-from autograder.__main__ import main
+from autograder.__main__ import build_parser, main
+from autograder.lms import export as export_module
 from autograder.lms import moodle
 from autograder.lms.export import ExportError, export
 from autograder.lms.roster import read_roster
@@ -40,7 +41,7 @@ def graded(tmp_path):
     out.mkdir()
     students = [student("alice", "all", written=20.0, name="Alice Smith", lms_id="1001"),
                 student("bob", {"losses.svm_loss_naive"}, name="Bob Jones", lms_id="1002")]
-    tables.write(BatchResult(students, out, "bubblewrap", "", 0, False, timeout=20.0, import_timeout=10.0), out)
+    tables.write(BatchResult(students, out, "bubblewrap", "", 0, False), out)
     return out
 
 
@@ -184,8 +185,8 @@ def test_moodle_is_given_scores_scaled_to_the_assignments_maximum_grade_which_it
     out = tmp_path / "graded"
     out.mkdir()
     tables.write(BatchResult([student("ana", "all", written=8.0, lms_id="1001"),
-                              student("bob", set(), written=20.0, lms_id="1002")], out, "bubblewrap", "", 0, False,
-                             timeout=20.0, import_timeout=10.0), out)
+                              student("bob", set(), written=20.0, lms_id="1002")], out, "bubblewrap", "", 0, False),
+                 out)
     with pytest.raises(ExportError, match="Moodle ignores the worksheet's Maximum Grade.*--max-grade"):
         export(out, "moodle", tmp_path / "m.csv")
     # Unscaled, Moodle (maximum 100) skips 108/122 and files 20/122 as 20/100.
@@ -220,8 +221,7 @@ def test_a_student_known_by_a_folder_name_alone_is_named_and_nothing_written(tmp
     """``dan`` came from a folder (``submitted/dan``): a course id, never written as an LMS id."""
     out = tmp_path / "graded"
     out.mkdir()
-    tables.write(BatchResult([student("dan", "all", written=22.0)], out, "bubblewrap", "", 0, False, timeout=20.0,
-                             import_timeout=10.0), out)
+    tables.write(BatchResult([student("dan", "all", written=22.0)], out, "bubblewrap", "", 0, False), out)
     with pytest.raises(ExportError, match=f"1 student has {lacking}: dan. Give --roster"):
         export(out, form, tmp_path / "grades.csv", assignment=COLUMN, max_grade=100 + WRITTEN)
     assert not (tmp_path / "grades.csv").exists()
@@ -252,7 +252,7 @@ def test_a_students_text_never_reaches_a_spreadsheet_as_a_formula_and_reads_back
     chosen = student(formula, "all", written=20.0, name=formula, lms_id="1001")
     failed = dataclasses.replace(chosen.rows[0].verdict, status="error", message=formula)
     chosen.rows[0] = Row(failed, 0.0, chosen.rows[0].max_score)
-    tables.write(BatchResult([chosen], out, "bubblewrap", "", 0, False, timeout=20.0, import_timeout=10.0), out)
+    tables.write(BatchResult([chosen], out, "bubblewrap", "", 0, False), out)
     export(out, "plain", tmp_path / "plain.csv")
     export(out, "moodle", tmp_path / "moodle.csv", max_grade=100 + WRITTEN)
     cells = [cell for name in ("grades.csv", "totals.csv", "seeds.csv") for row in rows_of(out / name)[1:]
@@ -268,8 +268,8 @@ def test_two_students_with_one_lms_id_are_refused_rather_than_one_overwriting_th
     out = tmp_path / "graded"
     out.mkdir()
     tables.write(BatchResult([student("ana", "all", written=8.0, lms_id="1001"),
-                              student("bob", set(), written=20.0, lms_id="1001")], out, "bubblewrap", "", 0, False,
-                             timeout=20.0, import_timeout=10.0), out)
+                              student("bob", set(), written=20.0, lms_id="1001")], out, "bubblewrap", "", 0, False),
+                 out)
     with pytest.raises(ExportError, match=f"ana and bob have the same {lms} 1001: one would overwrite the other's"):
         export(out, form, tmp_path / "grades.csv", assignment=COLUMN, max_grade=100 + WRITTEN)
     assert not (tmp_path / "grades.csv").exists()
@@ -338,3 +338,25 @@ def test_the_sites_own_participant_prefix_from_its_worksheet_is_written_so_no_id
            moodle_worksheet=moodle_worksheet(tmp_path / "pack.csv", language="fr"))
     site.participants[1] = "carol-user"
     assert moodle_import(out.read_text(encoding="utf-8"), site)[0] == {"carol-user": 100.0}
+
+
+@pytest.mark.parametrize("registry, option, entry, description, shown", [
+    (export_module.FORMATS, "--format", "blackboard", "Grade Center > Work Offline > Upload",
+     "blackboard (Grade Center > Work Offline > Upload)"),
+    (export_module.PARTS, "--part", "written", "the written answers' points alone", "written: the written answers'"),
+])
+def test_an_entry_added_to_the_exports_registry_is_a_choice_of_the_command_line_and_in_its_help(
+        monkeypatch, capsys, registry, option, entry, description, shown):
+    monkeypatch.setitem(registry, entry, description)
+    args = build_parser().parse_args(["export", "graded", "--format", "plain", "--out", "grades.csv", option, entry])
+    assert getattr(args, option.lstrip("-")) == entry
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["export", "--help"])
+    assert shown in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_language_added_to_moodles_strings_is_listed_by_the_export_help(monkeypatch, capsys):
+    monkeypatch.setitem(moodle.LANGUAGES, "it", moodle.LANGUAGES["en"])
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["export", "--help"])
+    assert "columns: en (default), de, fr, es, it" in " ".join(capsys.readouterr().out.split())

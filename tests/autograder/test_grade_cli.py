@@ -177,6 +177,38 @@ def test_a_time_limit_that_is_not_positive_is_refused_by_name(tmp_path, option):
     assert f"{option} must be a positive number of seconds, got 0.0" in completed.stderr
 
 
+#: An l2_penalty that holds 400 MB while it computes: within the default memory limit of a process, not within 300 MB.
+HOLDS_400_MB = {"regularization.py": """
+    def l2_penalty(W):
+        held = np.ones(50_000_000)
+        return float(np.sum(W * W)) + 0 * held[0], 2 * W
+    """}
+
+
+@pytest.mark.parametrize("limit, status, message", [
+    ((), "passed", ""),
+    (("--memory-mb", "300"), "error", "ran out of memory (MemoryError (regularization.py line"),
+])
+def test_the_memory_limit_given_to_grade_is_the_one_its_sandbox_applies(tmp_path, limit, status, message):
+    make_submission(tmp_path / "submitted", "erin", append=HOLDS_400_MB)
+    completed = grade(tmp_path / "submitted", tmp_path / "out", "--quiet", "--gradebook", "none", *limit)
+    assert completed.returncode == 0, completed.stderr
+    rows = [row for row in read_grades(tmp_path / "out") if row["test"].startswith("regularization.l2_penalty.")]
+    assert rows and {row["status"] for row in rows} == {status}
+    assert all(message in row["message"] for row in rows)
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--budget", "0", "--budget must be a positive number of seconds, got 0.0"),
+    ("--memory-mb", "0", "--memory-mb must be a positive number of MB, got 0"),
+])
+def test_a_limit_that_is_not_positive_is_refused_by_name_before_grading(tmp_path, option, value, message):
+    make_submission(tmp_path / "submitted", "erin")
+    completed = grade(tmp_path / "submitted", tmp_path / "out", "--quiet", option, value)
+    assert completed.returncode == 2
+    assert message in completed.stderr and not (tmp_path / "out").exists()
+
+
 def test_a_moodle_download_is_graded_under_the_rosters_ids_and_a_corrupt_upload_costs_only_its_student(tmp_path):
     reference = assignment_folder(tmp_path / "work", "ana")
     download = moodle_download(tmp_path / "moodle.zip", [

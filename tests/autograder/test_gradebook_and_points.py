@@ -61,7 +61,7 @@ def batch_result(tmp_path, scores):
             status = "passed" if group in passed_groups else "failed"
             rows.append(Row(catalogue.Verdict(name, group, False, "", status), worth * (status == "passed"), worth))
         students.append(StudentResult(student_id, 0, rows))
-    return BatchResult(students, tmp_path / "out", "bubblewrap", "", 0, False, timeout=20.0, import_timeout=10.0)
+    return BatchResult(students, tmp_path / "out", "bubblewrap", "", 0, False)
 
 
 @pytest.fixture(scope="module")

@@ -201,7 +201,7 @@ def penalized(tmp_path):
     alice = StudentResult("alice", 0, rows, written=20.0, name="Alice Smith", lms_id="1001", late_percent=25.0)
     out = tmp_path / "graded"
     out.mkdir()
-    tables.write(BatchResult([alice], out, "bubblewrap", "", 0, False, timeout=20.0, import_timeout=10.0), out)
+    tables.write(BatchResult([alice], out, "bubblewrap", "", 0, False), out)
     return out
 
 

@@ -62,7 +62,7 @@ def graded_as_handed_in(batch, out):
         students.append(StudentResult(submission.student_id, 0, rows, written=0.0, name=submission.name,
                                       lms_id=submission.lms_id))
     out.mkdir()
-    tables.write(BatchResult(students, out, "bubblewrap", "", 0, False, timeout=20.0, import_timeout=10.0), out)
+    tables.write(BatchResult(students, out, "bubblewrap", "", 0, False), out)
     return out
 
 

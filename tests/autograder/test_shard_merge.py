@@ -83,7 +83,8 @@ def l2_scores(url):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """Four students graded in one run and in 3 shards, at once; shard 1 again with another seed and secret, and
-    shard 2 again after a late submission (aaron) changed the batch; the shards merged."""
+    with another memory limit; shard 2 again after a late submission (aaron) changed the batch; the shards
+    merged."""
     root = tmp_path_factory.mktemp("shards")
     course = root / "course"
     submitted = course / "submitted"
@@ -100,7 +101,8 @@ def graded(tmp_path_factory):
     # The shards keep the default --gradebook auto, which must leave the course's gradebook to merge.
     runs += [grade(submitted, root / f"shard-{index}", "--seed", SEED, "--shard", f"{index}/3") for index in range(3)]
     runs += [grade(submitted, root / "shard-1-other", "--seed", "8", "--shard", "1/3", env=other_secret),
-             grade(late, root / "shard-2-late", "--seed", SEED, "--shard", "2/3")]
+             grade(late, root / "shard-2-late", "--seed", SEED, "--shard", "2/3"),
+             grade(submitted, root / "shard-1-memory", "--seed", SEED, "--shard", "1/3", "--memory-mb", "900")]
     outputs = [run.communicate() for run in runs]
     for run, (_, stderr) in zip(runs, outputs):
         assert run.returncode == 0, stderr
@@ -185,6 +187,7 @@ def test_shards_leave_the_gradebook_to_merge_which_writes_it_and_flags_kernel_on
     ("duplicated", ["shard-0", "shard-1", "shard-2", "shard-1"], "Shard 1/3 is given more than once"),
     ("other seed and secret", ["shard-0", "shard-1-other", "shard-2"], "The shards were graded differently"),
     ("batch changed", ["shard-0", "shard-1", "shard-2-late"], "The shards saw different batches"),
+    ("other memory limit", ["shard-0", "shard-1-memory", "shard-2"], "The shards were graded differently"),
     ("not a shard", ["shard-0", "shard-1", "shard-2", "whole"], "has no shard.json"),
 ])
 def test_merge_refuses_shards_that_do_not_make_one_batch_and_writes_nothing(graded, tmp_path, case, folders,
@@ -199,6 +202,44 @@ def test_merge_refuses_shards_that_do_not_make_one_batch_and_writes_nothing(grad
         assert "another course secret" not in completed.stderr
     if case == "batch changed":
         assert "only in the second: aaron" in completed.stderr
+    if case == "other memory limit":
+        odd = graded["root"] / "shard-1-memory"
+        assert "limits.memory_mb (a limit of the sandbox: grade's option of that name, e.g. --memory-mb" \
+               in completed.stderr
+        assert "): 1024 in " in completed.stderr and f"; 900 in {odd}" in completed.stderr
+        # Only the limit that differs is named, and the message says what to do.
+        assert "limits.timeout" not in completed.stderr
+        assert "Grade the shards that differ from the others again, with the same options" in completed.stderr
+
+
+def shard_record_of_format_2(manifest):
+    """What the previous autograder wrote: the time limits alone, at the top of its settings."""
+    limits = manifest["settings"].pop("limits")
+    manifest["settings"].update({name: limits[name] for name in ("timeout", "import_timeout", "budget")})
+    return {**manifest, "format": 2}
+
+
+def shard_record_without_limits(manifest):
+    del manifest["settings"]["limits"]
+    return manifest
+
+
+@pytest.mark.parametrize("edit, message", [
+    (shard_record_of_format_2, "was written by another version of the autograder (format 2, this one reads 3): "
+                               "grade every shard with the same version"),
+    (shard_record_without_limits, "lacks the sandbox's limits (settings.limits): it was changed after grading. "
+                                  "Grade that shard again"),
+])
+def test_merge_refuses_a_shard_whose_record_does_not_hold_every_limit_of_its_sandbox(graded, tmp_path, edit,
+                                                                                   message):
+    edited = tmp_path / "shard-2"
+    shutil.copytree(graded["shards"][2], edited)
+    (edited / MANIFEST).write_text(json.dumps(edit(json.loads((edited / MANIFEST).read_text()))))
+    completed = merge(graded["shards"][0], graded["shards"][1], edited, out=tmp_path / "merged")
+    assert completed.returncode == 2
+    assert f"merge refused: {edited / MANIFEST} " in completed.stderr and message in completed.stderr, \
+        completed.stderr
+    assert not (tmp_path / "merged").exists()
 
 
 def test_merge_refuses_shards_graded_with_other_points(graded, tmp_path):

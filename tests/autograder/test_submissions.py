@@ -1,8 +1,11 @@
 """Copying a submission's package without following links, and reading its notebooks safely."""
 
+import pytest
+
 from autograder.grading import submissions
 from autograder.intake import read_batch
 from autograder.intake.files import MAX_FILE_BYTES, MAX_SKIP_NOTES
+from autograder.intake.locate import MAX_WALK_DEPTH
 from support.submissions import make_submission
 
 
@@ -81,3 +84,33 @@ def test_a_package_of_countless_entries_is_not_read_to_the_end_and_its_modules_s
     assert submissions.module_problems(tmp_path / "scratch", notes) == {}
     assert any(f"holds more than {submissions.MAX_ENTRIES} files and folders" in note for note in notes)
     assert len(notes) <= MAX_SKIP_NOTES + 2
+
+
+@pytest.mark.parametrize("depth, copied", [(submissions.MAX_PACKAGE_DEPTH, True),
+                                           (submissions.MAX_PACKAGE_DEPTH + 1, False)])
+def test_folders_of_the_package_are_copied_to_the_package_depth_and_deeper_ones_named_in_a_note(tmp_path, depth,
+                                                                                               copied):
+    folder = make_submission(tmp_path / "submitted", "hana")
+    deep = folder / "linear_classifier" / "/".join(["d"] * depth)
+    deep.mkdir(parents=True)
+    (deep / "notes.txt").write_text("kept")
+    notes = submissions.copy_package(folder, tmp_path / "scratch")
+    assert submissions.module_problems(tmp_path / "scratch", notes) == {}
+    target = tmp_path / "scratch" / "linear_classifier" / "/".join(["d"] * depth) / "notes.txt"
+    assert target.is_file() == copied
+    nested = f"linear_classifier/{'/'.join(['d'] * depth)}/ is nested more than {submissions.MAX_PACKAGE_DEPTH} " \
+             "folders deep: not copied"
+    assert (nested in notes) == (not copied), notes
+
+
+@pytest.mark.parametrize("levels, found", [(MAX_WALK_DEPTH - 2, True), (MAX_WALK_DEPTH - 1, False)])
+def test_an_assignment_is_found_when_its_package_is_within_the_walk_depth_of_the_students_folder(tmp_path, levels,
+                                                                                                found):
+    """ivan's package sits ``levels + 2`` folders below his own (``d/.../d/my_work/linear_classifier``)."""
+    submitted = tmp_path / "submitted"
+    make_submission(submitted, "bob", "stubs")
+    parent = submitted / "ivan" / "/".join(["d"] * levels)
+    parent.mkdir(parents=True)
+    make_submission(tmp_path / "elsewhere", "ivan").rename(parent / "my_work")
+    ivan = next(s for s in read_batch(submitted, tmp_path / "work").submissions if s.student_id == "ivan")
+    assert (ivan.folder == parent / "my_work") == found, ivan.notes

@@ -74,4 +74,4 @@ def student(student_id, bugs=(), sources=None):
 
 def batch(students, out):
     """A BatchResult of ``students`` as ``grade`` would hand it to the writers."""
-    return BatchResult(list(students), Path(out), "bubblewrap", "", SEED, False, timeout=20.0, import_timeout=10.0)
+    return BatchResult(list(students), Path(out), "bubblewrap", "", SEED, False)
