@@ -64,21 +64,20 @@ class Machine:
 
     # -- an interpreter every user can run ----------------------------------------------------------------
     def _python_for_everyone(self):
-        """This environment's interpreter if others can run it, else a venv of the system's Python on it.
+        """This environment's interpreter if others can run it, else a venv on a copy others can reach.
 
-        The venv (``--without-pip``, in this folder) adds this environment's site-packages with a ``.pth``
-        file and links its Jupyter configuration and data (which enable nbgrader's server extensions), so
-        the hub, the servers and the grader run the same packages as the tests.
+        The copy is this very interpreter (pyenv's under ``/root``, say), not the system's Python: the same
+        patch release as the one the packages were tested with (Debian's 3.11.2 has a regular expression bug
+        that breaks soupsieve, so nbconvert, so nbgrader's feedback). The standard library is hard-linked (no
+        data copied) and the executable copied with its library path made relative (``$ORIGIN/../lib``).
+        The venv (``--without-pip``) adds this environment's site-packages with a ``.pth`` file and links its
+        Jupyter configuration and data (which enable nbgrader's server extensions).
         """
         if reachable_by_others(sys.base_prefix) and reachable_by_others(sys.executable):
             return sys.executable
-        version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-        system = shutil.which(version, path="/usr/bin:/usr/local/bin")
-        if system is None or not reachable_by_others(system):
-            raise AssertionError(f"this interpreter ({sys.base_prefix}) is not reachable by other users, and there "
-                                 f"is no system {version} to build one from: install Debian's {version}")
+        base = self._copy_of_base_python()
         venv = self.root / "python"
-        subprocess.run([system, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
+        subprocess.run([str(base), "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
         site_packages = next(Path(sys.prefix, "lib").glob("python3*/site-packages"))
         own = next((venv / "lib").glob("python3*/site-packages"))
         (own / "course_environment.pth").write_text(f"import site; site.addsitedir({str(site_packages)!r})\n")
@@ -97,6 +96,34 @@ class Machine:
                     copy.write_bytes(b"#!" + str(python).encode() + text[text.index(b"\n"):])
                     copy.chmod(0o755)
         return str(python)
+
+    def _copy_of_base_python(self):
+        base = Path(sys.base_prefix).resolve()
+        version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        copy = self.root / "python-base"
+        stdlib = base / "lib" / version
+        for folder, folders, files in os.walk(stdlib):
+            if Path(folder) == stdlib and "site-packages" in folders:
+                folders.remove("site-packages")
+            target = copy / "lib" / version / Path(folder).relative_to(stdlib)
+            target.mkdir(parents=True, exist_ok=True)
+            for name in files:
+                os.link(Path(folder) / name, target / name, follow_symlinks=False)
+        for library in (base / "lib").glob("libpython*"):
+            os.link(library, copy / "lib" / library.name, follow_symlinks=False)
+        executable = Path(sys.executable).resolve()
+        binary = executable.read_bytes()
+        runpath = str(base / "lib").encode() + b"\0"
+        relative = b"$ORIGIN/../lib"
+        if runpath in binary:  # a shared libpython found through the ELF RUNPATH: make it the copy's
+            if binary.count(runpath) != 1 or len(relative) >= len(runpath):
+                raise AssertionError(f"cannot relocate {executable}: run the suite with an interpreter others can reach")
+            binary = binary.replace(runpath, relative + b"\0" * (len(runpath) - len(relative)))
+        (copy / "bin").mkdir(parents=True)
+        python = copy / "bin" / version
+        python.write_bytes(binary)
+        python.chmod(0o755)
+        return python
 
     # -- accounts ----------------------------------------------------------------------------------------------
     def group(self, name):
