@@ -115,16 +115,16 @@ def setup(machine, free_port):
     shutil.chown(course_root, GRADER, GRADER)
     for path in course_root.rglob("*"):
         shutil.chown(path, GRADER, GRADER)
-    # The instructor's once-per-course step (python -m autograder release), as the grader account; the library
-    # function, because the command always builds the release of the repository it is installed from.
-    built = machine.as_user(GRADER, [machine.python, "-c", "from autograder.release import build_release; "
-                                     f"build_release({str(course_root)!r})"], cwd=course_root, timeout=600)
-    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-3000:]
-
     machine.exchange = machine.root / "exchange"  # the hub creates it, root-owned, mode 1777
     hub = Hub(machine, COURSES_TOML.format(exchange=machine.exchange, port=free_port(), course=COURSE,
                                            grader=GRADER, root=course_root, other=OTHER_COURSE))
     hub.course_root = course_root
+    # The instructor's once-per-course step (python -m autograder release), as the grader account, while the hub
+    # starts (run_class waits for it before releasing); the library function, because the command always
+    # builds the release of the repository it is installed from.
+    hub.building = ThreadPoolExecutor(max_workers=1).submit(
+        machine.as_user, GRADER, [machine.python, "-c", "from autograder.release import build_release; "
+                                  f"build_release({str(course_root)!r})"], cwd=course_root, timeout=600)
     hub.wait()
     return hub
 
@@ -173,6 +173,8 @@ def run_class(machine, hub):
         return response.json()
 
     hub.wait_for_service(COURSE, tokens[INSTRUCTOR])
+    built = hub.building.result()
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-3000:]
     record["formgrader_status"] = {name: hub.api("GET", f"{FORMGRADER}/assignments", tokens[name]).status_code
                                    for name in EVERYONE_LOGGING_IN}
     record["released"] = formgrader("POST", f"/assignment/{ASSIGNMENT}/release")
