@@ -199,15 +199,14 @@ class Hub:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = self.state / "jupyterhub_config.py"
-        # The deploy configuration as it is, plus what a test machine needs: local ports, the proxy that
-        # make setup installed, the hub's files in the test's folder.
+        # The deploy configuration as it is (which finds the proxy make setup installed), plus what a test
+        # machine needs: local ports, the hub's files in the test's folder.
         config.write_text(f"""c = get_config()  # noqa: F821
 load_subconfig({str(DEPLOY / 'jupyterhub_config.py')!r})  # noqa: F821
 c.JupyterHub.bind_url = {self.url!r}
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = {free_port()}
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{free_port()}"
-c.ConfigurableHTTPProxy.command = [{str(PROXY)!r}]
 c.ConfigurableHTTPProxy.pid_file = {str(self.state / 'proxy.pid')!r}
 c.JupyterHub.db_url = "sqlite:///{self.state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = {str(self.state / 'cookie_secret')!r}
@@ -219,7 +218,6 @@ c.Spawner.http_timeout = 120
         self.log = open(self.state / "jupyterhub.log", "w")
         env = {key: value for key, value in os.environ.items() if not key.startswith(("JUPYTER", "NBGRADER"))}
         env["COURSE_HUB_COURSES"] = str(self.state / "courses.toml")
-        env["PATH"] = machine.path  # the servers the hub starts keep it
         self.process = subprocess.Popen([machine.python, "-m", "jupyterhub", "-f", str(config)], cwd=self.state,
                                         env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                         start_new_session=True)

@@ -25,6 +25,12 @@ COURSES = SETTINGS.get("courses", {})
 EXCHANGE = Path(SETTINGS["hub"]["exchange"])
 #: The nbgrader configuration every single-user server and formgrader reads (the exchange, the course plugin).
 NBGRADER_CONFIG_DIR = HERE / "nbgrader"
+#: The environment's commands first on every server's PATH: nbgrader runs `alembic` (the gradebook) from PATH.
+PATH = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "/usr/bin:/bin")])
+#: The proxy make setup installs (configurable-http-proxy from npm, package-lock.json); else the one on PATH.
+PROXY = HERE.parents[2] / ".venv" / "hub" / "node_modules" / ".bin" / "configurable-http-proxy"
+if PROXY.exists():
+    c.ConfigurableHTTPProxy.command = [str(PROXY)]
 
 
 def members(group):
@@ -58,6 +64,7 @@ c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {
+    "PATH": PATH,
     # Where nbgrader finds this hub's exchange and course plugin (nbgrader/nbgrader_config.py).
     "JUPYTER_CONFIG_PATH": str(NBGRADER_CONFIG_DIR),
     "COURSE_HUB_EXCHANGE": str(EXCHANGE),
@@ -103,6 +110,7 @@ for port, (course, settings) in enumerate(sorted(COURSES.items()), start=SETTING
         "oauth_no_confirm": True,
         "environment": {
             "JUPYTERHUB_DEFAULT_URL": "/formgrader",
+            "PATH": PATH,
             "JUPYTER_CONFIG_PATH": str(NBGRADER_CONFIG_DIR),
             "COURSE_HUB_EXCHANGE": str(EXCHANGE),
             "HOME": pwd.getpwnam(settings["grader"]).pw_dir,
