@@ -43,6 +43,7 @@ FORMGRADER = f"/services/{COURSE}/formgrader/api"
 COURSES_TOML = """\
 [hub]
 exchange = "{exchange}"
+state = "{state}"
 formgrader_port = {port}
 
 [courses.{course}]
@@ -116,7 +117,8 @@ def setup(machine, free_port):
     for path in course_root.rglob("*"):
         shutil.chown(path, GRADER, GRADER)
     machine.exchange = machine.root / "exchange"  # the hub creates it, root-owned, mode 1777
-    hub = Hub(machine, COURSES_TOML.format(exchange=machine.exchange, port=free_port(), course=COURSE,
+    hub = Hub(machine, COURSES_TOML.format(exchange=machine.exchange, state=machine.root / "hub", port=free_port(),
+                                           course=COURSE,
                                            grader=GRADER, root=course_root, other=OTHER_COURSE))
     hub.course_root = course_root
     # The instructor's once-per-course step (python -m autograder release), as the grader account, while the hub

@@ -200,16 +200,13 @@ class Hub:
         self.url = f"http://127.0.0.1:{self.port}"
         config = self.state / "jupyterhub_config.py"
         # The deploy configuration as it is (which finds the proxy make setup installed), plus what a test
-        # machine needs: local ports, the hub's files in the test's folder.
+        # machine needs: local ports, the hub's files in the test's folder (courses.toml's state).
         config.write_text(f"""c = get_config()  # noqa: F821
 load_subconfig({str(DEPLOY / 'jupyterhub_config.py')!r})  # noqa: F821
 c.JupyterHub.bind_url = {self.url!r}
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = {free_port()}
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{free_port()}"
-c.ConfigurableHTTPProxy.pid_file = {str(self.state / 'proxy.pid')!r}
-c.JupyterHub.db_url = "sqlite:///{self.state / 'jupyterhub.sqlite'}"
-c.JupyterHub.cookie_secret_file = {str(self.state / 'cookie_secret')!r}
 # Two cores shared with other tests: a server can take a while to start.
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120

@@ -49,6 +49,14 @@ def grader_group(course):
     return f"formgrade-{course}"
 
 
+# -- the hub's own files (its database, the cookie secret): root's alone, outside the repository ---------------
+STATE = Path(SETTINGS["hub"].get("state", "/srv/jupyterhub"))
+STATE.mkdir(parents=True, exist_ok=True, mode=0o700)
+STATE.chmod(0o700)
+c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
+c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
+
 # -- who may log in: PAM with the machine's passwords, members of a course's groups only ----------------------
 c.JupyterHub.authenticator_class = "pam"
 c.PAMAuthenticator.allowed_groups = {group for course in COURSES
