@@ -18,8 +18,11 @@ The negative checks run as the students' own Linux accounts: the exchange's inbo
 home cannot be listed, and formgrader answers a student with 403.
 """
 
+import grp
+import pwd
 import shutil
 import stat
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,7 +32,7 @@ from corpus.build import (
     ASSIGNMENT, CORPUS_DIR, PACKAGE, REFERENCE_PACKAGE, REPO, apply_case, load_cases, matches, read_grades,
     shared_record, strip_markers, student_modules,
 )
-from support.hub import Hub, Machine, password
+from support.hub import Hub, Machine, free_port, password
 from test_nbgrader_cycle import BUGGY, CASES, COURSE_FILES, GOOD
 
 COURSE = ASSIGNMENT  # the course id of the repository's nbgrader_config.py
@@ -57,36 +60,30 @@ root = "{root}"
 
 def run_hub(folder):
     """Run the class on the hub; return what the tests look at, as plain data (the machine cleaned up)."""
-    from support.hub import free_port
-
-    import time
-
     folder.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     machine = Machine()
     hub = None
     record = {"seconds": {}}
     try:
-        hub = setup(machine, free_port)
-        record["seconds"]["setup"] = round(time.monotonic() - started)
+        hub = setup(machine)
+        record["seconds"]["started"] = round(time.monotonic() - started)
         record.update(run_class(machine, hub))
         record["seconds"]["class"] = round(time.monotonic() - started)
     finally:
         if hub is not None:
             hub.stop()
             shutil.copyfile(hub.state / "jupyterhub.log", folder / "jupyterhub.log")
-        accounts = [*machine.users]
-        root = machine.root
+        accounts, groups, root = [*machine.users], [*machine.groups], machine.root
         machine.close()
-        record["seconds"]["cleanup"] = round(time.monotonic() - started)
-    import pwd
-
-    record["accounts_left"] = [name for name in accounts if _exists(pwd.getpwnam, name)]
+        record["seconds"]["cleaned_up"] = round(time.monotonic() - started)
+    record["accounts_left"] = [name for name in accounts if exists(pwd.getpwnam, name)]
+    record["groups_left"] = [name for name in groups if exists(grp.getgrnam, name)]
     record["folder_left"] = root.exists()
     return record
 
 
-def _exists(lookup, name):
+def exists(lookup, name):
     try:
         lookup(name)
         return True
@@ -94,7 +91,7 @@ def _exists(lookup, name):
         return False
 
 
-def setup(machine, free_port):
+def setup(machine):
     """The accounts, the grader's course root with the release built, and the hub, started."""
     for group in (f"nbgrader-{COURSE}", f"formgrade-{COURSE}", f"nbgrader-{OTHER_COURSE}"):
         machine.group(group)
@@ -208,6 +205,7 @@ def run_class(machine, hub):
         done = machine.as_user(student, [machine.python, "-c", f"import os; print(os.listdir({str(path)!r}))"])
         return "PermissionError" if "PermissionError" in done.stderr else (done.stdout + done.stderr)[-500:]
 
+    record["inbound_entries"] = sorted(path.name for path in (exchange / COURSE / "inbound").iterdir())
     record["inbound_listing"] = {student: attempt(student, exchange / COURSE / "inbound") for student in students}
     record["classmate_home"] = {student: attempt(student, machine.homes / other) for student, other in
                                 ((GOOD, BUGGY), (BUGGY, GOOD), (OTHER, GOOD))}
@@ -251,6 +249,14 @@ def test_the_exchange_is_root_owned_writable_by_all_and_sticky(hub):
 def test_the_exchanges_inbound_folder_takes_submissions_but_lists_none_to_students(hub):
     # nbgrader's mode (its setgid bit aside): others may enter and write (submit), never read (list).
     assert oct(hub["inbound_mode"] & 0o777) == oct(0o733)
+
+
+def test_each_submission_in_the_exchange_has_a_name_no_classmate_can_guess(hub):
+    # Submitted files are readable by all (nbgrader's modes): what hides them is the unlistable folder and
+    # the random end of each submission's name, <student>+<assignment>+<timestamp>+<12 random characters>.
+    entries = hub["inbound_entries"]
+    assert sorted(entry.split("+")[0] for entry in entries) == sorted(STUDENTS), entries
+    assert all(len(entry.split("+")) == 4 and len(entry.split("+")[3]) >= 12 for entry in entries), entries
 
 
 @pytest.mark.parametrize("student", (*STUDENTS, OTHER))
@@ -316,4 +322,5 @@ def test_a_student_fetches_their_feedback_from_their_server(hub, student):
 
 def test_the_hub_leaves_no_account_or_folder_behind(hub):
     assert hub["accounts_left"] == []
+    assert hub["groups_left"] == []
     assert not hub["folder_left"]
