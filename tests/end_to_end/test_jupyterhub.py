@@ -1,7 +1,8 @@
 """The course hub of ``autograder/deploy/jupyterhub/``, started as root with real Linux users, driven as a class.
 
 ``support.hub`` creates the accounts (two students of this course, the good and the buggy one of the nbgrader
-cycle test; a student of another course; the instructor; the grader account that owns the course root), starts
+cycle test; a student of another course; the instructor; the grader account that owns the course root; an account
+in no course, which the hub must refuse), starts
 ``jupyterhub`` with the deploy folder's configuration on free ports of 127.0.0.1, and removes everything again.
 Everyone logs in through the hub's login form (PAM checks the passwords) and asks the hub for a token. Then, all
 through the hub's proxy:
@@ -39,6 +40,8 @@ COURSE = ASSIGNMENT  # the course id of the repository's nbgrader_config.py
 OTHER_COURSE = "other_course"
 OTHER = "other_course_student"
 INSTRUCTOR = "instructor"
+#: An account of the machine in no course's group: PAM would accept its password, the hub must not.
+OUTSIDER = "no_course_user"
 GRADER = f"grader-{COURSE}"
 STUDENTS = (GOOD, BUGGY)
 EVERYONE_LOGGING_IN = (*STUDENTS, OTHER, INSTRUCTOR)
@@ -101,6 +104,8 @@ def setup(machine):
         machine.user(student, [f"nbgrader-{COURSE}"], machine.passwords[student])
     machine.user(OTHER, [f"nbgrader-{OTHER_COURSE}"], machine.passwords[OTHER])
     machine.user(INSTRUCTOR, [f"formgrade-{COURSE}"], machine.passwords[INSTRUCTOR])
+    machine.passwords[OUTSIDER] = password()
+    machine.user(OUTSIDER, password=machine.passwords[OUTSIDER])
 
     course_root = Path(grader.pw_dir) / COURSE
     for name in COURSE_FILES:
@@ -149,7 +154,8 @@ def completed_modules(student):
 
 
 def run_class(machine, hub):
-    record = {"wrong_password_refused": hub.login(GOOD, "not-" + machine.passwords[GOOD]) is None}
+    record = {"wrong_password_refused": hub.login(GOOD, "not-" + machine.passwords[GOOD]) is None,
+              "outsider_refused": hub.login(OUTSIDER, machine.passwords[OUTSIDER]) is None}
     sessions = {name: hub.login(name, machine.passwords[name]) for name in EVERYONE_LOGGING_IN}
     record["logged_in"] = sorted(name for name, session in sessions.items() if session is not None)
     assert record["logged_in"] == sorted(EVERYONE_LOGGING_IN), f"PAM login failed:\n{hub.log_text()}"
@@ -235,6 +241,10 @@ def hub(request, tmp_path_factory):
 
 def test_the_hubs_login_refuses_a_wrong_password(hub):
     assert hub["wrong_password_refused"]
+
+
+def test_the_hubs_login_refuses_an_account_of_no_course(hub):
+    assert hub["outsider_refused"]
 
 
 @pytest.mark.parametrize("student", (*STUDENTS, OTHER))
