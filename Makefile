@@ -38,7 +38,8 @@ $(VENV)/.installed: requirements.txt student-lab/requirements.txt
 	touch $@ $(VENV)/.student
 
 # configurable-http-proxy 5.2.0 exactly as locked (npm ci); 5.3.0 needs Node 22. tests/end_to_end/test_jupyterhub.py
-# starts the hub with it.
+# starts the hub with it. It states Node >= 20 (tested with NodeSource's 20); Debian 12's own nodejs is 18, where
+# npm only warns (not tried).
 $(HUB_PROXY): $(HUB_NPM)/package.json $(HUB_NPM)/package-lock.json
 	mkdir -p $(HUB)
 	cp $(HUB_NPM)/package.json $(HUB_NPM)/package-lock.json $(HUB)/
