@@ -4,17 +4,23 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := bubblewrap chromium poppler-utils postgresql slurmctld slurmd slurm-client munge
+# The course hub's proxy (configurable-http-proxy, from npm), pinned by autograder/deploy/jupyterhub/package-lock.json.
+HUB := $(VENV)/hub
+HUB_PROXY := $(HUB)/node_modules/.bin/configurable-http-proxy
+HUB_NPM := autograder/deploy/jupyterhub
 
 .PHONY: setup system-packages student test test-install test-fast test-browser test-slurm release check-release lab bench clean
 
-setup: system-packages $(VENV)/.installed
+setup: system-packages $(VENV)/.installed $(HUB_PROXY)
 
 # System packages, installed when missing: bubblewrap (the grading sandbox), chromium (browser tests, the written
 # answers' PDFs), poppler-utils (pdftotext and pdftoppm read those PDFs back in tests),
 # postgresql (the multi-grader gradebook test), slurmctld, slurmd, slurm-client and munge (the Slurm job array test,
-# which starts its own single-node cluster).
+# which starts its own single-node cluster); nodejs and npm (the hub's proxy) when there is no npm command: checked
+# by command, not package, because NodeSource's nodejs ships npm and conflicts with Debian's npm package.
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  echo "installing system packages:$$missing"; \
@@ -30,6 +36,15 @@ $(VENV)/.installed: requirements.txt student-lab/requirements.txt
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (loss_optimization)" \
 	  --env OPENBLAS_NUM_THREADS 1 --env OMP_NUM_THREADS 1
 	touch $@ $(VENV)/.student
+
+# configurable-http-proxy 5.2.0 exactly as locked (npm ci); 5.3.0 needs Node 22. tests/end_to_end/test_jupyterhub.py
+# starts the hub with it. It states Node >= 20 (tested with NodeSource's 20); Debian 12's own nodejs is 18, where
+# npm only warns (not tried).
+$(HUB_PROXY): $(HUB_NPM)/package.json $(HUB_NPM)/package-lock.json
+	mkdir -p $(HUB)
+	cp $(HUB_NPM)/package.json $(HUB_NPM)/package-lock.json $(HUB)/
+	cd $(HUB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # A student's environment: the Python packages of student-lab/requirements.txt in .venv, nothing of the system's
 # (no root, no apt-get; any Python >= 3.11). The instructor's `make setup` installs a superset into the same .venv.

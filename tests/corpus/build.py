@@ -553,6 +553,12 @@ def _documented_routes(folder):
     return run_routes(folder)
 
 
+def _jupyterhub(folder):
+    from test_jupyterhub import run_hub
+
+    return run_hub(folder)
+
+
 #: The expensive records of the suite: name -> (test modules that use it, function computing it in a folder).
 RECORDS = {
     "corpus-bugs": ({"test_corpus_bugs"}, _graded_batch("bugs")),
@@ -563,6 +569,7 @@ RECORDS = {
     "nbgrader-cycle": ({"test_nbgrader_cycle"}, _nbgrader_cycle),
     "lms-route": ({"test_lms_route"}, _lms_route),
     "documented-routes": ({"test_documented_routes"}, _documented_routes),
+    "jupyterhub": ({"test_jupyterhub"}, _jupyterhub),
 }
 #: Seconds a worker waits for another one's record before giving up.
 RECORD_PATIENCE = 1800
