@@ -69,6 +69,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+def pytest_configure(config):
+    """Register this session as one that may open folders for the normal user (in the controlling process, before
+    xdist starts the workers, which inherit its id)."""
+    if not hasattr(config, "workerinput"):
+        from support.users import register_session
+
+        register_session()
+
+
 def pytest_sessionfinish(session):
     """Close what tests opened for the normal user they grade as (once, in the controlling process)."""
     if not hasattr(session.config, "workerinput"):

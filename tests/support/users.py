@@ -5,7 +5,9 @@ sandbox) from a normal user's grader (a user namespace). To test the second mode
 creates the user :data:`NAME` and runs commands as it (:func:`as_user`). That user must reach this
 interpreter and the files the command reads: folders on the way that others cannot traverse (``/root``
 holds pyenv's Python) are opened for traversal only (``o+x``, never read), recorded in :data:`GRANTS`,
-and closed again when the test session ends (:func:`restore_traversal`, called by ``tests/conftest.py``).
+and closed again when the last test session using them ends (:func:`restore_traversal`, called by
+``tests/conftest.py``: pytest sessions run side by side, in two checkouts say, share the grants, so the first to end
+must not close folders the other still needs).
 pytest keeps its temporary folders private, and closes them again whenever a test asks for one, so files
 the user must read live in a folder of :func:`shared_folder` instead, removed at the same time.
 """
@@ -66,19 +68,55 @@ def shared_folder(prefix):
     folder.chmod(0o711)
     with _locked():
         grants = json.loads(GRANTS.read_text()) if GRANTS.exists() else {}
-        grants.setdefault("__remove__", []).append(str(folder))
+        grants.setdefault("__remove__", {})[str(folder)] = _session()
         GRANTS.write_text(json.dumps(grants))
     return folder
 
 
+#: The environment variable naming the pytest session (its controlling process) that xdist's workers belong to.
+SESSION_VARIABLE = "AUTOGRADER_TEST_SESSION"
+
+
+def _session():
+    return int(os.environ.get(SESSION_VARIABLE, os.getpid()))
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def register_session():
+    """Record this pytest session as a user of the grants (its workers inherit its id)."""
+    os.environ[SESSION_VARIABLE] = str(os.getpid())
+    with _locked():
+        grants = json.loads(GRANTS.read_text()) if GRANTS.exists() else {}
+        grants.setdefault("__sessions__", []).append(os.getpid())
+        GRANTS.write_text(json.dumps(grants))
+
+
 def restore_traversal():
-    """Close again every folder :func:`open_traversal` opened; remove every :func:`shared_folder`."""
+    """Remove this session's :func:`shared_folder` folders; once no other session is running, close again every
+    folder :func:`open_traversal` opened."""
     with _locked():
         if not GRANTS.exists():
             return
         grants = json.loads(GRANTS.read_text())
-        for folder in grants.pop("__remove__", []):
-            shutil.rmtree(folder, ignore_errors=True)
+        session = _session()
+        removals = grants.pop("__remove__", {})
+        for folder, owner in list(removals.items()):
+            if owner == session or not _alive(owner):
+                shutil.rmtree(folder, ignore_errors=True)
+                del removals[folder]
+        others = [pid for pid in grants.pop("__sessions__", []) if pid != session and _alive(pid)]
+        if others:
+            GRANTS.write_text(json.dumps({**grants, "__remove__": removals, "__sessions__": others}))
+            return
         for folder, mode in grants.items():
             try:
                 os.chmod(folder, mode)
