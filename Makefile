@@ -8,10 +8,14 @@ APT_PACKAGES := bubblewrap chromium poppler-utils postgresql slurmctld slurmd sl
 HUB := $(VENV)/hub
 HUB_PROXY := $(HUB)/node_modules/.bin/configurable-http-proxy
 HUB_NPM := autograder/deploy/jupyterhub
+# The numpy of Pyodide 0.27.7 (its pyodide-lock.json), which students of the browser version run: the suite runs the
+# notebooks' checks on it beside the pinned one (tests/course/test_pyodide_numpy.py), from this folder.
+PYODIDE_NUMPY_VERSION := 2.0.2
+PYODIDE_NUMPY := $(VENV)/pyodide-numpy
 
 .PHONY: setup system-packages student test test-install test-fast test-browser test-slurm release check-release lab bench clean
 
-setup: system-packages $(VENV)/.installed $(HUB_PROXY)
+setup: system-packages $(VENV)/.installed $(HUB_PROXY) $(PYODIDE_NUMPY)/.installed
 
 # System packages, installed when missing: bubblewrap (the grading sandbox), chromium (browser tests, the written
 # answers' PDFs), poppler-utils (pdftotext and pdftoppm read those PDFs back in tests),
@@ -36,6 +40,10 @@ $(VENV)/.installed: requirements.txt student-lab/requirements.txt
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (loss_optimization)" \
 	  --env OPENBLAS_NUM_THREADS 1 --env OMP_NUM_THREADS 1
 	touch $@ $(VENV)/.student
+
+$(PYODIDE_NUMPY)/.installed: $(VENV)/.installed
+	$(PY) -m pip install -q --target $(PYODIDE_NUMPY) numpy==$(PYODIDE_NUMPY_VERSION)
+	touch $@
 
 # configurable-http-proxy 5.2.0 exactly as locked (npm ci); 5.3.0 needs Node 22. tests/end_to_end/test_jupyterhub.py
 # starts the hub with it. It states Node >= 20 (tested with NodeSource's 20); Debian 12's own nodejs is 18, where
