@@ -123,12 +123,11 @@ def setup(machine):
                                            course=COURSE,
                                            grader=GRADER, root=course_root, other=OTHER_COURSE))
     hub.course_root = course_root
-    # The instructor's once-per-course step (python -m autograder release), as the grader account, while the hub
-    # starts (run_class waits for it before releasing); the library function, because the command always
-    # builds the release of the repository it is installed from.
+    # The instructor's once-per-course step as the deploy README gives it, as the grader account, while the hub
+    # starts (run_class waits for it before releasing).
     hub.building = ThreadPoolExecutor(max_workers=1).submit(
-        machine.as_user, GRADER, [machine.python, "-c", "from autograder.release import build_release; "
-                                  f"build_release({str(course_root)!r})"], cwd=course_root, timeout=600)
+        machine.as_user, GRADER, [machine.python, "-m", "autograder", "release", "--course-root", str(course_root)],
+        cwd=course_root, timeout=600)
     hub.wait()
     return hub
 
