@@ -22,11 +22,10 @@ from pathlib import Path
 
 from .. import course
 from ..calls import wire
+from ..calls.status import DEFERRING, Outcome, Status
 from .isolation import (ENVIRONMENT, SUBMISSION_MOUNT, bwrap_command, direct_command, grader_folder,
                         interpreter_reachable_by_others, open_for_traversal, sandbox_uid, start_message)
 
-#: Statuses after which a module's remaining calls run last.
-DEFERRING = ("timeout", "crashed", "protocol")
 #: Seconds the grader waits beyond a call's own deadlines before it gives the host up for lost.
 GRACE = 5.0
 #: The fraction of the memory limit a call that ran out of time must hold for its message to name memory (an
@@ -81,17 +80,9 @@ class Limits:
 
 
 @dataclass
-class CallReport:
-    """What happened to one call: ``ok`` with the host's checked result, or a status and a message."""
-
-    status: str  # "ok", "timeout", "crashed", "protocol", "import_error", "skipped"
-    result: dict = None
-    message: str = ""
-
-
-@dataclass
 class SandboxRun:
-    """The reports of every call, the student's output (capped), and how the sandbox ran."""
+    """The reports of every call (:class:`~autograder.calls.status.Outcome`: ``ok`` with the host's checked result,
+    or a status and a message), the student's output (capped), and how the sandbox ran."""
 
     reports: dict
     output: bytes = b""
@@ -370,13 +361,13 @@ class _Submission:
         if failure:
             return failure
         if (call["module"], call["target"]) in self.hung_targets:
-            return CallReport("skipped", message=f"not run: {call['target']} already exceeded the time limit of "
-                                                 f"{self.limits.timeout:g} s in an earlier test")
+            return Outcome(Status.SKIPPED, message=f"not run: {call['target']} already exceeded the time limit of "
+                                                   f"{self.limits.timeout:g} s in an earlier test")
         if not self.result.cut and self.session is None and self.starts > self.limits.restarts:
             self.result.cut = (f"the sandbox was restarted {self.limits.restarts} times, the most allowed for one "
                                "submission")
         if self.result.cut:
-            return CallReport("skipped", message=f"not run: {self.result.cut}")
+            return Outcome(Status.SKIPPED, message=f"not run: {self.result.cut}")
         return None
 
     def start(self, call):
@@ -391,7 +382,7 @@ class _Submission:
             session.start()
         except SessionFailed as error:
             session.close()
-            self.broken = CallReport("crashed", message=str(error))
+            self.broken = Outcome(Status.CRASHED, message=str(error))
             self.result.reports[call["key"]] = self.broken
             return False
         self.session = session
@@ -407,9 +398,9 @@ class _Submission:
             spent = time.monotonic() - self.started
             self.result.cut = (f"the submission used up its time budget of {self.limits.budget:g} s (imports, calls "
                                f"and restarts together; {spent:.0f} s used)")
-            self.result.reports[key] = CallReport("timeout", message=f"stopped: {self.result.cut}")
+            self.result.reports[key] = Outcome(Status.TIMEOUT, message=f"stopped: {self.result.cut}")
         else:
-            self.result.reports[key] = CallReport("crashed", message=f"the grading sandbox {lost}")
+            self.result.reports[key] = Outcome(Status.CRASHED, message=f"the grading sandbox {lost}")
 
     def keep_output(self):
         if self.session is not None:
@@ -425,40 +416,42 @@ class _Submission:
         self.result.seconds = time.monotonic() - self.started
 
     def sandbox_report(self, event, call, module):
-        """The CallReport of a host's result event; remember modules that cannot import and targets that hung."""
+        """The Outcome of a host's result event; remember modules that cannot import and targets that hung."""
         status, message, limits = event.get("status"), str(event.get("message") or ""), self.limits
-        if status == "ok":
-            return CallReport("ok", result=event["result"])
-        if status == "import_error":
+        if status == Status.OK:
+            return Outcome(Status.OK, result=event["result"])
+        if status == Status.IMPORT_ERROR:
             error = event.get("error") or {}
             where = f" ({error.get('where')})" if error.get("where") else ""
-            self.failed_modules[module] = CallReport(
-                "import_error", message=f"{module} does not import: {error.get('type')}: {error.get('message')}{where}")
+            self.failed_modules[module] = Outcome(
+                Status.IMPORT_ERROR,
+                message=f"{module} does not import: {error.get('type')}: {error.get('message')}{where}")
             return self.failed_modules[module]
         held = _memory_held(event, limits)
-        if status == "timeout" and event.get("phase") == "import":
+        if status == Status.TIMEOUT and event.get("phase") == "import":
             cause = held or ("is there an endless loop or a long computation at module level? Move it into a "
                              "function.")
-            self.failed_modules[module] = CallReport(
-                "timeout", message=f"importing {module} did not finish within {limits.import_timeout:g} s (the import "
-                                   f"time limit): {cause}")
+            self.failed_modules[module] = Outcome(
+                Status.TIMEOUT, message=f"importing {module} did not finish within {limits.import_timeout:g} s (the "
+                                        f"import time limit): {cause}")
             return self.failed_modules[module]
-        if status == "timeout":
+        if status == Status.TIMEOUT:
             self.hung_targets.add((call["module"], call["target"]))
-            return CallReport("timeout", message=f"did not finish within {limits.timeout:g} s (time limit): "
-                                                 f"{held or 'an endless loop, or far slower than needed?'}")
-        if status == "flood":
-            return CallReport("crashed", message=f"the process running this test printed more than "
-                                                 f"{limits.output_limit // 2 ** 20} MB of output (the output is capped)")
-        if status == "protocol" and event.get("service"):
-            return CallReport("protocol", message=f"the grader's loss service ended this test: {message}")
-        if status == "protocol":
-            return CallReport("protocol", message=f"the process running this test {message}: the grader's channel "
-                                                  "carries only the function's results")
+            return Outcome(Status.TIMEOUT, message=f"did not finish within {limits.timeout:g} s (time limit): "
+                                                   f"{held or 'an endless loop, or far slower than needed?'}")
+        if status == Status.CRASHED and event.get("cause") == "flood":
+            return Outcome(Status.CRASHED, message=f"the process running this test printed more than "
+                                                   f"{limits.output_limit // 2 ** 20} MB of output (the output is "
+                                                   "capped)")
+        if status == Status.PROTOCOL and event.get("service"):
+            return Outcome(Status.PROTOCOL, message=f"the grader's loss service ended this test: {message}")
+        if status == Status.PROTOCOL:
+            return Outcome(Status.PROTOCOL, message=f"the process running this test {message}: the grader's "
+                                                    "channel carries only the function's results")
         if event.get("phase") == "import":
-            self.failed_modules[module] = CallReport("crashed", message=f"importing {module} {message}")
+            self.failed_modules[module] = Outcome(Status.CRASHED, message=f"importing {module} {message}")
             return self.failed_modules[module]
-        return CallReport("crashed", message=f"the process running this test {message}")
+        return Outcome(Status.CRASHED, message=f"the process running this test {message}")
 
 
 @lru_cache(maxsize=None)
