@@ -4,7 +4,8 @@ Every layer a call passes through speaks these words: the host's result events (
 the sandbox's reports (:mod:`autograder.sandbox.session`), the Outcomes the judge reads (:mod:`autograder.execution`,
 :mod:`autograder.catalogue.judge`), the verdicts written to disk and the pages (:mod:`autograder.outputs`).
 A status is a :class:`Status`; its values are the strings the records on disk hold (grades.csv, results.json,
-shard records), unchanged.
+shard records), unchanged. What a student reads for each way a call ends is written here once (:data:`MESSAGES`,
+:func:`sentence`); the layers pass only the facts that fill it in.
 
 Standalone (standard library only): the sandbox runs it from a read-only copy beside the runners.
 """
@@ -79,3 +80,63 @@ class Outcome:
 
     def __post_init__(self):
         self.status = Status(self.status)
+
+
+#: The student's sentence for each way a call can end other than with outputs, by (status, cause): the one place
+#: they are written. A cause is where it happened (``import``, ``call``) or, for an exception the student's code
+#: raised, the runner's ``kind`` of it (:data:`ERROR_KINDS`). The judge puts the case's label before a call's.
+MESSAGES = {
+    (Status.IMPORT_ERROR, "import"): "{module} does not import: {problem}",
+    (Status.TIMEOUT, "import"): "importing {module} did not finish within {seconds:g} s (the import time limit): "
+                                "{likely}",
+    (Status.TIMEOUT, "call"): "did not finish within {seconds:g} s (time limit): {likely}",
+    (Status.TIMEOUT, "budget"): "stopped: {cut}",
+    (Status.CRASHED, "flood"): "the process running this test printed more than {megabytes} MB of output (the output "
+                               "is capped)",
+    (Status.CRASHED, "import"): "importing {module} {message}",
+    (Status.CRASHED, "call"): "the process running this test {message}",
+    #: The grader lost the sandbox's host, or it did not start (``lost``: how, in words).
+    (Status.CRASHED, "sandbox"): "the grading sandbox {lost}",
+    (Status.CRASHED, "malformed"): "the grader received {what}",
+    (Status.PROTOCOL, "service"): "the grader's loss service ended this test: {message}",
+    (Status.PROTOCOL, "call"): "the process running this test {message}: the grader's channel carries only the "
+                               "function's results",
+    (Status.SKIPPED, "hung"): "not run: {target} already exceeded the time limit of {seconds:g} s in an earlier test",
+    (Status.SKIPPED, "cut"): "not run: {cut}",
+    (Status.MISSING, "module"): "{problem}",
+    (Status.MISSING, "function"): "{package}/{module}.py defines no {target}",
+    (Status.ERROR, "error"): "{type}: {message}{where}",
+    (Status.NOT_IMPLEMENTED, "not_implemented"): "{type}: {message}{where}",
+    (Status.MISSING, "missing"): "{type}: {message}{where}",
+    (Status.FAILED, "bad_result"): "{message}",
+    (Status.ERROR, "memory"): "ran out of memory (MemoryError{where}): the grader limits memory; avoid huge arrays",
+    (Status.ERROR, "interrupt"): "raised KeyboardInterrupt{where}: a graded function must return its result",
+    (Status.ERROR, "exit"): "called exit() or sys.exit() (SystemExit{where}): a graded function must return its "
+                            "result, not end the program",
+    (Status.ERROR, "grader"): "the grader failed on this submission; the instructor has been told",
+}
+#: What a call that ran out of time most likely did (the ``likely`` of a timeout's sentence).
+LIKELY_CAUSES = {
+    "import": "is there an endless loop or a long computation at module level? Move it into a function.",
+    "call": "an endless loop, or far slower than needed?",
+    #: When it held a quarter of its memory limit or more.
+    "memory": "it held {held} MB of memory when it was stopped (the limit is {limit} MB): a large array or list "
+              "built step by step is slow to fill. Is one far larger than the data?",
+}
+
+
+def sentence(status, cause, **fields):
+    """The student's sentence for a call that ended with ``status`` for ``cause`` (:data:`MESSAGES`)."""
+    return MESSAGES[status, cause].format(**fields)
+
+
+def ended(status, cause, **fields):
+    """The Outcome of a call that ended with ``status`` for ``cause``, its message built from ``fields``."""
+    return Outcome(status, message=sentence(status, cause, **fields))
+
+
+def exception_message(error):
+    """The student's sentence for an exception their code raised (a runner's description of it)."""
+    kind = error.get("kind") if error.get("kind") in ERROR_KINDS else "error"
+    where = f" ({error['where']})" if error.get("where") else ""
+    return sentence(ERROR_KINDS[kind], kind, type=error.get("type"), message=error.get("message"), where=where)

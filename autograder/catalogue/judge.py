@@ -16,7 +16,7 @@ mistake that ``[partial_credit]`` in points.toml grants a fraction (see
 from functools import cached_property
 
 from ..calls import runners, wire
-from ..calls.status import ERROR_KINDS, Status
+from ..calls.status import ERROR_KINDS, Status, exception_message
 from ..packages import load_reference
 from .credit import load_partial_credit
 from .model import Failure, GradingError, Verdict
@@ -153,20 +153,8 @@ class Judge:
     def _unrun(self, test, case, outcome):
         status, message = outcome.status, outcome.message
         if outcome.status == Status.ERROR:
-            error = outcome.error
-            where = f" ({error['where']})" if error.get("where") else ""
-            status = ERROR_KINDS.get(error.get("kind"), Status.ERROR)
-            if error.get("kind") == "bad_result":
-                message = error["message"]
-            elif error.get("kind") == "memory":
-                message = f"ran out of memory (MemoryError{where}): the grader limits memory; avoid huge arrays"
-            elif error.get("kind") == "interrupt":
-                message = f"raised KeyboardInterrupt{where}: a graded function must return its result"
-            elif error.get("kind") == "exit":
-                message = (f"called exit() or sys.exit() (SystemExit{where}): a graded function must return "
-                           "its result, not end the program")
-            else:
-                message = f"{error['type']}: {error['message']}{where}"
+            status = ERROR_KINDS.get(outcome.error.get("kind"), Status.ERROR)
+            message = exception_message(outcome.error)
         hints = []
         if status == Status.ERROR and test.explain_error is not None:
             hints = test.explain_error(self, case, outcome.error)

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .. import catalogue, course, execution, seeds
-from ..calls.status import Status
+from ..calls.status import Status, ended, sentence
 from ..intake import SubmissionsError, read_batch
 from ..lms.roster import RosterError, read_roster
 from ..outputs.staging import OutputError, stage
@@ -122,7 +122,7 @@ class Grader:
             result = StudentResult(submission.student_id, seed, [], notes, digest=digest, name=submission.name,
                                    lms_id=submission.lms_id, sources=graded_sources(scratch))
             plan = catalogue.build_plan(seed)
-            outcomes = {key: catalogue.Outcome(Status.MISSING, message=problems[case.module])
+            outcomes = {key: ended(Status.MISSING, "module", problem=problems[case.module])
                         for key, case in plan.cases.items() if case.module in problems}
             runnable = [key for key in plan.cases if key not in outcomes]
             if runnable:
@@ -177,7 +177,7 @@ class Grader:
                                name=submission.name, lms_id=submission.lms_id)
         for name, worth in self.points.items():
             verdict = catalogue.Verdict(name, course.group_of(name), True, "", Status.ERROR,
-                                        "the grader failed on this submission; the instructor has been told")
+                                        sentence(Status.ERROR, "grader"))
             result.rows.append(Row(verdict, 0.0, worth))
         self._apply_late_policy(submission, result)
         return self._sanitized(result)

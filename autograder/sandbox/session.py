@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .. import course
 from ..calls import wire
-from ..calls.status import DEFERRING, Outcome, Status
+from ..calls.status import DEFERRING, LIKELY_CAUSES, Outcome, Status, ended, sentence
 from .isolation import (ENVIRONMENT, SUBMISSION_MOUNT, bwrap_command, direct_command, grader_folder,
                         interpreter_reachable_by_others, open_for_traversal, sandbox_uid, start_message)
 
@@ -192,7 +192,7 @@ class Session:
         self._send(start_message(self.package, self.limits, self.num_calls, self.uid))
         event = self.next_event(time.monotonic() + self.limits.startup, starting=True)
         if event.get("event") != "ready":
-            raise SessionFailed("startup", "the grading sandbox did not start properly")
+            raise SessionFailed("startup", sentence(Status.CRASHED, "sandbox", lost="did not start properly"))
 
     def call(self, call, serve, deadline):
         """Run ``call`` and return the host's result event, answering its service requests with ``serve``."""
@@ -235,7 +235,7 @@ class Session:
 
     def _startup_failure(self, why):
         tail = self.output.decode("utf-8", errors="replace").strip().splitlines()[-3:]
-        return f"the grading sandbox {why}" + (f": {' | '.join(tail)}" if tail else "")
+        return sentence(Status.CRASHED, "sandbox", lost=why + (f": {' | '.join(tail)}" if tail else ""))
 
 
 def _memory_held(event, limits):
@@ -243,8 +243,7 @@ def _memory_held(event, limits):
     held = int(event.get("resident_bytes") or 0)
     if held < MEMORY_WORTH_NAMING * limits.memory_mb * 2 ** 20:
         return ""
-    return (f"it held {held // 2 ** 20} MB of memory when it was stopped (the limit is {limits.memory_mb} MB): "
-            "a large array or list built step by step is slow to fill. Is one far larger than the data?")
+    return LIKELY_CAUSES["memory"].format(held=held // 2 ** 20, limit=limits.memory_mb)
 
 
 def _describe_host_exit(returncode):
@@ -361,13 +360,12 @@ class _Submission:
         if failure:
             return failure
         if (call["module"], call["target"]) in self.hung_targets:
-            return Outcome(Status.SKIPPED, message=f"not run: {call['target']} already exceeded the time limit of "
-                                                   f"{self.limits.timeout:g} s in an earlier test")
+            return ended(Status.SKIPPED, "hung", target=call["target"], seconds=self.limits.timeout)
         if not self.result.cut and self.session is None and self.starts > self.limits.restarts:
             self.result.cut = (f"the sandbox was restarted {self.limits.restarts} times, the most allowed for one "
                                "submission")
         if self.result.cut:
-            return Outcome(Status.SKIPPED, message=f"not run: {self.result.cut}")
+            return ended(Status.SKIPPED, "cut", cut=self.result.cut)
         return None
 
     def start(self, call):
@@ -382,7 +380,7 @@ class _Submission:
             session.start()
         except SessionFailed as error:
             session.close()
-            self.broken = Outcome(Status.CRASHED, message=str(error))
+            self.broken = Outcome(Status.CRASHED, message=str(error))  # its sentence: _startup_failure
             self.result.reports[call["key"]] = self.broken
             return False
         self.session = session
@@ -398,9 +396,9 @@ class _Submission:
             spent = time.monotonic() - self.started
             self.result.cut = (f"the submission used up its time budget of {self.limits.budget:g} s (imports, calls "
                                f"and restarts together; {spent:.0f} s used)")
-            self.result.reports[key] = Outcome(Status.TIMEOUT, message=f"stopped: {self.result.cut}")
+            self.result.reports[key] = ended(Status.TIMEOUT, "budget", cut=self.result.cut)
         else:
-            self.result.reports[key] = Outcome(Status.CRASHED, message=f"the grading sandbox {lost}")
+            self.result.reports[key] = ended(Status.CRASHED, "sandbox", lost=lost)
 
     def keep_output(self):
         if self.session is not None:
@@ -423,35 +421,27 @@ class _Submission:
         if status == Status.IMPORT_ERROR:
             error = event.get("error") or {}
             where = f" ({error.get('where')})" if error.get("where") else ""
-            self.failed_modules[module] = Outcome(
-                Status.IMPORT_ERROR,
-                message=f"{module} does not import: {error.get('type')}: {error.get('message')}{where}")
+            self.failed_modules[module] = ended(Status.IMPORT_ERROR, "import", module=module,
+                                                problem=f"{error.get('type')}: {error.get('message')}{where}")
             return self.failed_modules[module]
         held = _memory_held(event, limits)
         if status == Status.TIMEOUT and event.get("phase") == "import":
-            cause = held or ("is there an endless loop or a long computation at module level? Move it into a "
-                             "function.")
-            self.failed_modules[module] = Outcome(
-                Status.TIMEOUT, message=f"importing {module} did not finish within {limits.import_timeout:g} s (the "
-                                        f"import time limit): {cause}")
+            self.failed_modules[module] = ended(Status.TIMEOUT, "import", module=module,
+                                                seconds=limits.import_timeout, likely=held or LIKELY_CAUSES["import"])
             return self.failed_modules[module]
         if status == Status.TIMEOUT:
             self.hung_targets.add((call["module"], call["target"]))
-            return Outcome(Status.TIMEOUT, message=f"did not finish within {limits.timeout:g} s (time limit): "
-                                                   f"{held or 'an endless loop, or far slower than needed?'}")
+            return ended(Status.TIMEOUT, "call", seconds=limits.timeout, likely=held or LIKELY_CAUSES["call"])
         if status == Status.CRASHED and event.get("cause") == "flood":
-            return Outcome(Status.CRASHED, message=f"the process running this test printed more than "
-                                                   f"{limits.output_limit // 2 ** 20} MB of output (the output is "
-                                                   "capped)")
+            return ended(Status.CRASHED, "flood", megabytes=limits.output_limit // 2 ** 20)
         if status == Status.PROTOCOL and event.get("service"):
-            return Outcome(Status.PROTOCOL, message=f"the grader's loss service ended this test: {message}")
+            return ended(Status.PROTOCOL, "service", message=message)
         if status == Status.PROTOCOL:
-            return Outcome(Status.PROTOCOL, message=f"the process running this test {message}: the grader's "
-                                                    "channel carries only the function's results")
+            return ended(Status.PROTOCOL, "call", message=message)
         if event.get("phase") == "import":
-            self.failed_modules[module] = Outcome(Status.CRASHED, message=f"importing {module} {message}")
+            self.failed_modules[module] = ended(Status.CRASHED, "import", module=module, message=message)
             return self.failed_modules[module]
-        return Outcome(Status.CRASHED, message=f"the process running this test {message}")
+        return ended(Status.CRASHED, "call", message=message)
 
 
 @lru_cache(maxsize=None)

@@ -147,3 +147,35 @@ def test_a_status_is_written_as_the_string_the_records_hold():
     document = results_json(StudentResult("s1", 0, [Row(verdict, 0.0, 2.0)], []))
     assert json.dumps(document["tests"][0]["extra_data"]["status"]) == '"timeout"'
     assert f"{verdict.status}" == str(verdict.status) == "timeout"
+
+
+def test_every_way_a_call_ends_without_outputs_has_its_sentence():
+    assert {key[0] for key in status.MESSAGES} >= set(status.CALL) - {Status.OK}
+    assert all(key[0] in Status for key in status.MESSAGES)
+    # An exception of every kind has the sentence of the status it ends with.
+    assert {(verdict, kind) for kind, verdict in status.ERROR_KINDS.items()} <= set(status.MESSAGES)
+    for kind in status.ERROR_KINDS:
+        assert status.exception_message({"type": "ValueError", "message": "m", "kind": kind, "where": "w"})
+
+
+def _literal_parts(template):
+    return [part for part in re.split(r"\{[^}]*\}", template) if len(part.strip()) >= 16]
+
+
+def test_each_sentence_is_written_once_in_the_table_and_nowhere_else():
+    sources = {path: path.read_text() for path in (WORKER.parents[1]).rglob("*.py")
+               if path.name != "status.py"}
+    templates = list(status.MESSAGES.values()) + list(status.LIKELY_CAUSES.values())
+    for part in (part for template in templates for part in _literal_parts(template)):
+        assert [str(path) for path, text in sources.items() if part in text] == [], part
+
+
+def test_the_sentences_read_as_before():
+    """A few sentences exactly (the round trips above take every status; these pin the words)."""
+    assert status.sentence(Status.TIMEOUT, "call", seconds=20.0, likely=status.LIKELY_CAUSES["call"]) == (
+        "did not finish within 20 s (time limit): an endless loop, or far slower than needed?")
+    assert status.exception_message({"type": "SystemExit", "message": "", "kind": "exit", "where": "a.py line 1"}) == (
+        "called exit() or sys.exit() (SystemExit (a.py line 1)): a graded function must return its result, not end "
+        "the program")
+    assert status.ended(Status.MISSING, "function", package="linear_classifier", module="optim", target="sgd") == (
+        Outcome(Status.MISSING, message="linear_classifier/optim.py defines no sgd"))
