@@ -10,7 +10,7 @@ import os
 import numpy as np
 
 from .calls import runners, wire
-from .catalogue import Outcome
+from .calls.status import Outcome, Status, ended
 from .packages import load_reference
 
 #: Largest array accepted from a student's run, in entries.
@@ -20,33 +20,33 @@ MAX_OUTPUT_ENTRIES = 10 ** 6
 def outcome_from_result(case, result, records=None):
     """Turn a call's result (plain data) and its loss service's ``records`` into an Outcome."""
     if not isinstance(result, dict):
-        return Outcome("crashed", message="the grader received a malformed result")
+        return ended(Status.CRASHED, "malformed", what="a malformed result")
     if "error" in result:
         error = result["error"]
         if not isinstance(error, dict) or not all(isinstance(error.get(k), str) for k in ("type", "message", "kind")):
-            return Outcome("crashed", message="the grader received a malformed error report")
+            return ended(Status.CRASHED, "malformed", what="a malformed error report")
         where = error.get("where")
-        return Outcome("error", error={"type": error["type"][:100], "kind": error["kind"],
+        return Outcome(Status.ERROR, error={"type": error["type"][:100], "kind": error["kind"],
                                        "message": error["message"][:runners.MESSAGE_LIMIT + 3],
                                        "where": where[:200] if isinstance(where, str) else None})
     try:
         outputs = wire.decode(result.get("outputs"), max_entries=MAX_OUTPUT_ENTRIES)
     except (wire.ProtocolError, TypeError, AttributeError):
-        return Outcome("crashed", message="the grader received malformed data")
+        return ended(Status.CRASHED, "malformed", what="malformed data")
     if isinstance(outputs, dict) and records is not None:
         outputs.update(records)
     schema = runners.RUNNERS[case.runner].outputs
     if not isinstance(outputs, dict) or set(outputs) != set(schema):
-        return Outcome("crashed", message="the grader received an incomplete result")
+        return ended(Status.CRASHED, "malformed", what="an incomplete result")
     for name, kind in schema.items():
         value = outputs[name]
         if kind == "bool" and not isinstance(value, bool):
-            return Outcome("crashed", message="the grader received malformed data")
+            return ended(Status.CRASHED, "malformed", what="malformed data")
         if kind == "array":
             if not isinstance(value, np.ndarray):
-                return Outcome("crashed", message="the grader received malformed data")
+                return ended(Status.CRASHED, "malformed", what="malformed data")
             outputs[name] = value.astype(np.float64) if name not in ("y",) else value
-    return Outcome("ok", outputs=outputs)
+    return Outcome(Status.OK, outputs=outputs)
 
 
 def loss_service(case, reference):
@@ -60,7 +60,7 @@ def run_call(case, target, reference, package_root=None):
     result = runners.run_call(case.call(), target, package_root, services)
     if services is not None and services.refused is not None:
         # As in the sandbox, a request out of the service's bounds ends the call, whatever train did next.
-        return Outcome("protocol", message=f"the grader's loss service ended this test: {services.refused}")
+        return ended(Status.PROTOCOL, "service", message=services.refused)
     return outcome_from_result(case, result, services.records() if services else None)
 
 
@@ -82,12 +82,13 @@ def run_in_process(plan, keys, resolve, reference=None):
                 modules[case.module] = (None, f"{type(error).__name__}: {error}")
         module, problem = modules[case.module]
         if module is None:
-            outcomes[key] = Outcome("import_error",
-                                    message=f"linear_classifier.{case.module} does not import: {problem}")
+            outcomes[key] = ended(Status.IMPORT_ERROR, "import", module=f"linear_classifier.{case.module}",
+                                  problem=problem)
             continue
         target = getattr(module, case.target, None)
         if target is None:
-            outcomes[key] = Outcome("missing", message=f"linear_classifier/{case.module}.py defines no {case.target}")
+            outcomes[key] = ended(Status.MISSING, "function", package="linear_classifier", module=case.module,
+                                  target=case.target)
             continue
         root = os.path.dirname(getattr(module, "__file__", None) or ".")
         outcomes[key] = run_call(case, target, reference, root)

@@ -1,4 +1,5 @@
-"""How graded functions are called and how their results travel: :mod:`.runners` and :mod:`.wire`.
+"""How graded functions are called, how their results travel and what happened to them: :mod:`.runners`,
+:mod:`.wire` and :mod:`.status`.
 
-Both modules are standalone (standard library and numpy): the sandbox runs them from a read-only copy.
+All three are standalone (standard library and numpy): the sandbox runs them from a read-only copy.
 """

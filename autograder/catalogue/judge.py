@@ -16,6 +16,7 @@ mistake that ``[partial_credit]`` in points.toml grants a fraction (see
 from functools import cached_property
 
 from ..calls import runners, wire
+from ..calls.status import ERROR_KINDS, Status, exception_message
 from ..packages import load_reference
 from .credit import load_partial_credit
 from .model import Failure, GradingError, Verdict
@@ -95,7 +96,7 @@ class Judge:
         credited = []
         for key in test.cases:
             case, outcome = self.plan.cases[key], outcomes[key]
-            if outcome.status != "ok":
+            if outcome.status != Status.OK:
                 if test.returned_only:
                     first_problem = first_problem or (case, outcome)
                     continue
@@ -112,7 +113,7 @@ class Judge:
             return self._failed(test, case, failure, min(credit for *_, credit in credited))
         if judged == 0 and first_problem is not None:
             return self._unrun(test, *first_problem)
-        return Verdict(test.name, test.group, test.hidden, test.what, "passed")
+        return Verdict(test.name, test.group, test.hidden, test.what, Status.PASSED)
 
     def _credit(self, failure):
         """The fraction a failure earns: the largest partial credit of the mistakes its hints name."""
@@ -125,7 +126,7 @@ class Judge:
         if any(other.credit > 0 for other in required):
             return verdict
         names = " or ".join(f"{other.name} ({other.what})" for other in required)
-        return Verdict(test.name, test.group, test.hidden, test.what, "failed",
+        return Verdict(test.name, test.group, test.hidden, test.what, Status.FAILED,
                        f"not awarded: this test counts only when {names} earns points, and none did")
 
     def _check(self, test, case, outcome):
@@ -146,29 +147,16 @@ class Judge:
         if not test.hidden:
             details = {"inputs": {k: v for k, v in case.args.items() if k != "function"},
                        "expected": failure.expected, "got": failure.got}
-        return Verdict(test.name, test.group, test.hidden, test.what, "failed", message, details, credit,
+        return Verdict(test.name, test.group, test.hidden, test.what, Status.FAILED, message, details, credit,
                        _mistakes(failure.hints))
 
     def _unrun(self, test, case, outcome):
         status, message = outcome.status, outcome.message
-        if outcome.status == "error":
-            error = outcome.error
-            where = f" ({error['where']})" if error.get("where") else ""
-            status = {"not_implemented": "not_implemented", "bad_result": "failed", "missing": "missing"}.get(
-                error.get("kind"), "error")
-            if error.get("kind") == "bad_result":
-                message = error["message"]
-            elif error.get("kind") == "memory":
-                message = f"ran out of memory (MemoryError{where}): the grader limits memory; avoid huge arrays"
-            elif error.get("kind") == "interrupt":
-                message = f"raised KeyboardInterrupt{where}: a graded function must return its result"
-            elif error.get("kind") == "exit":
-                message = (f"called exit() or sys.exit() (SystemExit{where}): a graded function must return "
-                           "its result, not end the program")
-            else:
-                message = f"{error['type']}: {error['message']}{where}"
+        if outcome.status == Status.ERROR:
+            status = ERROR_KINDS.get(outcome.error.get("kind"), Status.ERROR)
+            message = exception_message(outcome.error)
         hints = []
-        if status == "error" and test.explain_error is not None:
+        if status == Status.ERROR and test.explain_error is not None:
             hints = test.explain_error(self, case, outcome.error)
             if hints:
                 message += "; likely cause: " + "; ".join(hints)

@@ -1,4 +1,4 @@
-"""The catalogue's vocabulary: cases, tests, failures, outcomes, verdicts and plans.
+"""The catalogue's vocabulary: cases, tests, failures, verdicts and plans (outcomes: :mod:`autograder.calls.status`).
 
 A *case* is one call of one student function on one input set (run by a
 runner of :mod:`autograder.calls.runners`). A *test* judges one or more cases and is
@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..calls import wire
+from ..calls.status import VERDICT, Status
 
-#: Statuses a test can end with (grades.csv, results.json).
-STATUSES = ("passed", "failed", "error", "not_implemented", "timeout", "crashed", "protocol", "import_error",
-            "missing", "skipped")
+#: Statuses a test can end with (grades.csv, results.json): :data:`autograder.calls.status.VERDICT`.
+STATUSES = VERDICT
 
 
 class GradingError(RuntimeError):
@@ -73,16 +73,6 @@ class Failure:
 
 
 @dataclass
-class Outcome:
-    """What running a case on a student's code gave: outputs, or a status and an explanation."""
-
-    status: str  # "ok", "error", "timeout", "crashed", "protocol", "import_error", "missing", "skipped"
-    outputs: dict = None
-    error: dict = None
-    message: str = ""
-
-
-@dataclass
 class Verdict:
     """The result of one test for one student."""
 
@@ -90,7 +80,8 @@ class Verdict:
     group: str
     hidden: bool
     what: str
-    status: str
+    #: One of :data:`STATUSES` (a string read back from a record becomes its :class:`Status`).
+    status: Status
     message: str = ""
     #: Visible tests only: the failing case's inputs, expected and returned values.
     details: dict = None
@@ -101,12 +92,15 @@ class Verdict:
     mistakes: tuple = ()
 
     def __post_init__(self):
+        self.status = Status(self.status)
+        if self.status not in VERDICT:
+            raise ValueError(f"a test cannot end with status {self.status!r}")
         if self.credit is None:
             self.credit = 1.0 if self.passed else 0.0
 
     @property
     def passed(self):
-        return self.status == "passed"
+        return self.status == Status.PASSED
 
 
 @dataclass

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .. import catalogue, course, execution, seeds
+from ..calls.status import Status, ended, sentence
 from ..intake import SubmissionsError, read_batch
 from ..lms.roster import RosterError, read_roster
 from ..outputs.staging import OutputError, stage
@@ -121,7 +122,7 @@ class Grader:
             result = StudentResult(submission.student_id, seed, [], notes, digest=digest, name=submission.name,
                                    lms_id=submission.lms_id, sources=graded_sources(scratch))
             plan = catalogue.build_plan(seed)
-            outcomes = {key: catalogue.Outcome("missing", message=problems[case.module])
+            outcomes = {key: ended(Status.MISSING, "module", problem=problems[case.module])
                         for key, case in plan.cases.items() if case.module in problems}
             runnable = [key for key in plan.cases if key not in outcomes]
             if runnable:
@@ -151,11 +152,11 @@ class Grader:
         outcomes = {}
         for key in keys:
             report = run.reports[key]
-            if report.status == "ok":
+            if report.status == Status.OK:
                 records = services[key].records() if services[key] else None
                 outcomes[key] = execution.outcome_from_result(plan.cases[key], report.result, records)
             else:
-                outcomes[key] = catalogue.Outcome(report.status, message=report.message)
+                outcomes[key] = report  # the sandbox's Outcome is the judge's
         self.options.emit("sandbox", student=result.student_id, seconds=run.seconds, restarts=run.restarts,
                           timings=run.timings)
         return outcomes
@@ -175,8 +176,8 @@ class Grader:
         result = StudentResult(submission.student_id, seed, [], list(submission.notes), grader_error=error,
                                name=submission.name, lms_id=submission.lms_id)
         for name, worth in self.points.items():
-            verdict = catalogue.Verdict(name, course.group_of(name), True, "", "error",
-                                        "the grader failed on this submission; the instructor has been told")
+            verdict = catalogue.Verdict(name, course.group_of(name), True, "", Status.ERROR,
+                                        sentence(Status.ERROR, "grader"))
             result.rows.append(Row(verdict, 0.0, worth))
         self._apply_late_policy(submission, result)
         return self._sanitized(result)

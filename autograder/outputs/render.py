@@ -4,12 +4,10 @@ from functools import lru_cache
 
 import numpy as np
 
-#: How each status reads on a page.
-STATUS_TEXT = {
-    "passed": "passed", "failed": "wrong result", "error": "raised an error", "not_implemented": "not implemented",
-    "timeout": "time limit", "crashed": "crashed", "protocol": "broke the grader's protocol",
-    "import_error": "does not import", "missing": "missing", "skipped": "not run",
-}
+from ..calls.status import WORDS
+
+#: How each status reads on a page: the vocabulary's own words.
+STATUS_TEXT = WORDS
 
 
 def number(value):

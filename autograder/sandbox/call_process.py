@@ -1,6 +1,6 @@
 """The sandbox's call process: it imports one student module and runs the calls the host sends it.
 
-Standalone, beside :mod:`worker` in the sandbox's read-only ``/grader`` (with ``runners`` and ``wire``). The
+Standalone, beside :mod:`worker` in the sandbox's read-only ``/grader`` (with ``runners``, ``wire`` and ``status``). The
 host forks it (:meth:`worker.Host.spawn`); everything here runs in the same process as student code, so
 nothing here is trusted by the host: it only makes the honest case work well (a mistake in a model's train is
 an error the student reads, what was printed reaches the log).
@@ -13,6 +13,7 @@ import sys
 import numpy as np
 
 import runners
+import status
 import wire
 
 
@@ -133,7 +134,8 @@ def child_main(package, module_name, package_parent, region, requests, events): 
         target = getattr(module, request["target"], None)
         if target is None:
             result = {"error": {"type": "AttributeError", "kind": "missing", "where": None,
-                                "message": f"{package}/{module_name}.py defines no {request['target']}"}}
+                                "message": status.sentence(status.Status.MISSING, "function", package=package,
+                                                           module=module_name, target=request["target"])}}
         else:
             # What train may ask is read from its inputs now, before student code can change them.
             services = _ServiceClient(channel, runners.train_inputs(args)) if runner.service_records else None

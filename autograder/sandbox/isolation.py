@@ -30,7 +30,8 @@ from .. import course
 #: The files that run inside the sandbox, and the folder they are bound to there.
 HOST_FILES = (Path(__file__).resolve().parent / "worker.py", Path(__file__).resolve().parent / "call_process.py",
               Path(__file__).resolve().parent.parent / "calls" / "runners.py",
-              Path(__file__).resolve().parent.parent / "calls" / "wire.py")
+              Path(__file__).resolve().parent.parent / "calls" / "wire.py",
+              Path(__file__).resolve().parent.parent / "calls" / "status.py")
 GRADER_MOUNT = "/grader"
 SUBMISSION_MOUNT = "/submission"
 HOSTNAME = "sandbox"

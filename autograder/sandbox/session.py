@@ -22,11 +22,10 @@ from pathlib import Path
 
 from .. import course
 from ..calls import wire
+from ..calls.status import DEFERRING, LIKELY_CAUSES, Outcome, Status, ended, sentence
 from .isolation import (ENVIRONMENT, SUBMISSION_MOUNT, bwrap_command, direct_command, grader_folder,
                         interpreter_reachable_by_others, open_for_traversal, sandbox_uid, start_message)
 
-#: Statuses after which a module's remaining calls run last.
-DEFERRING = ("timeout", "crashed", "protocol")
 #: Seconds the grader waits beyond a call's own deadlines before it gives the host up for lost.
 GRACE = 5.0
 #: The fraction of the memory limit a call that ran out of time must hold for its message to name memory (an
@@ -81,17 +80,9 @@ class Limits:
 
 
 @dataclass
-class CallReport:
-    """What happened to one call: ``ok`` with the host's checked result, or a status and a message."""
-
-    status: str  # "ok", "timeout", "crashed", "protocol", "import_error", "skipped"
-    result: dict = None
-    message: str = ""
-
-
-@dataclass
 class SandboxRun:
-    """The reports of every call, the student's output (capped), and how the sandbox ran."""
+    """The reports of every call (:class:`~autograder.calls.status.Outcome`: ``ok`` with the host's checked result,
+    or a status and a message), the student's output (capped), and how the sandbox ran."""
 
     reports: dict
     output: bytes = b""
@@ -201,7 +192,7 @@ class Session:
         self._send(start_message(self.package, self.limits, self.num_calls, self.uid))
         event = self.next_event(time.monotonic() + self.limits.startup, starting=True)
         if event.get("event") != "ready":
-            raise SessionFailed("startup", "the grading sandbox did not start properly")
+            raise SessionFailed("startup", sentence(Status.CRASHED, "sandbox", lost="did not start properly"))
 
     def call(self, call, serve, deadline):
         """Run ``call`` and return the host's result event, answering its service requests with ``serve``."""
@@ -244,7 +235,7 @@ class Session:
 
     def _startup_failure(self, why):
         tail = self.output.decode("utf-8", errors="replace").strip().splitlines()[-3:]
-        return f"the grading sandbox {why}" + (f": {' | '.join(tail)}" if tail else "")
+        return sentence(Status.CRASHED, "sandbox", lost=why + (f": {' | '.join(tail)}" if tail else ""))
 
 
 def _memory_held(event, limits):
@@ -252,8 +243,7 @@ def _memory_held(event, limits):
     held = int(event.get("resident_bytes") or 0)
     if held < MEMORY_WORTH_NAMING * limits.memory_mb * 2 ** 20:
         return ""
-    return (f"it held {held // 2 ** 20} MB of memory when it was stopped (the limit is {limits.memory_mb} MB): "
-            "a large array or list built step by step is slow to fill. Is one far larger than the data?")
+    return LIKELY_CAUSES["memory"].format(held=held // 2 ** 20, limit=limits.memory_mb)
 
 
 def _describe_host_exit(returncode):
@@ -370,13 +360,12 @@ class _Submission:
         if failure:
             return failure
         if (call["module"], call["target"]) in self.hung_targets:
-            return CallReport("skipped", message=f"not run: {call['target']} already exceeded the time limit of "
-                                                 f"{self.limits.timeout:g} s in an earlier test")
+            return ended(Status.SKIPPED, "hung", target=call["target"], seconds=self.limits.timeout)
         if not self.result.cut and self.session is None and self.starts > self.limits.restarts:
             self.result.cut = (f"the sandbox was restarted {self.limits.restarts} times, the most allowed for one "
                                "submission")
         if self.result.cut:
-            return CallReport("skipped", message=f"not run: {self.result.cut}")
+            return ended(Status.SKIPPED, "cut", cut=self.result.cut)
         return None
 
     def start(self, call):
@@ -391,7 +380,7 @@ class _Submission:
             session.start()
         except SessionFailed as error:
             session.close()
-            self.broken = CallReport("crashed", message=str(error))
+            self.broken = Outcome(Status.CRASHED, message=str(error))  # its sentence: _startup_failure
             self.result.reports[call["key"]] = self.broken
             return False
         self.session = session
@@ -407,9 +396,9 @@ class _Submission:
             spent = time.monotonic() - self.started
             self.result.cut = (f"the submission used up its time budget of {self.limits.budget:g} s (imports, calls "
                                f"and restarts together; {spent:.0f} s used)")
-            self.result.reports[key] = CallReport("timeout", message=f"stopped: {self.result.cut}")
+            self.result.reports[key] = ended(Status.TIMEOUT, "budget", cut=self.result.cut)
         else:
-            self.result.reports[key] = CallReport("crashed", message=f"the grading sandbox {lost}")
+            self.result.reports[key] = ended(Status.CRASHED, "sandbox", lost=lost)
 
     def keep_output(self):
         if self.session is not None:
@@ -425,40 +414,34 @@ class _Submission:
         self.result.seconds = time.monotonic() - self.started
 
     def sandbox_report(self, event, call, module):
-        """The CallReport of a host's result event; remember modules that cannot import and targets that hung."""
+        """The Outcome of a host's result event; remember modules that cannot import and targets that hung."""
         status, message, limits = event.get("status"), str(event.get("message") or ""), self.limits
-        if status == "ok":
-            return CallReport("ok", result=event["result"])
-        if status == "import_error":
+        if status == Status.OK:
+            return Outcome(Status.OK, result=event["result"])
+        if status == Status.IMPORT_ERROR:
             error = event.get("error") or {}
             where = f" ({error.get('where')})" if error.get("where") else ""
-            self.failed_modules[module] = CallReport(
-                "import_error", message=f"{module} does not import: {error.get('type')}: {error.get('message')}{where}")
+            self.failed_modules[module] = ended(Status.IMPORT_ERROR, "import", module=module,
+                                                problem=f"{error.get('type')}: {error.get('message')}{where}")
             return self.failed_modules[module]
         held = _memory_held(event, limits)
-        if status == "timeout" and event.get("phase") == "import":
-            cause = held or ("is there an endless loop or a long computation at module level? Move it into a "
-                             "function.")
-            self.failed_modules[module] = CallReport(
-                "timeout", message=f"importing {module} did not finish within {limits.import_timeout:g} s (the import "
-                                   f"time limit): {cause}")
+        if status == Status.TIMEOUT and event.get("phase") == "import":
+            self.failed_modules[module] = ended(Status.TIMEOUT, "import", module=module,
+                                                seconds=limits.import_timeout, likely=held or LIKELY_CAUSES["import"])
             return self.failed_modules[module]
-        if status == "timeout":
+        if status == Status.TIMEOUT:
             self.hung_targets.add((call["module"], call["target"]))
-            return CallReport("timeout", message=f"did not finish within {limits.timeout:g} s (time limit): "
-                                                 f"{held or 'an endless loop, or far slower than needed?'}")
-        if status == "flood":
-            return CallReport("crashed", message=f"the process running this test printed more than "
-                                                 f"{limits.output_limit // 2 ** 20} MB of output (the output is capped)")
-        if status == "protocol" and event.get("service"):
-            return CallReport("protocol", message=f"the grader's loss service ended this test: {message}")
-        if status == "protocol":
-            return CallReport("protocol", message=f"the process running this test {message}: the grader's channel "
-                                                  "carries only the function's results")
+            return ended(Status.TIMEOUT, "call", seconds=limits.timeout, likely=held or LIKELY_CAUSES["call"])
+        if status == Status.CRASHED and event.get("cause") == "flood":
+            return ended(Status.CRASHED, "flood", megabytes=limits.output_limit // 2 ** 20)
+        if status == Status.PROTOCOL and event.get("service"):
+            return ended(Status.PROTOCOL, "service", message=message)
+        if status == Status.PROTOCOL:
+            return ended(Status.PROTOCOL, "call", message=message)
         if event.get("phase") == "import":
-            self.failed_modules[module] = CallReport("crashed", message=f"importing {module} {message}")
+            self.failed_modules[module] = ended(Status.CRASHED, "import", module=module, message=message)
             return self.failed_modules[module]
-        return CallReport("crashed", message=f"the process running this test {message}")
+        return ended(Status.CRASHED, "call", message=message)
 
 
 @lru_cache(maxsize=None)

@@ -1,6 +1,6 @@
 """The sandbox's host: the one process in the sandbox that judges nothing and runs no student code.
 
-Standalone (standard library, numpy, :mod:`call_process` beside it and the two modules of ``autograder/calls``,
+Standalone (standard library, numpy, :mod:`call_process` beside it and the three modules of ``autograder/calls``,
 read from a read-only ``/grader`` inside the sandbox). It ignores every signal that can be ignored
 (:func:`ignore_signals`; its call processes get the usual ones back). Under bubblewrap it is the sandbox's
 pid 1 (``--as-pid-1``): the kernel delivers to it, from processes inside, only the signals it handles, which
@@ -33,9 +33,10 @@ Host to grader (``EVENTS_FD``)::
     {"event": "result", "call": KEY, "status": STATUS, "result": {...}, "message": TEXT, "output_bytes": N,
      "import_seconds": S}
 
-where STATUS is ``ok`` (``result`` holds ``outputs`` or the student's ``error``), ``import_error``,
-``timeout`` (with ``"phase": "import" | "call"``), ``crashed``, ``flood`` or ``protocol`` (with ``"service":
-true`` when the loss service ended it). What call processes print goes to the host's standard output, the
+where STATUS is one of :data:`status.HOST`: ``ok`` (``result`` holds ``outputs`` or the student's ``error``),
+``import_error``, ``timeout`` (with ``"phase": "import" | "call"``), ``crashed`` (with ``"cause": "flood"`` when
+the call's processes printed more than ``output_limit``) or ``protocol`` (with ``"service": true`` when the loss
+service ended it). What call processes print goes to the host's standard output, the
 first ``output_keep`` bytes of it: they write it line by line and flush the rest before each report, which the
 host forwards before the report, since it kills them with SIGKILL.
 
@@ -53,9 +54,10 @@ import time
 
 import numpy as np
 
-# Both lie next to this file in the sandbox's /grader (and in the folder the grader runs it from).
+# They lie next to this file in the sandbox's /grader (and in the folder the grader runs it from).
 import runners
 import wire
+from status import Status
 from call_process import child_main, ended_children, views, write_all
 
 #: Bytes of shared memory for one call's observed inputs.
@@ -180,8 +182,11 @@ def resident_bytes(pid):
         return 0
 
 
-class Outcome(Exception):
-    """How a call ended, other than with a result: a status and a message for the student."""
+class CallEnded(Exception):
+    """A call ended other than with a result: its status and the fields of its result event.
+
+    The message is the host's part of the student's sentence; the grader's session builds the sentence.
+    """
 
     def __init__(self, status, message, **extra):
         super().__init__(message)
@@ -261,8 +266,8 @@ class Host:
                 for fd in (child_reads, host_writes, host_reads, child_writes, output_read, output_write):
                     os.close(fd)
                 region.close()
-                raise Outcome("crashed", f"could not be started ({error.strerror}): the submission's processes use "
-                                         "up the process limit", phase="import") from None
+                raise CallEnded(Status.CRASHED, f"could not be started ({error.strerror}): the submission's processes "
+                                                "use up the process limit", phase="import") from None
         if pid == 0:  # pragma: no cover (runs in the child)
             try:
                 for other in self.processes.values():
@@ -348,7 +353,7 @@ class Host:
             if not process.imported:
                 self.wait_for_import(process)
             return self.run_in(process, call)
-        except Outcome as outcome:
+        except CallEnded as outcome:
             if process is not None:
                 self.stop(process)
             return {"status": outcome.status, "message": outcome.message, **outcome.extra}
@@ -364,8 +369,8 @@ class Host:
             self.import_seconds = time.monotonic() - started
             return
         if message.get("event") == "import_failed":
-            raise Outcome("import_error", "", error=_clean_error(message.get("error")))
-        raise Outcome("protocol", "sent something else than its import's outcome")
+            raise CallEnded(Status.IMPORT_ERROR, "", error=_clean_error(message.get("error")))
+        raise CallEnded(Status.PROTOCOL, "sent something else than its import's outcome")
 
     def run_in(self, process, call):
         args = wire.decode(call["args"])
@@ -394,37 +399,37 @@ class Host:
                 self.relay_service(process, call, message)
             elif message.get("event") == "result":
                 self.drain_output(process)
-                return {"status": "ok", "result": self.check_result(call["runner"], message, process, layout,
+                return {"status": Status.OK, "result": self.check_result(call["runner"], message, process, layout,
                                                                        entries)}
             else:
-                raise Outcome("protocol", "sent a message that is not part of the protocol")
+                raise CallEnded(Status.PROTOCOL, "sent a message that is not part of the protocol")
 
     def relay_service(self, process, call, message):
-        """Have the grader answer a model's request for the loss; Outcome ``protocol`` when it refuses.
+        """Have the grader answer a model's request for the loss; CallEnded ``protocol`` when it refuses.
 
         Only a call whose runner trains with the service may ask, and only while it runs (a request that
         arrives during any other call, e.g. from a thread an earlier call left behind, ends that call).
         """
         if not runners.RUNNERS[call["runner"]].service_records:
-            raise Outcome("protocol", "the loss was asked for outside a model's train (it is served to train "
+            raise CallEnded(Status.PROTOCOL, "the loss was asked for outside a model's train (it is served to train "
                                       "only, while it runs)", service=True)
         request = message.get("request")
         if not isinstance(request, dict):
-            raise Outcome("protocol", "train sent a malformed request for the loss", service=True)
+            raise CallEnded(Status.PROTOCOL, "train sent a malformed request for the loss", service=True)
         self.send(event="service", call=call["key"], request=request)
         reply = self.receive(timeout=60.0)
         if reply is None or reply.get("op") != "reply" or not isinstance(reply.get("reply"), dict):
             raise SystemExit("the grader did not answer a service request")
         if "refused" in reply["reply"]:
-            raise Outcome("protocol", str(reply["reply"]["refused"]), service=True)
+            raise CallEnded(Status.PROTOCOL, str(reply["reply"]["refused"]), service=True)
         self.tell(process, {"op": "reply", **reply["reply"]})
 
     def tell(self, process, message):
-        """Send ``message`` to a call process; Outcome ``protocol`` when it closed its end of the pipe."""
+        """Send ``message`` to a call process; CallEnded ``protocol`` when it closed its end of the pipe."""
         try:
             write_all(process.requests, wire.dumps(message))
         except OSError as error:
-            raise Outcome("protocol", f"closed the pipe the sandbox's host sends it calls on "
+            raise CallEnded(Status.PROTOCOL, f"closed the pipe the sandbox's host sends it calls on "
                                       f"({error.strerror or error})") from None
 
     def check_result(self, runner, message, process, layout, entries):
@@ -434,20 +439,20 @@ class Host:
         try:
             outputs = wire.decode(message.get("outputs"), max_entries=entries)
         except wire.ProtocolError as error:
-            raise Outcome("protocol", f"sent a malformed result ({error})") from None
+            raise CallEnded(Status.PROTOCOL, f"sent a malformed result ({error})") from None
         schema = runners.RUNNERS[runner].reported_outputs
         if not isinstance(outputs, dict) or set(outputs) != set(schema):
-            raise Outcome("protocol", "sent an incomplete result")
+            raise CallEnded(Status.PROTOCOL, "sent an incomplete result")
         for name, kind in schema.items():
             value = outputs[name]
             if (kind == "bool" and not isinstance(value, bool)) or (
                     kind == "array" and not isinstance(value, np.ndarray)):
-                raise Outcome("protocol", "sent a result of the wrong form")
+                raise CallEnded(Status.PROTOCOL, "sent a result of the wrong form")
         outputs.update({name: view.copy() for name, view in views(process.region, layout).items()})
         return {"outputs": wire.encode(outputs)}
 
     def next_message(self, process, deadline, phase, max_bytes):
-        """The call process's next message, while forwarding what it prints; Outcome when it fails first."""
+        """The call process's next message, while forwarding what it prints; CallEnded when it fails first."""
         process.reader.max_bytes = max_bytes
         while not process.lines:
             remaining = deadline - time.monotonic()
@@ -455,7 +460,8 @@ class Host:
                 seconds = self.limits["import_timeout" if phase == "import" else "timeout"]
                 # What it held says whether the time went into touching memory (page faults on a busy
                 # machine) rather than into a loop: the student's message names it then.
-                raise Outcome("timeout", "", phase=phase, seconds=seconds, resident_bytes=resident_bytes(process.pid))
+                raise CallEnded(Status.TIMEOUT, "", phase=phase, seconds=seconds,
+                                resident_bytes=resident_bytes(process.pid))
             watched = [process.events] + ([process.output] if process.output_open else [])
             readable = select.select(watched, [], [], min(remaining, MEMORY_POLL) if self.is_init else remaining)[0]
             self.check_memory(phase)
@@ -468,25 +474,25 @@ class Host:
                 try:
                     process.lines += process.reader.feed(data)
                 except wire.ProtocolError as error:
-                    raise Outcome("protocol", f"sent an oversized message ({error})") from None
+                    raise CallEnded(Status.PROTOCOL, f"sent an oversized message ({error})") from None
         try:
             return wire.loads(process.lines.pop(0), max_bytes)
         except wire.ProtocolError as error:
-            raise Outcome("protocol", f"sent malformed data ({error})") from None
+            raise CallEnded(Status.PROTOCOL, f"sent malformed data ({error})") from None
 
     def lost_channel(self, process, phase):
-        """The Outcome of a call process whose pipe to the host was closed: it ended, or it closed the pipe
+        """The CallEnded of a call process whose pipe to the host was closed: it ended, or it closed the pipe
         itself and lives on (the host stops it then; it is never waited for)."""
         until = time.monotonic() + 2 * MEMORY_POLL
         while process.exit_status is None and time.monotonic() < until:
             self.reap()
             time.sleep(0.005)
         if process.exit_status is None:
-            return Outcome("protocol", "closed the pipe it sends its results on", phase=phase)
-        return Outcome("crashed", describe_exit(process.exit_status), phase=phase)
+            return CallEnded(Status.PROTOCOL, "closed the pipe it sends its results on", phase=phase)
+        return CallEnded(Status.CRASHED, describe_exit(process.exit_status), phase=phase)
 
     def check_memory(self, phase):
-        """Outcome ``crashed`` when the sandbox's processes together hold more memory than its limit.
+        """CallEnded ``crashed`` when the sandbox's processes together hold more memory than its limit.
 
         Only as the sandbox's pid 1, whose /proc lists the sandbox's processes and nothing else. What a
         process holds is its resident set (pages shared between processes count once for each of them).
@@ -497,8 +503,8 @@ class Host:
         limit = int(self.limits["sandbox_memory_bytes"])
         total = sum(resident_bytes(name) for name in os.listdir("/proc") if name.isdigit())
         if total > limit:
-            raise Outcome("crashed", f"used more than {limit // 2 ** 20} MB of memory together with the processes "
-                                     "it started (the limit of the whole sandbox)", phase=phase)
+            raise CallEnded(Status.CRASHED, f"used more than {limit // 2 ** 20} MB of memory together with the "
+                                            "processes it started (the limit of the whole sandbox)", phase=phase)
 
     def drain_output(self, process):
         """Forward what the call process printed before it reported (it flushed its streams first); a thread
@@ -517,7 +523,7 @@ class Host:
             write_all(1, data[:keep])
         self.output_bytes += len(data)
         if self.output_bytes > int(self.limits["output_limit"]):
-            raise Outcome("flood", "")
+            raise CallEnded(Status.CRASHED, "", cause="flood")
 
 
 def _clean_error(error):
