@@ -189,7 +189,9 @@ def lite_config():
             # The browser tests drive the Lab through window.jupyterapp, as they drive `make lab`'s.
             "exposeAppInBrowser": True,
             "litePluginSettings": {
-                "@jupyterlite/pyodide-kernel-extension:kernel": {"disablePyPIFallback": True},
+                # wcwidth: prompt_toolkit needs it, and with the lock's IPython entry gone nothing else names it.
+                "@jupyterlite/pyodide-kernel-extension:kernel": {
+                    "disablePyPIFallback": True, "loadPyodideOptions": {"packages": ["wcwidth"]}},
             },
         },
     }
