@@ -9,7 +9,7 @@ whatever the page (updates, sign-in, autofill: :data:`CHROMIUM_OWN_HOSTS`), whic
 
 As a student would: the reference ``losses.py`` is saved into the site's browser storage (what editing the file
 in the browser does), notebook 01's setup, data and a check cell run (✓), and the softmax loss at tiny W is
--log(1/10); then ``submit.ipynb`` gives the submission zip, which ``python -m autograder grade`` grades.
+-log(1/10) = 2.3026; then ``submit.ipynb`` gives the submission zip, which ``python -m autograder grade`` grades.
 """
 
 import csv
@@ -215,7 +215,7 @@ def test_notebook_01_runs_its_checks_offline(offline_page, site):
     assert "✓" in outputs and "✗" not in outputs, outputs[:3000]
     outputs, _ = run_cell(page, TINY_W)
     assert_no_error(outputs, "the losses at tiny W")
-    assert "2.3025" in outputs, outputs[:2000]
+    assert "softmax loss at tiny W: 2.3026" in outputs, outputs[:2000]  # log 10 = 2.302585
     page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
     screenshot(page, "lite-notebook-01")
     print(f"\nlite: kernel started {kernel_seconds:.1f} s after opening {NOTEBOOK}, first cell (Pyodide, packages, "
