@@ -13,7 +13,8 @@ HUB_NPM := autograder/deploy/jupyterhub
 PYODIDE_NUMPY_VERSION := 2.0.2
 PYODIDE_NUMPY := $(VENV)/pyodide-numpy
 
-.PHONY: setup system-packages student test test-install test-fast test-browser test-slurm release check-release lab bench clean
+.PHONY: setup system-packages student test test-install test-fast test-browser test-slurm test-lite release check-release lab lite \
+  lite-serve bench clean
 
 setup: system-packages $(VENV)/.installed $(HUB_PROXY) $(PYODIDE_NUMPY)/.installed
 
@@ -66,7 +67,7 @@ $(VENV)/.student: student-lab/requirements.txt
 # Everything but the student install (test-install): minutes of pip that would double the suite's time.
 test: setup
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -n 2 -m "not install" tests
+	$(PY) -m pytest -n 2 -m "not install and not lite" tests
 
 # A student's install as a normal user, with Python only (make student), then notebook 01 in it. CI runs it too.
 test-install: setup
@@ -75,10 +76,14 @@ test-install: setup
 # The inner loop: everything but the whole-workflow tests of tests/end_to_end/ and tests/browser/.
 test-fast: setup
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -n 2 -m "not slow and not install" tests
+	$(PY) -m pytest -n 2 -m "not slow and not install and not lite" tests
 
 test-browser: setup
-	$(PY) -m pytest tests/browser
+	$(PY) -m pytest -m "not lite" tests/browser
+
+# The JupyterLite site (make lite) in headless Chromium with every non-local request refused and counted.
+test-lite: lite
+	$(PY) -m pytest -m lite tests/browser/test_lite.py
 
 # The Slurm job array of autograder/deploy/ on a throw-away single-node cluster (needs root, like slurmd).
 test-slurm: setup
@@ -99,6 +104,19 @@ LAB_FOLDER ?= assignments/loss_optimization
 LAB_ARGS ?=
 lab: student
 	$(PY) student-lab/lab.py $(LAB_ARGS) "$(LAB_FOLDER)"
+
+# The assignment as a static site that runs in the browser, offline (student-lab/lite/build.py): JupyterLite, the
+# Pyodide runtime and packages, each checked against Pyodide's lock, and the release. Output: build/lite/site/,
+# which any static host serves (the LMS's file area, GitLab or GitHub Pages); downloads are cached in build/lite/.
+LITE_SITE := build/lite/site
+LITE_PORT ?= 8000
+lite: setup
+	$(PY) student-lab/lite/build.py --release assignments/loss_optimization --out $(LITE_SITE)
+
+# The site on http://127.0.0.1:$(LITE_PORT)/ (a browser opens it as it would from any static host).
+lite-serve:
+	@test -f $(LITE_SITE)/index.html || { echo "no site in $(LITE_SITE): run make lite first"; exit 1; }
+	$(PYTHON) -m http.server --bind 127.0.0.1 --directory $(LITE_SITE) $(LITE_PORT)
 
 bench: setup
 	$(PY) -m bench

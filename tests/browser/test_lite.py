@@ -1,0 +1,252 @@
+"""The JupyterLite site of ``make lite`` in headless Chromium, with every non-local request refused and counted.
+
+The site (``build/lite/site``, built by ``make lite``, which ``make test-lite`` runs first) is served on 127.0.0.1
+by Python's static file server, as any static host would. Chromium's proxy is a local one that answers every
+request with 403 and records it: Chromium sends everything but loopback through it, pages, web workers (where
+Pyodide runs) and the service worker alike, so a request that would leave the machine is counted. Playwright's
+own route refuses and counts them as well. Both counts must be 0, leaving out the hosts Chromium itself calls
+whatever the page (updates, sign-in, autofill: :data:`CHROMIUM_OWN_HOSTS`), which are refused and reported.
+
+As a student would: the reference ``losses.py`` is saved into the site's browser storage (what editing the file
+in the browser does), notebook 01's setup, data and a check cell run (✓), and the softmax loss at tiny W is
+-log(1/10) = 2.3026; then ``submit.ipynb`` gives the submission zip, which ``python -m autograder grade`` grades.
+"""
+
+import csv
+import functools
+import http.server
+import os
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from autograder import course
+from lab_session import CHROMIUM, CHROMIUM_ARGS, screenshot, step
+
+pytestmark = [pytest.mark.browser, pytest.mark.lite]
+
+SITE = course.COURSE_ROOT / "build" / "lite" / "site"
+NOTEBOOK = "01_loss_functions.ipynb"
+#: Indices of notebook 01's code cells: the setup cell, the data, the SVM check, the losses at tiny W.
+SETUP, DATA, SVM_CHECK, TINY_W = 1, 3, 10, 54
+KERNEL_START_MS = 240_000
+CELL_MS = 60_000
+
+APP_READY = "() => !!(window.jupyterapp && window.jupyterapp.serviceManager && window.jupyterapp.shell)"
+KERNEL_STARTED = """(path) => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const context = panel && panel.sessionContext;
+    return !!(panel && panel.context && panel.context.path === path && context && context.session
+              && context.session.kernel);
+}"""
+RUN_CELL = """(index) => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    panel.content.activeCellIndex = index;
+    window.jupyterapp.commands.execute('notebook:run-cell');
+}"""
+CELL_DONE = """([index, before]) => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const cell = panel.content.widgets[index];
+    return cell.model.executionCount !== null && cell.model.executionCount !== before
+        && panel.sessionContext.session.kernel.status === 'idle';
+}"""
+CELL_OUTPUT = """(index) => {
+    const cell = window.jupyterapp.shell.currentWidget.content.widgets[index];
+    return JSON.stringify(cell.model.outputs.toJSON());
+}"""
+
+
+#: Hosts Chromium itself calls (updates, sign-in, autofill), whatever page it shows: refused by the proxy like
+#: every other request, and reported apart from the site's.
+CHROMIUM_OWN_HOSTS = ("update.googleapis.com", "accounts.google.com", "content-autofill.googleapis.com",
+                      "optimizationguide-pa.googleapis.com", "clients2.google.com", "safebrowsing.googleapis.com")
+
+
+def proxy_host(line):
+    """The host of a proxy request's first line (``CONNECT host:443 ...`` or ``GET http://host/... ...``)."""
+    target = line.split(" ")[1] if " " in line else line
+    return urllib.parse.urlsplit(target if "://" in target else f"//{target}").hostname
+
+
+class RefusingProxy(socketserver.ThreadingTCPServer):
+    """An HTTP proxy on 127.0.0.1 that answers 403 to everything and keeps each request's first line."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self):
+        self.requests = []
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(handler):
+                line = handler.rfile.readline(4096).decode("latin-1").strip()
+                if line:
+                    self.requests.append(line)
+                handler.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+class QuietStaticFiles(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript"}
+
+    def log_message(self, *args):
+        pass
+
+
+def serve(server):
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not (SITE / "index.html").exists():
+        pytest.fail(f"{SITE} holds no site: run `make lite` first (`make test-lite` does)")
+    server = serve(http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietStaticFiles, directory=str(SITE))))
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def offline_page(site, tmp_path_factory):
+    """A page of a fresh browser whose every non-local request is refused: ``page.external`` lists them."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (`make setup` does)")
+    from playwright.sync_api import sync_playwright
+
+    proxy = serve(RefusingProxy())
+    refused = []
+
+    def refuse_external(route):
+        host = urllib.parse.urlsplit(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=[*CHROMIUM_ARGS, f"--proxy-server=http://127.0.0.1:{proxy.server_address[1]}"])
+        context = browser.new_context(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+        context.route("**/*", refuse_external)
+        page = context.new_page()
+        page.console_messages = []
+        started = time.monotonic()
+        page.on("console", lambda message: page.console_messages.append(
+            f"{time.monotonic() - started:.0f}s {message.text}"))
+        page.on("pageerror", lambda error: page.console_messages.append(f"page error: {error}"))
+        page.set_default_timeout(60_000)
+        page.external = lambda: refused + [line for line in proxy.requests
+                                           if proxy_host(line) not in CHROMIUM_OWN_HOSTS]
+        page.chromium_own = lambda: [line for line in proxy.requests if proxy_host(line) in CHROMIUM_OWN_HOSTS]
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+            proxy.shutdown()
+
+
+def open_site(page, site):
+    with step(page, "opening the site's JupyterLab", "lite-open"):
+        page.goto(f"{site}/lab/index.html")
+        page.wait_for_function(APP_READY, timeout=120_000)
+        page.evaluate("() => window.jupyterapp.restored")
+
+
+def save_reference_module(page, module):
+    """Save the reference ``linear_classifier/<module>.py`` into the site's storage, as the editor would."""
+    text = (course.reference_dir() / course.PACKAGE / f"{module}.py").read_text(encoding="utf-8")
+    page.evaluate("""async ([path, text]) => {
+        await window.jupyterapp.serviceManager.contents.save(path, {type: 'file', format: 'text', content: text});
+    }""", [f"{course.PACKAGE}/{module}.py", text])
+
+
+def open_notebook(page, path):
+    """Open ``path`` and wait for its Pyodide kernel to exist (it loads Pyodide afterwards); returns the seconds."""
+    start = time.monotonic()
+    with step(page, f"opening {path} and starting its Pyodide kernel", "lite-kernel"):
+        page.evaluate("(path) => { window.jupyterapp.commands.execute('docmanager:open', {path}); }", path)
+        page.wait_for_function(KERNEL_STARTED, arg=path, timeout=KERNEL_START_MS)
+    return time.monotonic() - start
+
+
+def run_cell(page, index, timeout=CELL_MS):
+    """Run code cell ``index`` of the open notebook; returns its outputs (JSON text) and the seconds it took."""
+    start = time.monotonic()
+    with step(page, f"running cell {index} (console: {page.console_messages[-15:]}, external: {page.external()})",
+              f"lite-cell-{index}"):
+        before = page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.executionCount",
+                               index)
+        page.evaluate(RUN_CELL, index)
+        page.wait_for_function(CELL_DONE, arg=[index, before], timeout=timeout)
+    return page.evaluate(CELL_OUTPUT, index), time.monotonic() - start
+
+
+def assert_no_error(outputs, what):
+    assert '"output_type":"error"' not in outputs, f"{what} raised: {outputs[:3000]}"
+
+
+def test_notebook_01_runs_its_checks_offline(offline_page, site):
+    page = offline_page
+    open_site(page, site)
+    save_reference_module(page, "losses")
+    kernel_seconds = open_notebook(page, NOTEBOOK)
+    # The kernel answers 'idle' at once; Pyodide, its packages and IPython load before the first cell runs.
+    outputs, first_cell_seconds = run_cell(page, SETUP, timeout=KERNEL_START_MS)
+    assert_no_error(outputs, "the setup cell (%autoreload 2 --full, imports)")
+    outputs, _ = run_cell(page, DATA)
+    assert_no_error(outputs, "the data cell")
+    assert "(1" in outputs and "65)" in outputs, outputs[:2000]
+    outputs, _ = run_cell(page, SVM_CHECK)
+    assert "✓" in outputs and "✗" not in outputs, outputs[:3000]
+    outputs, _ = run_cell(page, TINY_W)
+    assert_no_error(outputs, "the losses at tiny W")
+    assert "softmax loss at tiny W: 2.3026" in outputs, outputs[:2000]  # log 10 = 2.302585
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    screenshot(page, "lite-notebook-01")
+    print(f"\nlite: kernel started {kernel_seconds:.1f} s after opening {NOTEBOOK}, first cell (Pyodide, packages, "
+          f"setup) {first_cell_seconds:.1f} s; Chromium's own requests refused: {len(page.chromium_own())}")
+    assert page.external() == [], f"requests that would have left the machine: {page.external()}"
+
+
+def test_the_submission_zip_is_graded(offline_page, site, tmp_path):
+    page = offline_page
+    if not page.url.startswith(site):
+        open_site(page, site)
+    save_reference_module(page, "losses")
+    open_notebook(page, "submit.ipynb")
+    outputs, _ = run_cell(page, 1, timeout=KERNEL_START_MS)
+    assert_no_error(outputs, "submit.ipynb's cell")
+    submitted = tmp_path / "submitted"
+    submitted.mkdir()
+    with step(page, "downloading the submission zip", "lite-download"):
+        with page.expect_download() as download:
+            page.click("a.submission-download")
+        download.value.save_as(submitted / "lite-student.zip")
+    out = tmp_path / "graded"
+    completed = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submitted), "--out", str(out),
+                                "--timeout", "10"], cwd=course.COURSE_ROOT, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["student_id"] for row in rows} == {"lite-student"}, rows[:3]
+    losses = [row for row in rows if row["test"].startswith("losses.")]
+    assert losses and all(row["score"] == row["max_score"] for row in losses), \
+        [row for row in losses if row["score"] != row["max_score"]][:3]
+    others = [row for row in rows if row["test"].startswith("gradients.")]
+    assert others and all(float(row["score"]) == 0 for row in others), "the stubs of gradients.py earned points"
+    assert page.external() == [], f"requests that would have left the machine: {page.external()}"
