@@ -82,8 +82,12 @@ test-browser: setup
 	$(PY) -m pytest -m "not lite" tests/browser
 
 # The JupyterLite site (make lite) in headless Chromium with every non-local request refused and counted.
+# Then the tests of the notebooks' checks and diagnoses on Pyodide's numpy, which the site runs.
 test-lite: lite
 	$(PY) -m pytest -m lite tests/browser/test_lite.py
+	PYTHONPATH=$(PYODIDE_NUMPY) $(PY) -c "import numpy; assert numpy.__version__ == '$(PYODIDE_NUMPY_VERSION)', numpy.__version__"
+	PYTHONPATH=$(PYODIDE_NUMPY) $(PY) -m pytest -n 2 -p no:cacheprovider tests/course/test_checks_losses_gradients.py \
+	  tests/course/test_checks_regularization_optim_models.py tests/autograder/test_diagnosis.py
 
 # The Slurm job array of autograder/deploy/ on a throw-away single-node cluster (needs root, like slurmd).
 test-slurm: setup
