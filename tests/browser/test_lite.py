@@ -167,9 +167,10 @@ def open_site(page, site):
         page.evaluate("() => window.jupyterapp.restored")
 
 
-def save_reference_module(page, module):
-    """Save the reference ``linear_classifier/<module>.py`` into the site's storage, as the editor would."""
-    text = (course.reference_dir() / course.PACKAGE / f"{module}.py").read_text(encoding="utf-8")
+def save_reference_module(page, module, edit=lambda text: text):
+    """Save the reference ``linear_classifier/<module>.py``, changed by ``edit``, into the site's storage, as the
+    editor would."""
+    text = edit((course.reference_dir() / course.PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
     page.evaluate("""async ([path, text]) => {
         await window.jupyterapp.serviceManager.contents.save(path, {type: 'file', format: 'text', content: text});
     }""", [f"{course.PACKAGE}/{module}.py", text])
@@ -220,6 +221,31 @@ def test_notebook_01_runs_its_checks_offline(offline_page, site):
     screenshot(page, "lite-notebook-01")
     print(f"\nlite: kernel started {kernel_seconds:.1f} s after opening {NOTEBOOK}, first cell (Pyodide, packages, "
           f"setup) {first_cell_seconds:.1f} s; Chromium's own requests refused: {len(page.chromium_own())}")
+    assert page.external() == [], f"requests that would have left the machine: {page.external()}"
+
+
+def test_a_planted_mistake_is_diagnosed_after_the_student_saves_the_module(offline_page, site):
+    page = offline_page
+    if not page.url.startswith(site):
+        open_site(page, site)
+    reference_line = "    loss /= num_train\n    dW /= num_train\n"
+
+    def sum_instead_of_mean(text):
+        assert reference_line in text  # the naive SVM's averaging, the line the mistake leaves out
+        return text.replace(reference_line, "    dW /= num_train\n", 1)
+
+    open_notebook(page, NOTEBOOK)
+    outputs, _ = run_cell(page, SETUP, timeout=KERNEL_START_MS)
+    assert_no_error(outputs, "the setup cell")
+    run_cell(page, DATA)
+    save_reference_module(page, "losses", sum_instead_of_mean)
+    outputs, _ = run_cell(page, SVM_CHECK)
+    screenshot(page, "lite-planted-mistake")
+    assert "✗" in outputs and "the data loss is the mean of the per-example losses, not their sum" in outputs, \
+        outputs[:3000]
+    save_reference_module(page, "losses")
+    outputs, _ = run_cell(page, SVM_CHECK)
+    assert "✓" in outputs and "✗" not in outputs, f"the fixed module still fails: {outputs[:3000]}"
     assert page.external() == [], f"requests that would have left the machine: {page.external()}"
 
 
