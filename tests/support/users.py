@@ -36,6 +36,19 @@ def _locked():
         yield
 
 
+@contextmanager
+def _grants():
+    """The grants as a dict, read under the lock and written back when the block ends (the file is removed once
+    the dict is empty)."""
+    with _locked():
+        grants = json.loads(GRANTS.read_text()) if GRANTS.exists() else {}
+        yield grants
+        if grants:
+            GRANTS.write_text(json.dumps(grants))
+        else:
+            GRANTS.unlink(missing_ok=True)
+
+
 def ensure_user():
     """The uid and gid of :data:`NAME`, created (a system user without a home or a shell) when missing."""
     with _locked():
@@ -51,25 +64,21 @@ def ensure_user():
 def open_traversal(*paths):
     """Let others traverse every folder leading to ``paths`` (and this interpreter); remember what changed."""
     targets = [Path(sys.executable).resolve(), Path(sys.prefix).resolve(), *(Path(p).resolve() for p in paths)]
-    with _locked():
-        grants = json.loads(GRANTS.read_text()) if GRANTS.exists() else {}
+    with _grants() as grants:
         for target in targets:
             for folder in [target, *target.parents] if target.is_dir() else list(target.parents):
                 mode = folder.stat().st_mode
                 if not mode & stat.S_IXOTH:
                     grants.setdefault(str(folder), stat.S_IMODE(mode))
                     folder.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
-        GRANTS.write_text(json.dumps(grants))
 
 
 def shared_folder(prefix):
     """A new folder others may traverse, outside pytest's private ones; removed when the session ends."""
     folder = Path(tempfile.mkdtemp(prefix=f"autograder-test-{prefix}-"))
     folder.chmod(0o711)
-    with _locked():
-        grants = json.loads(GRANTS.read_text()) if GRANTS.exists() else {}
+    with _grants() as grants:
         grants.setdefault("__remove__", {})[str(folder)] = _session()
-        GRANTS.write_text(json.dumps(grants))
     return folder
 
 
@@ -94,19 +103,14 @@ def _alive(pid):
 def register_session():
     """Record this pytest session as a user of the grants (its workers inherit its id)."""
     os.environ[SESSION_VARIABLE] = str(os.getpid())
-    with _locked():
-        grants = json.loads(GRANTS.read_text()) if GRANTS.exists() else {}
+    with _grants() as grants:
         grants.setdefault("__sessions__", []).append(os.getpid())
-        GRANTS.write_text(json.dumps(grants))
 
 
 def restore_traversal():
     """Remove this session's :func:`shared_folder` folders; once no other session is running, close again every
     folder :func:`open_traversal` opened."""
-    with _locked():
-        if not GRANTS.exists():
-            return
-        grants = json.loads(GRANTS.read_text())
+    with _grants() as grants:
         session = _session()
         removals = grants.pop("__remove__", {})
         for folder, owner in list(removals.items()):
@@ -115,14 +119,14 @@ def restore_traversal():
                 del removals[folder]
         others = [pid for pid in grants.pop("__sessions__", []) if pid != session and _alive(pid)]
         if others:
-            GRANTS.write_text(json.dumps({**grants, "__remove__": removals, "__sessions__": others}))
+            grants.update({"__remove__": removals, "__sessions__": others})
             return
         for folder, mode in grants.items():
             try:
                 os.chmod(folder, mode)
             except OSError:
                 pass
-        GRANTS.unlink()
+        grants.clear()
 
 
 def share(folder):
