@@ -164,15 +164,15 @@ def _sign_descent(log):
 
 def _check_update_rule(model_class, name):
     X, y = _small_problem()
-    num_iters, learning_rate = 4, 0.2
-    optim_config, log = {"momentum": 0.5}, []
+    num_iters, learning_rate, momentum = 4, 0.2, 0.5
+    optim_config, log = {"momentum": momentum}, []
     model = _recording(model_class)()
     model.W = 0.001 * np.random.default_rng(2).standard_normal((4, 3))
+    what = (f"{name}.train(..., learning_rate={learning_rate}, num_iters={num_iters}, update_rule=rule, "
+            f"optim_config={optim_config}, lr_schedule=lambda rate, t: rate / (t + 1))")
     model.train(X, y, learning_rate=learning_rate, reg=0.0, num_iters=num_iters, batch_size=5, seed=4,
                 update_rule=_sign_descent(log), optim_config=optim_config,
                 lr_schedule=lambda rate, t: rate / (t + 1))
-    what = (f"{name}.train(..., learning_rate={learning_rate}, num_iters={num_iters}, update_rule=rule, "
-            "optim_config={'momentum': 0.5}, lr_schedule=lambda rate, t: rate / (t + 1))")
     calls = model.calls
     weights_after = [call["W"] for call in calls[1:]] + [np.array(model.W, dtype=float)]
     for step, (call, after) in enumerate(zip(calls, weights_after)):
@@ -183,13 +183,13 @@ def _check_update_rule(model_class, name):
             raise CheckFailed(f"{what}: W after step {step} must be what the rule returned for the rate "
                               f"lr_schedule({learning_rate}, {step}) = {rate:g}", expected=by_rule, got=after,
                               hints=[hint("schedule_ignored") if unscheduled else hint("update_rule_ignored")])
-    carried = [(step, 0.5) for step in range(1, num_iters + 1)]
+    carried = [(step, momentum) for step in range(1, num_iters + 1)]
     if log != carried:
         raise CheckFailed(f"{what}: (count, momentum) the rule found in config at each step", expected=carried,
                           got=log, hints=[hint("optim_config_not_carried")])
-    if optim_config != {"momentum": 0.5}:
-        raise CheckFailed(f"{what}: train must not change the optim_config it was given", expected={"momentum": 0.5},
-                          got=optim_config, hints=[hint("optim_config_not_carried")])
+    if optim_config != {"momentum": momentum}:
+        raise CheckFailed(f"{what}: train must not change the optim_config it was given",
+                          expected={"momentum": momentum}, got=optim_config, hints=[hint("optim_config_not_carried")])
     passed(f"{name}.train steps with the update_rule it is given, at the rate lr_schedule gives each step, and "
            "hands the rule its config back")
 
