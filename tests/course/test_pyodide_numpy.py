@@ -27,7 +27,7 @@ def _run_checks(extra_path=()):
 
 
 def test_every_visible_check_passes_and_prints_the_same_on_pyodides_numpy_as_on_the_pinned_one():
-    folder = course.COURSE_ROOT / _makefile_value("PYODIDE_NUMPY").replace("$(VENV)", ".venv")
+    folder = course.COURSE_ROOT / _makefile_value("PYODIDE_NUMPY").replace("$(VENV)", _makefile_value("VENV"))
     version = _makefile_value("PYODIDE_NUMPY_VERSION")
     assert (folder / ".installed").exists(), f"{folder} is missing: make setup installs numpy {version} there"
 
