@@ -18,8 +18,9 @@ import subprocess
 import pytest
 
 from autograder import course
+from support.ports import free_port
 from lab_session import (
-    CHROMIUM, CHROMIUM_ARGS, LAB_SETTINGS, MAKE_VARIABLES, copy_assignment, free_port, new_page, stop,
+    CHROMIUM, CHROMIUM_ARGS, LAB_SETTINGS, MAKE_VARIABLES, copy_assignment, new_page, stop,
     wait_until_serving,
 )
 

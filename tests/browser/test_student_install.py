@@ -23,8 +23,9 @@ import nbformat
 import pytest
 
 from autograder import course
-from lab_session import copy_assignment, free_port
+from lab_session import copy_assignment
 from support import users
+from support.ports import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.install]
 

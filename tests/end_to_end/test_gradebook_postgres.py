@@ -14,7 +14,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from nbgrader.api import Gradebook
 
 from autograder import catalogue, course
 from autograder.nbgrader_hooks.gradebook import default_gradebook_url
+from support.ports import free_port
 from support.submissions import PYTHON, REPO, make_submission
 
 COURSE_FILES = ("nbgrader_config.py", "solutions", "data")
@@ -54,12 +54,6 @@ def server_binaries():
         cannot_run("no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/pg_ctl): install Debian's postgresql "
                    "package (`make setup` does)")
     return Path(found[-1]).parent
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def tail(text, lines=8):

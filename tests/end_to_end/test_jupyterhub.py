@@ -33,7 +33,8 @@ from corpus.build import (
     ASSIGNMENT, CORPUS_DIR, PACKAGE, REFERENCE_PACKAGE, REPO, apply_case, load_cases, matches, read_grades,
     shared_record, strip_markers, student_modules,
 )
-from support.hub import Hub, Machine, free_port, password
+from support.hub import Hub, Machine, password
+from support.ports import free_port
 from test_nbgrader_cycle import BUGGY, CASES, COURSE_FILES, GOOD
 
 COURSE = ASSIGNMENT  # the course id of the repository's nbgrader_config.py

@@ -14,7 +14,6 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -25,17 +24,13 @@ from pathlib import Path
 import psutil
 import requests
 
+from support.ports import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "autograder" / "deploy" / "jupyterhub"
 PROXY = REPO / ".venv" / "hub" / "node_modules" / ".bin" / "configurable-http-proxy"
 #: The GECOS field of every account the test creates: how a later run recognises one a crashed run left.
 TAG = "course hub test account"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def reachable_by_others(path):

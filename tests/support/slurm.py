@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from support.ports import free_port
+
 NODE = "node0"
 PARTITION = "grading"
 #: Where Debian puts the daemons, which a normal user's PATH may lack.
@@ -46,12 +48,6 @@ def programs():
         raise SlurmUnavailable(f"{', '.join(missing)} not found: install Debian's slurmctld, slurmd, slurm-client "
                                "and munge packages (`make setup` does)")
     return found
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def tail(path, lines=15):
