@@ -116,6 +116,9 @@ for port, (course, settings) in enumerate(sorted(COURSES.items()), start=SETTING
         "user": settings["grader"],
         "cwd": settings["root"],
         "oauth_no_confirm": True,
+        # The hub exits when a service it manages does not answer in time (30 s by default). A formgrader is a whole
+        # Jupyter server: on a busy machine (CI's suite saw it) it needed longer than that to start.
+        "timeout": SETTINGS["hub"].get("formgrader_start_timeout", 120),
         "environment": {
             "JUPYTERHUB_DEFAULT_URL": "/formgrader",
             "PATH": PATH,
