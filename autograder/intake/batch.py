@@ -110,7 +110,7 @@ def read_batch(submitted, workdir, roster=None):
         download = workdir / "download"
         try:
             # The students' own zips are unpacked by their walkers, each within that student's allowance.
-            problems = unpack_tree(submitted, download, budget, nested=False)
+            problems = unpack_tree(submitted, download, budget, nested=False, owners=layouts.owner_keys)
         except ArchiveError as error:
             raise SubmissionsError(f"{submitted} {error}.") from None
         known = {download / path: reason for path, reason in problems}
@@ -273,7 +273,9 @@ def _group(entries, known, workdir, budget):
         for problem, reason in known.items():
             if _under(problem, path):
                 attributed.add(problem)
-                if not problem.is_file():  # a zip that stayed a file is reported by the walker when it reaches it
+                # A zip that stayed a file is reported by the walker when it reaches it; another file left empty (an
+                # entry refused whole) is reported here.
+                if not (problem.is_file() and is_zip(problem.name)):
                     student.problems.append((_relative(problem, path, display), reason))
     for key, files in flat.items():
         _add_source(students[key], lambda: _virtual(students[key].walker, files))
@@ -353,7 +355,8 @@ def _under(path, folder):
 
 
 def _relative(path, entry_path, entry_display):
-    return f"{entry_display}/{Path(path).relative_to(entry_path).as_posix()}"
+    inside = Path(path).relative_to(entry_path).as_posix()
+    return entry_display if inside == "." else f"{entry_display}/{inside}"
 
 
 def _apply_roster(students, roster, notes):

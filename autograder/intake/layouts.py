@@ -175,6 +175,18 @@ def download_lms(entries):
     return best if counts[best] else None
 
 
+def owner_keys(entries):
+    """``{name: key}`` for a download's top-level entries (``(name, is_dir)``): the entries one LMS prefix names
+    (a Canvas user's files, a Moodle participant's folders, a Blackboard user's attempts) share a key, so that they
+    share one student's allowance while the download is unpacked; any other entry is a key of its own."""
+    lms = download_lms(entries)
+    keys = {}
+    for name, is_dir in entries:
+        owner = classify(name, is_dir, lms) if lms else None
+        keys[name] = (owner.lms, owner.lms_id) if owner and owner.lms != FOLDER and owner.lms_id else name
+    return keys
+
+
 def is_lms_entry(name, is_dir):
     """Whether an LMS's convention (not a plain folder per student) names this entry."""
     owner = classify(name, is_dir)
