@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .. import course
 from ..lms.roster import RosterError, check_student_id
+from ..outputs.text import clean
 from . import layouts
 from .archive import ArchiveError, Budget, is_zip, unpack_tree
 from .files import capped_notes, ignored
@@ -133,6 +134,9 @@ def read_batch(submitted, workdir, roster=None):
         notes.insert(0, "Read as an LMS download: " + ", ".join(f"{count} student{'s' if count > 1 else ''} named "
                                                                    f"as {lms.capitalize()} names them"
                                                                    for lms, count in sorted(read_as.items())) + ".")
+    # Notes name the students' own files: an escape sequence there would act on the terminal they are printed
+    # to (grade's stderr, zip_collect's log) before any page cleans it.
+    notes = [clean(note) for note in notes]
     submissions = []
     for student_id in sorted(by_id):
         group = by_id[student_id]
@@ -498,6 +502,7 @@ def _submission(student_id, student, workdir):
     if candidate is not None and candidate.kind == "loose":
         notebooks = {}
     submitted_at, submitted_from = _submitted_at(student, candidate, attempt)
+    notes = [clean(note) for note in notes]  # they name the student's files (see read_batch)
     return Submission(student_id, folder, notes, student.name, student.lms, student.lms_id, notebooks, candidate,
                       attempt, submitted_at, submitted_from, student.late)
 

@@ -486,3 +486,16 @@ def test_a_student_whose_files_pass_the_batchs_budget_is_refused_alone_never_the
     students = by_id(read_batch(write_zip(tmp_path / "canvas.zip", files), tmp_path / "work"))
     assert untouched(students["1001"], work["good"]) and students["1001"].notes == []
     assert "would unpack to more than the 4 GB this batch may use" in students["1003"].notes[0]
+
+
+def test_a_member_named_with_terminal_escapes_reaches_no_note_with_them(tmp_path, work):
+    """Round 4: the notes name a student's own files, and zip_collect logs them (``note to ...``) to the instructor's
+    terminal as they are: a member named with OSC 52 (write the clipboard) and cursor moves (hide lines) acted there.
+    The intake's notes are cleaned where they are made."""
+    files = dict(folder_files(work["good"], f"{course.ASSIGNMENT}/"))
+    files["\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2K\x1b[1Ahidden/../../x.txt"] = "x"
+    download = moodle_download(tmp_path / "moodle.zip", [("Mal Lory", 1003, {"handin.zip": zip_bytes(files)}, None)])
+    batch = read_batch(download, tmp_path / "work")
+    (mallory,) = batch.submissions
+    assert any("hidden/../../x.txt has a path outside the zip" in note for note in mallory.notes)
+    assert not any(character in note for note in mallory.notes + batch.notes for character in "\x1b\x07")
