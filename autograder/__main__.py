@@ -126,7 +126,7 @@ def _written(args):
             print(f"written refused: {error}", file=sys.stderr)
             return 2
         expected = expected_notebooks()
-        pages = {s.student_id: page(s.student_id, [(name, answers(path)) for name, path in notebooks_of(s, expected)])
+        pages = {s.student_id: page(s.student_id, [(name, answers(path, name)) for name, path in notebooks_of(s, expected)])
                  for s in batch.submissions}
         try:
             written = write_pdfs(pages, args.out)

@@ -2,8 +2,8 @@
 
 Standalone (standard library and numpy only): the sandbox runs it from a read-only copy, and the
 grader imports it as ``autograder.calls.wire``. Everything read here may come from student code, so
-every reader has a bound: a line longer than its limit, bytes that are not UTF-8 JSON, nesting deep
-enough to exhaust the parser, an array whose data does not match its shape, or more entries than the
+every reader has a bound: a line longer than its limit, bytes that are not UTF-8 JSON, nesting deeper
+than a message has (:data:`MAX_NESTING`), an array whose data does not match its shape, or more entries than the
 reader allows all raise :class:`ProtocolError`, which ends one call, never the reader.
 """
 
@@ -27,6 +27,10 @@ _b64decode = base64.b64decode
 ARRAY_TYPES = ("float64", "int64")
 #: Most dimensions an array may have.
 MAX_DIMENSIONS = 8
+#: Most levels of dicts and lists around a value: every message of the protocol has a few. :func:`decode` recurses
+#: (two Python frames a level, with its comprehensions), so JSON that the parser takes, a few hundred levels deep,
+#: would otherwise end the reader in RecursionError (the sandbox's host, round 4) instead of in ProtocolError.
+MAX_NESTING = 32
 
 
 class ProtocolError(ValueError):
@@ -61,17 +65,34 @@ def decode(value, max_entries=None):
     The declared shape is checked against the length of the encoded data before anything is decoded.
     """
     budget = [math.inf if max_entries is None else int(max_entries)]
-    return _decode(value, budget)
+    return _decode(value, budget, 0)
 
 
-def _decode(value, budget):
+def _decode(value, budget, depth):
+    if isinstance(value, (dict, list)) and depth >= MAX_NESTING:
+        raise ProtocolError(f"data nested more than {MAX_NESTING} levels deep")
     if isinstance(value, dict):
         if "__array__" in value:
             return _decode_array(value, budget)
-        return {key: _decode(item, budget) for key, item in value.items()}
+        return {key: _decode(item, budget, depth + 1) for key, item in value.items()}
     if isinstance(value, list):
-        return [_decode(item, budget) for item in value]
+        return [_decode(item, budget, depth + 1) for item in value]
     return value
+
+
+def check_nesting(value, limit=MAX_NESTING):
+    """ProtocolError when ``value`` (parsed JSON) has more than ``limit`` levels of dicts and lists.
+
+    Without recursion, for what is relayed as it was parsed (a service request): a reader further down its own
+    stack, or with a lower recursion limit, must never be the first to find it too deep.
+    """
+    level = [value]
+    for _ in range(limit + 1):
+        level = [item for container in level if isinstance(container, (dict, list))
+                 for item in (container.values() if isinstance(container, dict) else container)]
+        if not level:
+            return
+    raise ProtocolError(f"data nested more than {limit} levels deep")
 
 
 def _decode_array(value, budget):

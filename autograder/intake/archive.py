@@ -13,7 +13,9 @@ path in the unpacked tree reads as the file's name in the download. What it refu
   :class:`Budget`, or nested more than :data:`MAX_NESTING` deep;
 - zips whose members, or bytes, exceed what is left of their student's :class:`Allowance`: every zip of one
   student, nested ones included, draws on one allowance, so a small zip of many zips is refused as soon as the
-  count is read from its directory, before anything is written.
+  count is read from its directory, before anything is written. In a download, every top-level entry of one
+  student (a Canvas user's files, a Moodle participant's folders) draws on one allowance too (``owners``), and a
+  student whose entries would pass what is left of the batch's budget is refused alone, never the download.
 
 A zip that cannot be read is reported, never raised past the student it belongs to: the caller gets
 a list of problems, each with the path (in the download) of what could not be unpacked and why.
@@ -130,7 +132,7 @@ def is_zip(name):
     return name.lower().endswith(ZIP_SUFFIX)
 
 
-def unpack_tree(zip_path, destination, budget=None, depth=0, allowance=None, nested=True):
+def unpack_tree(zip_path, destination, budget=None, depth=0, allowance=None, nested=True, owners=None):
     """Unpack ``zip_path`` into the new folder ``destination``, and every zip inside into a folder of its name.
 
     Parameters
@@ -149,6 +151,10 @@ def unpack_tree(zip_path, destination, budget=None, depth=0, allowance=None, nes
         members and nested zips draw on an allowance of their own).
     nested : bool
         Whether zips inside are unpacked too (False leaves them as files, for the caller to unpack).
+    owners : callable or None
+        For a download: ``owners([(name, is_dir)])`` gives each top-level entry the key of the student it is
+        (:func:`autograder.intake.layouts.owner_keys`), so that the entries of one student share one allowance.
+        None: each entry is a student of its own.
 
     Returns
     -------
@@ -162,7 +168,7 @@ def unpack_tree(zip_path, destination, budget=None, depth=0, allowance=None, nes
         When ``zip_path`` itself cannot be read or is refused as a whole (too large, a zip bomb, too many members).
     """
     budget = budget if budget is not None else Budget()
-    allowances = _Allowances(allowance)
+    allowances = _Allowances(allowance, owners)
     destination = Path(destination)
     problems = []
     if allowance is not None:
@@ -182,10 +188,14 @@ def unpack_tree(zip_path, destination, budget=None, depth=0, allowance=None, nes
                                  "was unpacked first)"))
         destination.mkdir(parents=True)
         for entry, reason in allowances.refused.items():
-            (destination / entry).mkdir(exist_ok=True)  # the student is still found, with the reason
+            # The student is still found, with the reason: a folder stays a folder, a file an empty file.
+            if allowances.is_dir[entry]:
+                (destination / entry).mkdir(exist_ok=True)
+            else:
+                (destination / entry).touch()
             problems.append((entry, reason))
         for member in members:
-            if (safe_member_path(member.filename) or [""])[0] in allowances.refused:
+            if (safe_member_path(member.filename) or [""])[0] in allowances.withheld:
                 continue
             problem = _unpack_member(archive, member, destination)
             if problem:
@@ -196,18 +206,31 @@ def unpack_tree(zip_path, destination, budget=None, depth=0, allowance=None, nes
 
 
 class _Allowances:
-    """The allowance of each top-level entry of a zip: one for all (a student's zip) or one per entry (a download)."""
+    """The allowance of each top-level entry of a zip: one for all (a student's zip) or one per student (a
+    download, whose entries ``owners`` groups by student; one per entry without it)."""
 
-    def __init__(self, allowance):
+    def __init__(self, allowance, owners=None):
         self.shared = allowance
-        self.by_entry = {}
-        #: Top-level entries of a download refused as a whole: ``{entry: reason}``.
-        self.refused = {}
+        self.owners = owners
+        #: ``{top-level entry: its student's key}`` and ``{entry: whether it is a folder}`` (:meth:`know`).
+        self.keys, self.is_dir = {}, {}
+        self.by_key = {}
+        #: Top-level entries of a download refused as a whole: the first entry of each refused student, ``{entry:
+        #: reason}`` (left in the download, empty, so that the student is found with the reason), and all of them.
+        self.refused, self.withheld = {}, set()
+
+    def know(self, entries):
+        """Learn a download's top-level entries, ``{name: is_dir}``, and whose each one is."""
+        self.is_dir = dict(entries)
+        self.keys = self.owners(list(entries.items())) if self.owners else {name: name for name in entries}
+
+    def key(self, entry):
+        return self.keys.get(entry, entry)
 
     def of(self, relative):
         if self.shared is not None:
             return self.shared
-        return self.by_entry.setdefault(relative.split("/", 1)[0], Allowance())
+        return self.by_key.setdefault(self.key(relative.split("/", 1)[0]), Allowance())
 
 
 def _unpack_inner(destination, budget, depth, allowances):
@@ -263,40 +286,62 @@ def _counted_members(zip_path):
 def _checked_members(archive, budget, allowances):
     """The members of ``archive``, after the checks that refuse it as a whole (count, bombs, sizes, allowance).
 
-    For a download, a student's entry that fails a check is refused alone (``allowances.refused``).
+    For a download, a student (all their top-level entries) that fails a check, or would pass what is left of the
+    batch's budget, is refused alone (``allowances.refused``); the smallest students take from the budget first.
     """
     members = archive.infolist()
     download = allowances.shared is None
     limit, what = (MAX_DOWNLOAD_MEMBERS, "a download") if download else (MAX_MEMBERS, "a submission")
     if len(members) > limit:
         raise ArchiveError(f"has {len(members)} members, more than the {limit} {what} may have: not unpacked")
-    entries = {}
+    if download:
+        allowances.know(_top_entries(members))
+    students = {}
     for member in members:
         entry = (safe_member_path(member.filename) or [""])[0] if download else ""
-        count, size, bomb = entries.get(entry, (0, 0, ""))
+        key = allowances.key(entry) if download else ""
+        count, size, bomb, entries = students.get(key, (0, 0, "", set()))
         unpacked = _unpacked_size(member)
         if unpacked > RATIO_FLOOR_BYTES and unpacked > MAX_RATIO * max(member.compress_size, 1):
             bomb = bomb or (f"holds {member.filename}, which inflates {unpacked // max(member.compress_size, 1)} "
                             "times (a zip bomb?): not unpacked")
-        entries[entry] = count + 1, size + unpacked, bomb
-    total = 0
-    for entry, (count, size, bomb) in entries.items():
+        students[key] = count + 1, size + unpacked, bomb, entries | {entry}
+    if not download:
+        _check_zip(*students.get("", (0, 0, "", set()))[:3], budget)
+        return members
+    for key, (count, size, bomb, entries) in sorted(students.items(), key=lambda item: (item[1][1], str(item[0]))):
         try:
             if bomb:
                 raise ArchiveError(bomb)
-            if not download and size > MAX_ZIP_BYTES:
-                raise ArchiveError(f"unpacks to {size / 2 ** 30:.1f} GB, more than the {MAX_ZIP_BYTES // 2 ** 30} GB "
-                                   "a zip may: not unpacked")
-            if download:
-                allowances.of(entry).take(count, size)
+            allowances.of(next(iter(entries))).take(count, size)
+            budget.take(size, "(with your other files)")
         except ArchiveError as error:
-            if not download:
-                raise
-            allowances.refused[entry] = str(error)  # one student's entry of a download, never the download
-            continue
-        total += size
-    budget.take(total, "it")
+            # One student's entries of a download, never the download (nor the students after them).
+            named = sorted(entry for entry in entries if entry)
+            allowances.withheld.update(named)
+            if named:  # one note per student, however many entries (a Canvas user's 5,000 files)
+                allowances.refused[named[0]] = str(error)
     return members
+
+
+def _check_zip(count, size, bomb, budget):
+    """Refuse a student's zip as a whole: a bomb, too large for a zip, or past what is left of the batch's budget."""
+    if bomb:
+        raise ArchiveError(bomb)
+    if size > MAX_ZIP_BYTES:
+        raise ArchiveError(f"unpacks to {size / 2 ** 30:.1f} GB, more than the {MAX_ZIP_BYTES // 2 ** 30} GB "
+                           "a zip may: not unpacked")
+    budget.take(size, "it")
+
+
+def _top_entries(members):
+    """``{name: is_dir}`` of a download's top-level entries (a name with members below it is a folder)."""
+    entries = {}
+    for member in members:
+        parts = safe_member_path(member.filename)
+        if parts:
+            entries[parts[0]] = entries.get(parts[0], False) or len(parts) > 1 or member.is_dir()
+    return entries
 
 
 def safe_member_path(name):

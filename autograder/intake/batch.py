@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .. import course
 from ..lms.roster import RosterError, check_student_id
+from ..outputs.text import clean
 from . import layouts
 from .archive import ArchiveError, Budget, is_zip, unpack_tree
 from .files import capped_notes, ignored
@@ -110,7 +111,7 @@ def read_batch(submitted, workdir, roster=None):
         download = workdir / "download"
         try:
             # The students' own zips are unpacked by their walkers, each within that student's allowance.
-            problems = unpack_tree(submitted, download, budget, nested=False)
+            problems = unpack_tree(submitted, download, budget, nested=False, owners=layouts.owner_keys)
         except ArchiveError as error:
             raise SubmissionsError(f"{submitted} {error}.") from None
         known = {download / path: reason for path, reason in problems}
@@ -133,6 +134,9 @@ def read_batch(submitted, workdir, roster=None):
         notes.insert(0, "Read as an LMS download: " + ", ".join(f"{count} student{'s' if count > 1 else ''} named "
                                                                    f"as {lms.capitalize()} names them"
                                                                    for lms, count in sorted(read_as.items())) + ".")
+    # Notes name the students' own files: an escape sequence there would act on the terminal they are printed
+    # to (grade's stderr, zip_collect's log) before any page cleans it.
+    notes = [clean(note) for note in notes]
     submissions = []
     for student_id in sorted(by_id):
         group = by_id[student_id]
@@ -273,7 +277,9 @@ def _group(entries, known, workdir, budget):
         for problem, reason in known.items():
             if _under(problem, path):
                 attributed.add(problem)
-                if not problem.is_file():  # a zip that stayed a file is reported by the walker when it reaches it
+                # A zip that stayed a file is reported by the walker when it reaches it; another file left empty (an
+                # entry refused whole) is reported here.
+                if not (problem.is_file() and is_zip(problem.name)):
                     student.problems.append((_relative(problem, path, display), reason))
     for key, files in flat.items():
         _add_source(students[key], lambda: _virtual(students[key].walker, files))
@@ -353,7 +359,8 @@ def _under(path, folder):
 
 
 def _relative(path, entry_path, entry_display):
-    return f"{entry_display}/{Path(path).relative_to(entry_path).as_posix()}"
+    inside = Path(path).relative_to(entry_path).as_posix()
+    return entry_display if inside == "." else f"{entry_display}/{inside}"
 
 
 def _apply_roster(students, roster, notes):
@@ -495,6 +502,7 @@ def _submission(student_id, student, workdir):
     if candidate is not None and candidate.kind == "loose":
         notebooks = {}
     submitted_at, submitted_from = _submitted_at(student, candidate, attempt)
+    notes = [clean(note) for note in notes]  # they name the student's files (see read_batch)
     return Submission(student_id, folder, notes, student.name, student.lms, student.lms_id, notebooks, candidate,
                       attempt, submitted_at, submitted_from, student.late)
 

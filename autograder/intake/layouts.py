@@ -175,6 +175,18 @@ def download_lms(entries):
     return best if counts[best] else None
 
 
+def owner_keys(entries):
+    """``{name: key}`` for a download's top-level entries (``(name, is_dir)``): the entries one LMS prefix names
+    (a Canvas user's files, a Moodle participant's folders, a Blackboard user's attempts) share a key, so that they
+    share one student's allowance while the download is unpacked; any other entry is a key of its own."""
+    lms = download_lms(entries)
+    keys = {}
+    for name, is_dir in entries:
+        owner = classify(name, is_dir, lms) if lms else None
+        keys[name] = (owner.lms, owner.lms_id) if owner and owner.lms != FOLDER and owner.lms_id else name
+    return keys
+
+
 def is_lms_entry(name, is_dir):
     """Whether an LMS's convention (not a plain folder per student) names this entry."""
     owner = classify(name, is_dir)
@@ -186,7 +198,9 @@ def read_receipt(text, stored_names=()):
 
     Only what Blackboard writes is read, in any interface language: the name from the first line (the student's
     own text, under "Comments", comes later), and an original name only for a file of ``stored_names`` (this
-    attempt's files), from the line before the one that names the stored file.
+    attempt's files), from the line before the one that names the stored file. An original name is the name the
+    student gave the file: one that is not a plain file name (:func:`is_plain_file_name`) is not taken, and the
+    file keeps its stored name, since the intake joins it to folders (``../../grade.py`` would be written there).
     """
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     match = _RECEIPT_NAME.match(lines[0]) if lines else None
@@ -194,9 +208,15 @@ def read_receipt(text, stored_names=()):
     originals, stored = {}, set(stored_names)
     for before, line in zip(lines, lines[1:]):
         value = line.split(":", 1)[-1].strip()
-        if value in stored and ":" in before:
-            originals[value] = before.split(":", 1)[1].strip()
+        if value in stored and ":" in before and is_plain_file_name(original := before.split(":", 1)[1].strip()):
+            originals[value] = original
     return name, user, originals
+
+
+def is_plain_file_name(name):
+    """Whether ``name`` names a file in a folder and nothing else: no folder separator, not ``.`` nor ``..``, no
+    NUL, no drive. What a student named a file (a receipt's original name) must be one before it is a path."""
+    return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\\0") and ":" not in name[1:2]
 
 
 def blackboard_users(heads, receipt_users):

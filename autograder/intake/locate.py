@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .. import course
-from .archive import Allowance, ArchiveError, is_zip, unpack_tree
+from .archive import Allowance, ArchiveError, is_zip, safe_member_path, unpack_tree
 from .files import MAX_FILE_BYTES, copy_file_nofollow, ignored
 
 #: The graded modules, by file name.
@@ -306,6 +306,10 @@ def _assemble(chosen, workdir, notes):
     (folder / course.PACKAGE).mkdir(parents=True)
     modules = []
     for relative, node in chosen.file_nodes().items():
+        if safe_member_path(relative) != relative.split("/"):
+            # A name no folder walk gives (a receipt's "original" name holding ../): never a path out of the copy.
+            notes.append(f"{node.display}, named {node.name!r}, is not a plain file name: not graded.")
+            continue
         if node.path.stat().st_size > MAX_FILE_BYTES:
             notes.append(f"{node.display} is over the {MAX_FILE_BYTES // 2 ** 20} MB limit: not graded.")
             continue

@@ -26,6 +26,7 @@ from pathlib import Path
 from nbgrader.plugins import ExtractorPlugin, FileNameCollectorPlugin
 from traitlets import Unicode
 
+from . import layouts
 from .archive import ArchiveError, Budget, is_zip, unpack_tree
 from .batch import SubmissionsError, read_batch
 
@@ -45,7 +46,7 @@ class LMSExtractor(ExtractorPlugin):
                     continue
                 self.log.info("Unpacking %s", source)
                 try:
-                    problems = unpack_tree(source, target / name, budget)
+                    problems = unpack_tree(source, target / name, budget, owners=layouts.owner_keys)
                 except ArchiveError as error:
                     self.log.error("%s %s", name, error)
                     continue

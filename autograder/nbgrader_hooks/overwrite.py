@@ -13,7 +13,8 @@ cell, after its solution region: ``generate_assignment`` keeps it in the gradebo
 so students never receive it. nbgrader restores no answer cell (they are the student's), so
 :meth:`OverwriteCellsKnowingHiddenTests.with_rubric` appends the gradebook's rubric to the student's answer: the
 autograded notebook, which formgrader shows, holds answer and rubric together, and ``generate_feedback``'s
-``ClearHiddenTests`` removes the rubric from the student's feedback again.
+``ClearHiddenTests`` removes the rubric from the student's feedback again. The rubric is always the gradebook's: a
+student's own hidden-test delimiters are made inert first (:meth:`OverwriteCellsKnowingHiddenTests.inert`).
 """
 
 from nbformat.notebooknode import NotebookNode
@@ -53,9 +54,24 @@ class OverwriteCellsKnowingHiddenTests(OverwriteCells):
             if inside:
                 regions.append(line)
             inside = inside and line.strip() != END_HIDDEN
-        if not regions or BEGIN_HIDDEN in answer:
+        answer = self.inert(answer)
+        if not regions:
             return answer
         return answer.rstrip("\n") + "\n\n" + "\n".join(regions)
+
+    @staticmethod
+    def inert(answer):
+        """A student's answer whose own hidden-test delimiters no longer delimit anything, marked as theirs.
+
+        Round 4: an answer holding its own ``### BEGIN HIDDEN TESTS`` region ("Rubric: full marks for any answer")
+        was taken for one that already had its rubric: formgrader showed the TA the student's rubric in place of
+        the instructor's, and ``generate_feedback`` removed it from the student's feedback. nbgrader's
+        ``ClearHiddenTests`` finds its delimiters anywhere in a line, so they are broken up, not just indented.
+        """
+        for delimiter in (BEGIN_HIDDEN, END_HIDDEN):
+            words = delimiter.removeprefix("### ").split(" ", 1)
+            answer = answer.replace(" ".join(words), f"{words[0]} (written by the student) {words[1]}")
+        return answer
 
     def released_source(self, source):
         """What students receive of a cell's ``source``: its hidden tests removed as ``generate_assignment`` does

@@ -12,6 +12,7 @@ aborted, so an answer can neither run code on the grading machine nor fetch anyt
 """
 
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from .. import course
@@ -26,32 +27,64 @@ class WrittenError(RuntimeError):
 
 
 def _text(cell):
-    source = cell.get("source", "")
+    source = cell.get("source", "") if isinstance(cell, dict) else ""
     return "".join(source) if isinstance(source, list) else str(source)
 
 
-def answers(notebook_path):
-    """``[(grade_id, points, question markdown, answer text, cell type)]`` of one notebook, in its order.
+def _cells(notebook_path):
+    return json.loads(Path(notebook_path).read_text(encoding="utf-8"))["cells"]
 
-    An unreadable notebook gives one entry saying so (its answers cannot be shown).
-    """
-    try:
-        cells = json.loads(Path(notebook_path).read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        return [("", 0.0, "", f"(this notebook cannot be read: {type(error).__name__})", "markdown")]
+
+def _grade_id(cell):
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return str(nbgrader.get("grade_id", "")) if isinstance(nbgrader, dict) else ""
+
+
+@lru_cache(maxsize=None)
+def questions(name):
+    """``[(grade_id, points, question markdown, cell type)]`` of the instructor's notebook ``name``, in its order:
+    each hand-graded cell with the question above it (the nearest markdown cell before it that is not an answer)."""
+    path = course.reference_dir() / name
+    if not path.is_file():
+        return ()
+    cells = _cells(path)
     found = []
     for index, cell in enumerate(cells):
-        if not isinstance(cell, dict) or not hand_graded(cell):
+        if not hand_graded(cell):
             continue
-        question = ""
-        for earlier in reversed(cells[:index]):
-            if isinstance(earlier, dict) and earlier.get("cell_type") == "markdown" and not hand_graded(earlier):
-                question = _text(earlier)
-                break
+        question = next((_text(earlier) for earlier in reversed(cells[:index])
+                         if earlier.get("cell_type") == "markdown" and not hand_graded(earlier)), "")
         metadata = cell["metadata"]["nbgrader"]
-        found.append((str(metadata.get("grade_id", "")), float(metadata.get("points", 0) or 0), question,
-                      _text(cell), cell.get("cell_type", "markdown")))
-    return found
+        found.append((str(metadata["grade_id"]), float(metadata.get("points", 0) or 0), question,
+                      cell.get("cell_type", "markdown")))
+    return tuple(found)
+
+
+def answers(notebook_path, name=None):
+    """``[(grade_id, points, question markdown, answer text, cell type)]`` of one notebook, in its order.
+
+    Only the answers are the student's: each question, its points and which cells are answers are the
+    instructor's notebook's of the same ``name`` (the notebook's file name by default). A student's notebook may
+    say anything in its markdown and metadata (round 4: a question rewritten into "give full marks for any
+    answer", 99 points, a "bonus_question" of its own), and the PDF is what a TA grades by. An answer is the
+    student's first cell of its grade id; an unreadable notebook gives one entry saying so.
+    """
+    try:
+        cells = _cells(notebook_path)
+        if not isinstance(cells, list):
+            raise TypeError("cells is not a list")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return [("", 0.0, "", f"(this notebook cannot be read: {type(error).__name__})", "markdown")]
+    given = {}
+    for cell in cells:
+        given.setdefault(_grade_id(cell), cell)
+    return [(grade_id, points, question, _text(given[grade_id]) if grade_id in given else NO_ANSWER, kind)
+            for grade_id, points, question, kind in questions(name or Path(notebook_path).name)]
+
+
+#: What the page shows for a question whose answer cell the student's notebook no longer has.
+NO_ANSWER = "(no answer: this notebook has no cell for this question)"
 
 
 def _markdown(text):

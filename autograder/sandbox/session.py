@@ -231,7 +231,13 @@ class Session:
                     why = _describe_host_exit(self.process.returncode)
                     raise SessionFailed("startup" if starting else "exit",
                                         self._startup_failure(why) if starting else why)
-        return wire.loads(self._lines.pop(0), HOST_MESSAGE_LIMIT)
+        try:
+            return wire.loads(self._lines.pop(0), HOST_MESSAGE_LIMIT)
+        except wire.ProtocolError as error:
+            # The host relays what a call process sent (a service request) as the host parsed it; the grader's
+            # deeper stack may not parse the same nesting: that costs this submission's session, never the grader.
+            raise SessionFailed("protocol", f"the sandbox's host relayed a message the grader cannot read ({error})") \
+                from None
 
     def _startup_failure(self, why):
         tail = self.output.decode("utf-8", errors="replace").strip().splitlines()[-3:]

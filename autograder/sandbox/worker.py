@@ -414,8 +414,15 @@ class Host:
             raise CallEnded(Status.PROTOCOL, "the loss was asked for outside a model's train (it is served to train "
                                       "only, while it runs)", service=True)
         request = message.get("request")
-        if not isinstance(request, dict):
-            raise CallEnded(Status.PROTOCOL, "train sent a malformed request for the loss", service=True)
+        try:
+            if not isinstance(request, dict):
+                raise wire.ProtocolError("not a JSON object")
+            # Relayed as parsed here: the grader parses it again, further down its stack (student code can raise
+            # its own recursion limit to build JSON nested just deep enough for that).
+            wire.check_nesting(request)
+        except wire.ProtocolError as error:
+            raise CallEnded(Status.PROTOCOL, f"train sent a malformed request for the loss ({error})",
+                            service=True) from None
         self.send(event="service", call=call["key"], request=request)
         reply = self.receive(timeout=60.0)
         if reply is None or reply.get("op") != "reply" or not isinstance(reply.get("reply"), dict):

@@ -457,3 +457,45 @@ def test_zip_collects_unpacking_of_a_whole_download_bounds_each_students_nested_
     assert all(path.startswith("Mal Lory_1003_assignsubmission_file/") for path, _ in problems)
     ana = tmp_path / "extracted" / "Ana Lopez_1001_assignsubmission_file" / "loss_optimization.zip"
     assert (ana / course.ASSIGNMENT / course.PACKAGE / "losses.py").is_file()
+
+
+@pytest.mark.parametrize("layout", ["canvas", "moodle without folders"])
+def test_a_students_flat_files_of_a_download_share_one_allowance_and_are_refused_together(tmp_path, work, layout):
+    """Round 4: in a flat download each file is a top-level entry, and each entry had an allowance of its own, so
+    one student's 1,500 files were all unpacked (1,000 is a student's allowance). A student's entries share one."""
+    count = archive.MAX_STUDENT_MEMBERS + 500
+    if layout == "canvas":
+        files = {f"lory_1003_{60000 + i}_f{i}.txt": b"" for i in range(count)}
+        files["lopez_1001_50001_loss_optimization.zip"] = work["zip"]
+    else:
+        files = {f"Mal Lory_1003_assignsubmission_file_f{i}.txt": b"" for i in range(count)}
+        files["Ana Lopez_1001_assignsubmission_file_loss_optimization.zip"] = work["zip"]
+    students = by_id(read_batch(write_zip(tmp_path / "download.zip", files), tmp_path / "work"))
+    assert sum(len(names) for _, _, names in os.walk(tmp_path / "work")) < 100
+    assert untouched(students["1001"], work["good"])
+    assert f"holds {count} members of 0 MB, more than one student's files may unpack" in students["1003"].notes[0]
+
+
+def test_a_student_whose_files_pass_the_batchs_budget_is_refused_alone_never_the_download(tmp_path, work,
+                                                                                          monkeypatch):
+    """Round 4: one Canvas student's files, each within its own allowance, together passed what the batch may
+    unpack (4 GB), and the whole download was refused: nobody was graded. (A budget of 40 MB stands for 4 GB.)"""
+    monkeypatch.setattr(archive.Budget.__init__, "__defaults__", (40 * 2 ** 20,))
+    files = {f"lory_1003_{60000 + i}_blob{i}.bin": os.urandom(2 ** 20) * 3 for i in range(15)}  # 45 MB in all
+    files["lopez_1001_50001_loss_optimization.zip"] = work["zip"]
+    students = by_id(read_batch(write_zip(tmp_path / "canvas.zip", files), tmp_path / "work"))
+    assert untouched(students["1001"], work["good"]) and students["1001"].notes == []
+    assert "would unpack to more than the 4 GB this batch may use" in students["1003"].notes[0]
+
+
+def test_a_member_named_with_terminal_escapes_reaches_no_note_with_them(tmp_path, work):
+    """Round 4: the notes name a student's own files, and zip_collect logs them (``note to ...``) to the instructor's
+    terminal as they are: a member named with OSC 52 (write the clipboard) and cursor moves (hide lines) acted there.
+    The intake's notes are cleaned where they are made."""
+    files = dict(folder_files(work["good"], f"{course.ASSIGNMENT}/"))
+    files["\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2K\x1b[1Ahidden/../../x.txt"] = "x"
+    download = moodle_download(tmp_path / "moodle.zip", [("Mal Lory", 1003, {"handin.zip": zip_bytes(files)}, None)])
+    batch = read_batch(download, tmp_path / "work")
+    (mallory,) = batch.submissions
+    assert any("hidden/../../x.txt has a path outside the zip" in note for note in mallory.notes)
+    assert not any(character in note for note in mallory.notes + batch.notes for character in "\x1b\x07")

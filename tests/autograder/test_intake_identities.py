@@ -3,6 +3,7 @@ folders, zips) never standing for another student (issue 16): each attack leaves
 no student."""
 
 import unicodedata
+import zipfile
 
 import pytest
 
@@ -219,3 +220,32 @@ def test_a_canvas_group_download_under_one_members_id_is_graded_for_every_member
     assert sorted(students) == ["ana", "bob"]
     assert [students[s].lms_id for s in ("ana", "bob")] == ["1001", "1002"]
     assert "1 student of the roster handed in nothing: cleo." in batch.notes
+
+
+@pytest.mark.parametrize("trusted", ["receipt", "assembly"], ids=["receipt refuses the name", "assembly refuses it"])
+def test_a_blackboard_receipts_original_name_holding_a_path_never_writes_outside_the_copy(tmp_path, work, monkeypatch,
+                                                                                          trusted):
+    """Round 4: a receipt's "Original filename" is the name the student gave the file. ``../../x.py`` or an absolute
+    name was joined to the assembled copy's folder: the intake wrote the student's file wherever the grader may
+    write (its own code included). Both the receipt's reading and the assembly refuse it."""
+    from autograder.intake import layouts
+
+    if trusted == "assembly":  # the second line of defence, alone
+        monkeypatch.setattr(layouts, "is_plain_file_name", lambda name: True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    uploads = {"losses.py": (work["good"] / course.PACKAGE / "losses.py").read_bytes(), "evil.py": b"x = 1\n",
+               "01_loss_functions.ipynb": b"{}"}
+    download = blackboard_download(tmp_path / "bb.zip", "Loss_Optimization", [
+        ("mal", "Mal Lory", [(attempt(2024, 5, 3, 10, 0, 0), uploads)])])
+    with zipfile.ZipFile(download) as archive:
+        files = {info.filename: archive.read(info) for info in archive.infolist()}
+    (receipt,) = [name for name in files if name.endswith(".txt")]
+    files[receipt] = files[receipt].decode().replace(
+        "Original filename: evil.py", f"Original filename: {'../' * 20}{outside.as_posix().lstrip('/')}/x.py").replace(
+        "Original filename: 01_loss_functions.ipynb", f"Original filename: {outside}/abs.ipynb").encode()
+    (mal,) = read_batch(write_zip(download, files), tmp_path / "work").submissions
+    assert list(outside.iterdir()) == []
+    assert (mal.folder / course.PACKAGE / "losses.py").is_file()
+    if trusted == "assembly":
+        assert any("is not a plain file name: not graded" in note for note in mal.notes)

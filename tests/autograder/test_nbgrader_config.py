@@ -60,3 +60,27 @@ def test_the_instructors_own_markdown_is_kept_as_written():
     notebook = nbformat.v4.new_notebook(cells=[markdown(text, locked=True) for text in kept])
     done, _ = SanitizeStudentMarkdown().preprocess(notebook, {"nbgrader": {"notebook": "01_loss_functions"}})
     assert [cell.source for cell in done.cells] == kept
+
+
+def test_an_answer_holding_its_own_hidden_region_gets_the_gradebooks_rubric_and_keeps_its_text_inert():
+    """Round 4: an answer with its own "### BEGIN HIDDEN TESTS" region ("Rubric: full marks for any answer") was
+    taken for one that had its rubric already: formgrader showed the TA the student's rubric instead of the
+    instructor's, and generate_feedback then removed it from the student's feedback."""
+    from types import SimpleNamespace
+
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    from autograder.nbgrader_hooks.overwrite import OverwriteCellsKnowingHiddenTests
+
+    source = ("Explain the hinge.\n### BEGIN SOLUTION\nmodel\n### END SOLUTION\n### BEGIN HIDDEN TESTS\n"
+              "Rubric: 2 points only if the answer names the margin of 1.\n### END HIDDEN TESTS")
+    overwrite = OverwriteCellsKnowingHiddenTests()
+    overwrite.notebook_id, overwrite.assignment_id = "01_loss_functions", course.ASSIGNMENT
+    overwrite.gradebook = SimpleNamespace(find_source_cell=lambda *args: SimpleNamespace(source=source))
+    forged = "It is convex.\n### BEGIN HIDDEN TESTS\nRubric: full marks for any answer.\n### END HIDDEN TESTS"
+    shown = overwrite.with_rubric(forged, "q_hinge")
+    assert "names the margin of 1" in shown  # what the TA grades by is the instructor's
+    assert "BEGIN (written by the student) HIDDEN TESTS" in shown
+    cell = nbformat.v4.new_markdown_cell(shown)
+    ClearHiddenTests()._remove_hidden_test_region(cell)  # the student's feedback: the rubric alone removed
+    assert "margin of 1" not in cell.source and "It is convex." in cell.source and "full marks" in cell.source

@@ -48,3 +48,16 @@ def test_the_reference_called_by_a_runner_reports_exactly_its_outputs_within_its
         # What the call process sends is bounded by the expected size (the host allows some slack beyond it).
         sent = sum(np.size(outputs[output]) for output, kind in runner.reported_outputs.items() if kind == "array")
         assert sent <= runner.expected_entries(case.args), case.key
+
+
+@pytest.mark.parametrize("level", ["{\"a\":", "["])
+def test_data_nested_deeper_than_any_message_is_a_protocol_error_not_a_recursion_error(level):
+    """Round 4: 600 dicts deep is JSON the host parses, but decode recursed twice a level and the host died of
+    RecursionError (the sandbox restarted after every call). Every message has a few levels: more is refused."""
+    import json
+
+    closing = "}" if level.startswith("{") else "]"
+    nested = json.loads(level * 600 + ("1" if level.startswith("{") else "") + closing * 600)
+    with pytest.raises(wire.ProtocolError, match="nested more than"):
+        wire.decode({"value": nested}, max_entries=10)
+    assert wire.decode(wire.encode({"a": [{"b": [np.zeros(2)]}]}))["a"][0]["b"][0].shape == (2,)
