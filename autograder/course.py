@@ -1,13 +1,15 @@
 """The course's vocabulary: its folders, the modules students write, and the graded groups.
 
-The one place for these names; ``nbgrader_config.py``, the grader, the release, the benchmarks
-and the tests all read them from here.
+The one place for these names (the groups: those of the declarations in :mod:`autograder.graded`);
+``nbgrader_config.py``, the grader, the release, the benchmarks and the tests all read them from here.
 """
 
 import contextlib
 import os
 import sys
 from pathlib import Path
+
+from .graded import FUNCTIONS
 
 #: The repository root, which is also the nbgrader course root.
 COURSE_ROOT = Path(__file__).resolve().parent.parent
@@ -21,15 +23,10 @@ RELEASE_DIR = "assignments"
 PACKAGE = "linear_classifier"
 #: The modules of the package that students write (each holds solution regions in solutions/), in notebook order.
 STUDENT_MODULES = ("losses", "gradients", "regularization", "optim", "models")
-#: The graded groups, ``module.function``, in the order of the notebooks. Every test name starts with its
-#: group, and each group has one nbgrader test cell (see :func:`grade_id`).
-GROUPS = (
-    "losses.svm_loss_naive", "losses.svm_loss_vectorized", "losses.softmax_loss_naive",
-    "losses.softmax_loss_vectorized", "gradients.eval_numerical_gradient", "gradients.grad_check_sparse",
-    "regularization.l2_penalty", "regularization.l1_penalty", "regularization.elastic_net_penalty",
-    "optim.sgd", "optim.sgd_momentum", "optim.step_decay", "optim.cosine_decay",
-    "models.LinearSVM", "models.Softmax",
-)
+#: The graded groups, ``module.function``, in the order of the notebooks: one per declaration of
+#: :mod:`autograder.graded`. Every test name starts with its group, and each group has one nbgrader test cell
+#: (see :func:`grade_id`).
+GROUPS = tuple(function.group for function in FUNCTIONS)
 
 
 def student_files():

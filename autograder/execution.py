@@ -51,7 +51,7 @@ def outcome_from_result(case, result, records=None):
 
 def loss_service(case, reference):
     """The loss service of ``case`` (a model's train: the reference loss), or None."""
-    return runners.loss_service(case.runner, case.target, case.args, reference.module("losses"))
+    return runners.loss_service(case.runner, case.args, case.declared.service_loss(reference))
 
 
 def run_call(case, target, reference, package_root=None):

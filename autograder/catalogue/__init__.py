@@ -3,9 +3,10 @@
 - :mod:`.model`: cases, tests, failures, verdicts, plans (the Outcome of a call: :mod:`autograder.calls.status`);
 - :mod:`.judge`: expected values from the reference, verdicts;
 - one module per topic (:mod:`.losses`, :mod:`.gradients`, :mod:`.regularization`,
-  :mod:`.optim`, :mod:`.models`): its input sets, its checks, and how its
-  groups join a plan;
-- :mod:`.plan`: :func:`build_plan` assembles the topics.
+  :mod:`.optim`, :mod:`.models`): its input sets, its checks, and how a function
+  of each kind it grades joins a plan;
+- :mod:`.plan`: :func:`build_plan` assembles the topics for the functions
+  :mod:`autograder.graded` declares.
 
 Inputs are generated per student from a seed, as plain arrays, and every
 expected value comes from the reference solution run by the same runner on

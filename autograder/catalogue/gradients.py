@@ -143,8 +143,9 @@ def check_grad_check_inputs(judge, case, got):
 # -- the plan -------------------------------------------------------------------------------------------------------
 
 
-def add_numerical_gradient_tests(plan, group):
-    keys = {name: plan.case(group, name, "numerical_gradient", label, numerical_gradient_inputs(plan.seed, name))
+def add_numerical_gradient_tests(plan, function):
+    group, (runner,) = function.group, function.runners
+    keys = {name: plan.case(group, name, runner, label, numerical_gradient_inputs(plan.seed, name))
             for name, label, _, _ in NUMERICAL_GRADIENT_SETS}
     plan.test(group, "values", False, "centered differences on an x of shape (3, 4)", [keys["basic"]],
               check_numerical_gradient)
@@ -154,8 +155,9 @@ def add_numerical_gradient_tests(plan, group):
               check_x_restored, returned_only=True, requires=(f"{group}.values", f"{group}.any_shape"))
 
 
-def add_grad_check_tests(plan, group):
-    keys = {name: plan.case(group, name, "grad_check", label, grad_check_inputs(plan.seed, name))
+def add_grad_check_tests(plan, function):
+    group, (runner,) = function.group, function.runners
+    keys = {name: plan.case(group, name, runner, label, grad_check_inputs(plan.seed, name))
             for name, label, *_ in GRAD_CHECK_SETS}
     plan.test(group, "errors", False, "each reported error is the relative error at some entry of x",
               [keys["basic"]], check_grad_check_errors)
@@ -167,5 +169,5 @@ def add_grad_check_tests(plan, group):
               check_grad_check_inputs, returned_only=True, requires=(f"{group}.errors", f"{group}.edge_cases"))
 
 
-GROUPS = {"gradients.eval_numerical_gradient": add_numerical_gradient_tests,
-          "gradients.grad_check_sparse": add_grad_check_tests}
+#: The kinds of gradient function this module grades (:attr:`autograder.graded.GradedFunction.kind`).
+ADD_TESTS = {"numerical_gradient": add_numerical_gradient_tests, "grad_check": add_grad_check_tests}

@@ -62,7 +62,7 @@ class Judge:
         key = case.reference
         if key not in self._expected:
             module, target = key[0].split(".")
-            services = runners.loss_service(case.runner, case.target, case.args, self.reference.module("losses"))
+            services = runners.loss_service(case.runner, case.args, case.declared.service_loss(self.reference))
             result = runners.run_call(case.call(), self.reference.target(module, target), services=services)
             if "error" in result:
                 error = result["error"]

@@ -15,9 +15,6 @@ import numpy as np
 from .model import Failure, as_scalar, seeded_rng
 from .shared import check_inputs_unmodified
 
-#: The loss functions graded, each a group ``losses.<function>``.
-FUNCTIONS = ("svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive", "softmax_loss_vectorized")
-
 #: name, label, N, D, C, reg, special
 LOSS_SETS = (
     ("basic", "a small batch (N = 8, D = 5, C = 4)", 8, 5, 4, 0.1, None),
@@ -48,6 +45,8 @@ EDGES = ("edge_values", "with zero weights, reg = 0 and a large reg",
          ("zero_weights", "some_zero_weights", "large_reg", "no_reg"))
 LARGE = ("large_scores", "for scores in the hundreds and rows thousands apart (finite and correct)",
          ("large_scores", "rows_far_apart", "rows_thousands_apart"))
+#: Each aspect a loss may declare.
+ASPECTS = {aspect[0]: aspect for aspect in (SHAPES, EDGES, LARGE)}
 
 
 def loss_inputs(seed, name):
@@ -81,7 +80,7 @@ def loss_inputs(seed, name):
 
 
 def _kind(case):
-    return "svm" if case.target.startswith("svm") else "softmax"
+    return case.declared.kind
 
 
 def _loss_parts(judge, case):
@@ -261,16 +260,21 @@ def explain_error(judge, case, error):
 # -- the plan -------------------------------------------------------------------------------------------------------
 
 
-def add_tests(plan, group):
-    """Add the cases and tests of the loss ``group`` to ``plan``."""
-    target = group.split(".")[1]
-    kind = "svm" if target.startswith("svm") else "softmax"
-    reference = f"losses.{kind}_loss_vectorized"
-    keys = {name: plan.case(group, name, "loss", label, loss_inputs(plan.seed, name), reference)
+def _aspects(function):
+    """The hidden aspects of a loss: those it declares (:mod:`autograder.graded`), with their input sets. A loss
+    not judged on large scores apart (an SVM's hinge cannot overflow) meets them among its edge values."""
+    if "large_scores" in function.aspects:
+        return [ASPECTS[aspect] for aspect in function.aspects]
+    edges = (EDGES[0], "with zero weights, reg = 0, a large reg and large scores", EDGES[2] + LARGE[2])
+    return [edges if aspect == "edge_values" else ASPECTS[aspect] for aspect in function.aspects]
+
+
+def add_tests(plan, function):
+    """Add the cases and tests of the loss ``function`` (its declaration) to ``plan``."""
+    group, (runner,) = function.group, function.runners
+    keys = {name: plan.case(group, name, runner, label, loss_inputs(plan.seed, name))
             for name, label, *_ in LOSS_SETS}
-    edges = EDGES if kind == "softmax" else (EDGES[0], "with zero weights, reg = 0, a large reg and large scores",
-                                             EDGES[2] + LARGE[2])
-    aspects = [SHAPES, edges] + ([LARGE] if kind == "softmax" else [])
+    aspects = _aspects(function)
     plan.test(group, "loss", False, "the loss on a small batch", [keys["basic"]], check_loss_value,
               explain_error=explain_error)
     for aspect, what, names in aspects:
@@ -285,4 +289,5 @@ def add_tests(plan, group):
               check_inputs_unmodified("W", "X", "y"), returned_only=True, requires=(f"{group}.loss", f"{group}.gradient"))
 
 
-GROUPS = {f"losses.{function}": add_tests for function in FUNCTIONS}
+#: The kinds of loss this module grades (:attr:`autograder.graded.GradedFunction.kind`).
+ADD_TESTS = {"svm": add_tests, "softmax": add_tests}

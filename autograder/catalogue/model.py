@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import graded
 from ..calls import wire
 from ..calls.status import VERDICT, Status
 
@@ -36,6 +37,11 @@ class Case:
     #: The reference function whose outputs on the same args are expected, and the input set's name:
     #: cases with the same pair share one reference run.
     reference: tuple
+
+    @property
+    def declared(self):
+        """The declaration (:mod:`autograder.graded`) of the function this case calls."""
+        return graded.declared(f"{self.module}.{self.target}")
 
     def call(self):
         """The plain-data call a runner executes (in the sandbox or in this process)."""

@@ -7,20 +7,19 @@ how well a correct training run must do on the fixed problem.
 
 import numpy as np
 
+from .. import graded
 from .model import Failure, seeded_rng
 from .shared import check_inputs_unmodified
 
-#: The classifiers graded, each a group ``models.<class>``, with the reference loss their training is judged by.
-LOSSES = {"LinearSVM": "svm_loss_vectorized", "Softmax": "softmax_loss_vectorized"}
 #: A model passes ``accuracy`` when its trained weights classify at least this fraction of the
 #: fixed validation set correctly (the reference reaches about 0.97).
 MODEL_ACCURACY = 0.85
-#: ``train`` must bring the full training loss (reference loss, requested reg) below this fraction
-#: of the loss at W = 0 (C - 1 for the SVM, log C for softmax).
+#: ``train`` must bring the full training loss (the reference loss it trains with, requested reg) below this
+#: fraction of the loss at W = 0 (C - 1 for an SVM loss, log C for softmax).
 MODEL_LOSS_FRACTION = 0.5
 #: The fixed training problem of the model tests (the same for every student).
 MODEL_PROBLEM_SEED = 20240601
-#: Hyperparameters every student's model is trained with.
+#: Hyperparameters every student's model is trained with, by classifier.
 MODEL_TRAINING = {
     "LinearSVM": {"learning_rate": 0.01, "reg": 0.0123, "num_iters": 200, "batch_size": 37},
     "Softmax": {"learning_rate": 0.05, "reg": 0.0123, "num_iters": 200, "batch_size": 37},
@@ -55,7 +54,7 @@ def predict_inputs(seed, name):
 
 
 def _model_loss(judge, case, W):
-    function = judge.reference.target("losses", LOSSES[case.target])
+    function = case.declared.service_loss(judge.reference)
     return function(W, case.args["X"], case.args["y"], case.args["kwargs"]["reg"])[0]
 
 
@@ -80,7 +79,8 @@ def check_training(judge, case, got):
         return Failure(f"train returned {history.size} losses for num_iters={num_iters}",
                        [judge.mistakes.hint("loss_history")])
     num_classes = W.shape[1]
-    at_zero = (num_classes - 1.0) if case.target == "LinearSVM" else float(np.log(num_classes))
+    loss_kind = graded.declared(case.declared.trains_with).kind
+    at_zero = (num_classes - 1.0) if loss_kind == "svm" else float(np.log(num_classes))
     final = _model_loss(judge, case, W)
     if not final <= MODEL_LOSS_FRACTION * at_zero:
         return Failure("training did not reduce the loss enough",
@@ -141,13 +141,14 @@ def check_predict(judge, case, got):
 # -- the plan -------------------------------------------------------------------------------------------------------
 
 
-def add_tests(plan, group):
-    """Add the cases and tests of the classifier ``group`` to ``plan``."""
-    model = group.split(".")[1]
+def add_tests(plan, function):
+    """Add the cases and tests of the classifier ``function`` (its declaration) to ``plan``."""
+    group, (train_runner, predict_runner) = function.group, function.runners
     X_train, y_train, _, _ = model_problem()
-    train_args = {"X": X_train, "y": y_train, "kwargs": dict(MODEL_TRAINING[model], seed=int(plan.seed % 2 ** 31))}
-    train = plan.case(group, "train", "train", "training on a fixed 4-class problem", train_args)
-    predict = [plan.case(group, name, "predict", label, predict_inputs(plan.seed, name))
+    train_args = {"X": X_train, "y": y_train,
+                  "kwargs": dict(MODEL_TRAINING[function.name], seed=int(plan.seed % 2 ** 31))}
+    train = plan.case(group, "train", train_runner, "training on a fixed 4-class problem", train_args)
+    predict = [plan.case(group, name, predict_runner, label, predict_inputs(plan.seed, name))
                for name, label in PREDICT_SETS]
     plan.test(group, "predict", False, "one label per row: the class with the highest score", predict, check_predict)
     plan.test(group, "train", True, "W has shape (D, C), one loss per iteration, the loss goes down", [train],
@@ -160,4 +161,5 @@ def add_tests(plan, group):
               check_inputs_unmodified("X", "y"), returned_only=True, requires=(f"{group}.train", f"{group}.accuracy"))
 
 
-GROUPS = {f"models.{model}": add_tests for model in LOSSES}
+#: The kinds this module grades (:attr:`autograder.graded.GradedFunction.kind`).
+ADD_TESTS = {"classifier": add_tests}

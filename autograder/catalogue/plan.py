@@ -1,25 +1,38 @@
 """A student's plan: every case and test of the requested groups, assembled from the topic modules.
 
-Each topic module (:mod:`.losses`, :mod:`.gradients`, :mod:`.regularization`,
-:mod:`.optim`, :mod:`.models`) maps each group it grades to a function that
-adds that group's cases and tests through a :class:`PlanBuilder`. Test names
-begin with their group (``module.function``, one nbgrader test cell per
+Each graded function is declared once, in :mod:`autograder.graded`; the topic module of its student module
+(:mod:`.losses`, :mod:`.gradients`, :mod:`.regularization`, :mod:`.optim`, :mod:`.models`) maps each kind it
+grades to a function ``add(plan, function)`` that adds that function's cases and tests through a
+:class:`PlanBuilder`. Test names begin with their group (``module.function``, one nbgrader test cell per
 group, see :data:`autograder.course.GROUPS`).
 """
 
 import zlib
 
-from ..calls import wire
+from .. import graded
+from ..calls import runners, wire
 from ..course import GROUPS
 from . import gradients, losses, models, optim, regularization
 from .model import Case, GradingTest, Plan
 
-TOPICS = (losses, gradients, regularization, optim, models)
+#: The topic module of each student module.
+TOPICS = {"losses": losses, "gradients": gradients, "regularization": regularization, "optim": optim,
+          "models": models}
+
+
+def _adder(function):
+    """The topic's function that adds the tests of a declared ``function``; ImportError if nothing grades it."""
+    add = getattr(TOPICS.get(function.module), "ADD_TESTS", {}).get(function.kind)
+    unknown = [name for name in function.runners if name not in runners.RUNNERS]
+    if add is None or unknown:
+        raise ImportError(f"autograder/graded.py declares {function.group} of kind {function.kind!r} with runners "
+                          f"{function.runners}, but no topic module of autograder/catalogue/ grades that kind, or "
+                          f"{unknown} are not runners of calls/runners.RUNNERS")
+    return add
+
+
 #: group -> the function that adds its cases and tests to a plan.
-ADD_TESTS = {group: add for topic in TOPICS for group, add in topic.GROUPS.items()}
-if set(ADD_TESTS) != set(GROUPS):
-    raise ImportError(f"the catalogue's topics grade {sorted(ADD_TESTS)}, but autograder/course.py lists the "
-                      f"groups {sorted(GROUPS)}: add the group to its topic module (and points.toml), or to course.py")
+ADD_TESTS = {function.group: _adder(function) for function in graded.FUNCTIONS}
 
 
 class PlanBuilder:
@@ -33,13 +46,15 @@ class PlanBuilder:
     def case(self, group, name, runner, label, args, reference=None):
         """Add a call of the group's function on input set ``name``; returns its key.
 
-        ``reference`` names the reference function whose outputs are expected (the group's own by default).
+        ``reference`` names the reference function whose outputs are expected (by default the one the group's
+        declaration names).
         """
         module, target = group.split(".")
         key = f"{group}@{name}"
         # Round-trip the inputs through the wire format: the reference sees exactly what the student sees.
         self.cases[key] = Case(key, module, target, runner, label, wire.decode(wire.encode(args)),
-                               (self.seed + zlib.crc32(key.encode())) % 2 ** 32, (reference or group, name))
+                               (self.seed + zlib.crc32(key.encode())) % 2 ** 32,
+                               (reference or graded.declared(group).reference, name))
         return key
 
     def test(self, group, aspect, hidden, what, keys, check, **options):
@@ -56,7 +71,7 @@ def build_plan(seed, groups=None):
     builder = PlanBuilder(seed)
     for group in GROUPS:
         if group in groups:
-            ADD_TESTS[group](builder, group)
+            ADD_TESTS[group](builder, graded.declared(group))
     return Plan(seed, builder.cases, builder.tests)
 
 

@@ -5,8 +5,6 @@ import numpy as np
 from .model import Failure, as_scalar, seeded_rng
 from .shared import check_inputs_unmodified
 
-#: The penalties graded, each a group ``regularization.<function>``, with the kind the diagnoses know it by.
-KINDS = {"l2_penalty": "l2", "l1_penalty": "l1", "elastic_net_penalty": "elastic_net"}
 
 #: name, label, shape, special, elastic-net beta (None: the default)
 PENALTY_SETS = (
@@ -21,9 +19,9 @@ PENALTY_SETS = (
 
 
 def penalty_inputs(seed, function, name):
-    """The W (and, for the elastic net, beta) of penalty input set ``name``."""
+    """The W (and, for the elastic net, beta) of penalty input set ``name`` for ``function`` (its declaration)."""
     _, _, shape, special, beta = next(s for s in PENALTY_SETS if s[0] == name)
-    rng = seeded_rng(seed, f"penalty:{function}:{name}")
+    rng = seeded_rng(seed, f"penalty:{function.name}:{name}")
     W = rng.standard_normal(shape)
     if special == "zeros":
         W[rng.random(shape) < 0.4] = 0.0
@@ -32,13 +30,13 @@ def penalty_inputs(seed, function, name):
     elif special == "all_zeros":
         W[:] = 0.0
     args = {"W": W}
-    if function == "elastic_net_penalty":
+    if function.kind == "elastic_net":
         args["beta"] = beta
     return args
 
 
 def _kind(case):
-    return KINDS[case.target]
+    return case.declared.kind
 
 
 def _beta(case):
@@ -69,12 +67,12 @@ def check_penalty_gradient(judge, case, got):
     return Failure("the (sub)gradient is wrong", hints, expected, grad)
 
 
-def add_tests(plan, group):
-    """Add the cases and tests of the penalty ``group`` to ``plan``."""
-    function = group.split(".")[1]
-    names = [s[0] for s in PENALTY_SETS if s[0] != "beta_zero" or function == "elastic_net_penalty"]
+def add_tests(plan, function):
+    """Add the cases and tests of the penalty ``function`` (its declaration) to ``plan``."""
+    group, (runner,) = function.group, function.runners
+    names = [s[0] for s in PENALTY_SETS if s[0] != "beta_zero" or function.kind == "elastic_net"]
     labels = {s[0]: s[1] for s in PENALTY_SETS}
-    keys = {name: plan.case(group, name, "penalty", labels[name], penalty_inputs(plan.seed, function, name))
+    keys = {name: plan.case(group, name, runner, labels[name], penalty_inputs(plan.seed, function, name))
             for name in names}
     edge_keys = [keys[n] for n in names if n != "basic"]
     plan.test(group, "value", False, "the penalty of a (4, 3) W", [keys["basic"]], check_penalty_value)
@@ -87,4 +85,5 @@ def add_tests(plan, group):
               returned_only=True, requires=(f"{group}.value", f"{group}.gradient"))
 
 
-GROUPS = {f"regularization.{function}": add_tests for function in KINDS}
+#: The kinds of penalty this module grades (:attr:`autograder.graded.GradedFunction.kind`, the diagnoses' word).
+ADD_TESTS = {"l2": add_tests, "l1": add_tests, "elastic_net": add_tests}

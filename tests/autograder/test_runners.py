@@ -37,7 +37,7 @@ def test_a_runners_outputs_inputs_and_records_are_consistent_with_one_another(na
 def test_the_reference_called_by_a_runner_reports_exactly_its_outputs_within_its_expected_size(name):
     runner, reference = runners.RUNNERS[name], load_reference()
     for case in cases_of(name):
-        services = runners.loss_service(case.runner, case.target, case.args, reference.module("losses"))
+        services = runners.loss_service(case.runner, case.args, case.declared.service_loss(reference))
         assert (services is not None) == bool(runner.service_records), case.key
         result = runners.run_call(case.call(), reference.target(case.module, case.target), services=services)
         assert "outputs" in result, (case.key, result)

@@ -157,7 +157,7 @@ def test_a_request_for_the_loss_outside_a_models_train_ends_that_call_as_protoco
 @pytest.mark.parametrize("mode", MODES)
 def test_a_train_in_the_sandbox_is_served_the_reference_loss_and_its_record_kept_by_the_grader(package, mode):
     sandboxed, args = train_call()
-    service = runners.loss_service("train", "LinearSVM", args, load_reference().module("losses"))
+    service = runners.loss_service("train", args, load_reference().target("losses", "svm_loss_vectorized"))
     run = Sandbox(LIMITS, mode).run([sandboxed], package, serve=lambda key, request: service.serve(request))
     assert run.reports["train"].status == "ok", run.reports["train"]
     assert service.records()["batch_sizes"].tolist() == [10.0] * 5 and service.records()["regs"].tolist() == [0.1] * 5
