@@ -18,7 +18,8 @@ is cached in ``build/lite/``):
 - Pure-Python wheels Pyodide lacks (IPython 9, ipywidgets, ipympl, comm): ``site-wheels.txt``, by hash.
 
 The site's ``static/pyodide/pyodide-lock.json`` is Pyodide's, with only the entries of the packages it holds
-(IPython's is left out: the site's IPython 9 wheel replaces it).
+(IPython's is left out: the site's IPython 9 wheel replaces it), and entries made from the metadata of the
+widget wheels (:data:`LOCKED_WHEELS`), so that the kernel loads them as it loads Pyodide's own packages.
 
 Usage: ``python student-lab/lite/build.py [--release DIR] [--out DIR]`` (stdlib only), or ``build()``.
 """
@@ -56,6 +57,16 @@ PYODIDE_PACKAGES = ("micropip", "ssl", "sqlite3", "ipython", "jedi", "numpy", "m
 #: Lock entries the site leaves out, replaced by a wheel of site-wheels.txt: micropip takes a package from the
 #: lock before any index, and the lock's IPython 8.23 rejects the notebooks' `%autoreload 2 --full`.
 REPLACED = ("ipython",)
+#: Wheels of site-wheels.txt the site's lock lists, so that the kernel loads them at start (LOADED_AT_START) or on
+#: a cell's import, as it does Pyodide's own packages: notebook 05's `%matplotlib widget` names no module a cell
+#: imports, and the Pyodide kernel installs only its own packages from the piplite index by itself.
+LOCKED_WHEELS = ("ipympl", "ipywidgets", "jupyterlab-widgets", "comm")
+#: Requirements of LOCKED_WHEELS the lock leaves out: IPython 9 comes from the piplite index when the kernel starts,
+#: and the Pyodide kernel's own index carries widgetsnbextension (classic Notebook files, unused by JupyterLab).
+UNLOCKED_REQUIREMENTS = ("ipython", "widgetsnbextension")
+#: What the kernel loads before the first cell: every notebook's setup cell imports matplotlib, and notebook 05's
+#: draws with ipympl. (wcwidth: prompt_toolkit needs it, and with the lock's IPython entry gone nothing names it.)
+LOADED_AT_START = ("wcwidth", "matplotlib", "ipympl")
 #: The notebook that gives the student their submission, and the module it calls, added to the site's root.
 SUBMIT_FILES = ("submit.ipynb", "submission.py")
 
@@ -125,7 +136,7 @@ def lock_closure(lock, roots):
     """The lock's entries for ``roots`` and everything they depend on, by name."""
     packages, wanted, todo = lock["packages"], {}, list(roots)
     while todo:
-        name = re.sub(r"[-_.]+", "-", todo.pop()).lower()
+        name = normalized(todo.pop())
         if name in wanted:
             continue
         if name not in packages:
@@ -171,6 +182,37 @@ def site_wheels(cache, python):
     return sorted(folder.glob("*.whl"))
 
 
+def normalized(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def wheel_lock_entry(wheel, locked):
+    """Pyodide's lock entry for a pure-Python ``wheel``, its requirements taken from the wheel's metadata.
+
+    ``locked`` holds the names the site's lock lists; a requirement outside it and outside
+    :data:`UNLOCKED_REQUIREMENTS` stops the build, since Pyodide would load the package without it.
+    """
+    name, version = wheel.name.split("-")[:2]
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(f"{name}-{version}.dist-info/METADATA").decode("utf-8")
+        imports = sorted({member.split("/")[0] for member in archive.namelist()
+                          if member.endswith(".py") and "/" in member and ".dist-info/" not in member
+                          and not member.startswith(f"{name}-{version}.data/")})
+    depends = []
+    for line in metadata.splitlines():
+        if not line.startswith("Requires-Dist:") or "extra ==" in line:
+            continue
+        requirement = normalized(re.match(r"Requires-Dist:\s*([A-Za-z0-9_.-]+)", line).group(1))
+        if requirement in UNLOCKED_REQUIREMENTS:
+            continue
+        if requirement not in locked:
+            raise BuildError(f"{wheel.name} requires {requirement}, which the site's lock does not hold")
+        depends.append(requirement)
+    return {"name": normalized(name), "version": version, "file_name": wheel.name, "install_dir": "site",
+            "sha256": sha256(wheel), "package_type": "package", "imports": imports, "depends": sorted(depends),
+            "unvendored_tests": False, "shared_library": False}
+
+
 def contents(release, destination):
     """The release without caches, with the submission notebook and its module at the root."""
     shutil.rmtree(destination, ignore_errors=True)
@@ -189,9 +231,8 @@ def lite_config():
             # The browser tests drive the Lab through window.jupyterapp, as they drive `make lab`'s.
             "exposeAppInBrowser": True,
             "litePluginSettings": {
-                # wcwidth: prompt_toolkit needs it, and with the lock's IPython entry gone nothing else names it.
                 "@jupyterlite/pyodide-kernel-extension:kernel": {
-                    "disablePyPIFallback": True, "loadPyodideOptions": {"packages": ["wcwidth"]}},
+                    "disablePyPIFallback": True, "loadPyodideOptions": {"packages": list(LOADED_AT_START)}},
             },
         },
     }
@@ -219,13 +260,21 @@ def build(release=RELEASE, out=None, cache=CACHE):
     for name in PYODIDE_RUNTIME:
         shutil.copy2(runtime / name, static / name)
     entries = pyodide_packages(cache, venv / "bin" / "python", lock, static)
-    # The site's lock lists exactly the packages it holds, each entry as Pyodide's lock states it: a package
-    # that is not there fails at once, by name, rather than as a request for a file the site does not have.
-    (static / "pyodide-lock.json").write_text(json.dumps({**lock, "packages": entries}), encoding="utf-8")
     pypi = lite_dir / "pypi"
     pypi.mkdir()
-    for wheel in site_wheels(cache, venv / "bin" / "python"):
-        shutil.copy2(wheel, pypi / wheel.name)
+    wheels = site_wheels(cache, venv / "bin" / "python")
+    to_lock = [wheel for wheel in wheels if normalized(wheel.name.split("-")[0]) in LOCKED_WHEELS]
+    if len(to_lock) != len(LOCKED_WHEELS):
+        raise BuildError(f"site-wheels.txt must hold a wheel of each of {', '.join(LOCKED_WHEELS)}")
+    for wheel in wheels:
+        shutil.copy2(wheel, (static if wheel in to_lock else pypi) / wheel.name)
+    names = set(entries) | set(LOCKED_WHEELS)
+    entries.update({entry["name"]: entry for entry in (wheel_lock_entry(wheel, names) for wheel in to_lock)})
+    # The site's lock lists exactly the packages it holds, each entry as Pyodide's lock states it (or, for a
+    # wheel of site-wheels.txt, as its metadata does): a package that is not there fails at once, by name,
+    # rather than as a request for a file the site does not have.
+    (static / "pyodide-lock.json").write_text(json.dumps({**lock, "packages": dict(sorted(entries.items()))}),
+                                              encoding="utf-8")
     (lite_dir / "jupyter-lite.json").write_text(json.dumps(lite_config(), indent=2), encoding="utf-8")
     files = contents(release, cache / "contents")
 

@@ -38,6 +38,22 @@ ALL_CELLS_RAN = """() => {
     return cells.length > 0 && cells.every(cell => cell.model.executionCount !== null)
         && panel.sessionContext.session.kernel.status === 'idle';
 }"""
+#: The explorer's panels, each with one figure: Playground, LandscapeExplorer, StepSizeLab, MomentumLab,
+#: BatchSizeLab and ScoresComparison.
+NUM_PANELS = 6
+PAINTED_FIGURES = """(count) => {
+    // ipympl draws each figure's PNG onto the first <canvas> of its canvas div: count those with ink.
+    const painted = Array.from(document.querySelectorAll('.jupyter-matplotlib-canvas-div')).filter(div => {
+        const canvas = div.querySelector('canvas');
+        if (!canvas || canvas.width < 100 || canvas.height < 100) return false;
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 0; i < data.length; i += 4 * 97) {
+            if (data[i + 3] > 0 && (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200)) return true;
+        }
+        return false;
+    });
+    return painted.length >= count;
+}"""
 #: Error outputs (and stderr) render with this MIME type.
 ERROR_OUTPUT = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
 

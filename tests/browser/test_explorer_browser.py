@@ -11,29 +11,14 @@ import numpy as np
 import pytest
 
 from lab_session import (
-    KERNEL_IDLE, command, kernel_print, lab_api, new_page, open_notebook, run_all, screenshot, step,
+    KERNEL_IDLE, NUM_PANELS, PAINTED_FIGURES, command, kernel_print, lab_api, new_page, open_notebook, run_all,
+    screenshot, step,
 )
 
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "explorer/05_loss_explorer.ipynb"
-#: The explorer's panels, each with one figure: Playground, LandscapeExplorer, StepSizeLab, MomentumLab,
-#: BatchSizeLab and ScoresComparison.
-NUM_PANELS = 6
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-PAINTED_FIGURES = """(count) => {
-    // ipympl draws each figure's PNG onto the first <canvas> of its canvas div: count those with ink.
-    const painted = Array.from(document.querySelectorAll('.jupyter-matplotlib-canvas-div')).filter(div => {
-        const canvas = div.querySelector('canvas');
-        if (!canvas || canvas.width < 100 || canvas.height < 100) return false;
-        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        for (let i = 0; i < data.length; i += 4 * 97) {
-            if (data[i + 3] > 0 && (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200)) return true;
-        }
-        return false;
-    });
-    return painted.length >= count;
-}"""
 #: A typo a student could make in svm_loss_vectorized; a later def replaces the function.
 TYPO = '''
 
