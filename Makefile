@@ -122,7 +122,7 @@ lite-serve:
 	@test -f $(LITE_SITE)/index.html || { echo "no site in $(LITE_SITE): run make lite first"; exit 1; }
 	$(PYTHON) -m http.server --bind 127.0.0.1 --directory $(LITE_SITE) $(LITE_PORT)
 
-bench: setup
+bench: setup lite
 	$(PY) -m bench
 
 # Caches only. Never what students handed in or what grading made of it: submitted/, autograded/, feedback/,

@@ -17,7 +17,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_JSON = BENCH_DIR / "results.json"
 #: Each module exposes ``run() -> list of rows`` built with :func:`bench.timing.row`.
 BENCHMARKS = ["bench.kernels", "bench.notebooks", "bench.explorer_latency", "bench.grading", "bench.safety",
-              "bench.gradescope", "bench.intake", "bench.similarity"]
+              "bench.gradescope", "bench.intake", "bench.similarity", "bench.lite"]
 
 
 def _verdict(met):

@@ -10,19 +10,12 @@ can be found. Chromium is Debian's (Playwright cannot download browsers here). S
 ``test-artifacts/``.
 """
 
-import json
 import os
-import secrets
-import subprocess
 
 import pytest
 
 from autograder import course
-from support.ports import free_port
-from lab_session import (
-    CHROMIUM, CHROMIUM_ARGS, LAB_SETTINGS, MAKE_VARIABLES, copy_assignment, new_page, stop,
-    wait_until_serving,
-)
+from lab_session import CHROMIUM, CHROMIUM_ARGS, copy_assignment, new_page, start_student_lab
 
 
 @pytest.fixture(scope="session")
@@ -37,29 +30,8 @@ def workspace(tmp_path_factory):
 @pytest.fixture(scope="session")
 def student_lab(workspace, tmp_path_factory):
     """``make lab`` serving the workspace on 127.0.0.1: its URL, token, log, command and workspace."""
-    home = tmp_path_factory.mktemp("lab-home")
-    settings = home / "settings"
-    for name, values in LAB_SETTINGS.items():
-        (settings / name).parent.mkdir(parents=True, exist_ok=True)
-        (settings / name).write_text(json.dumps(values), encoding="utf-8")
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("JUPYTER", "MPL")) and key not in MAKE_VARIABLES}
-    env.update(JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
-               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"),
-               JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
-    port, token = free_port(), secrets.token_hex(16)
-    lab_args = (f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --ServerApp.port_retries=0 "
-                f"--IdentityProvider.token={token} --LabApp.expose_app_in_browser=True")
-    command = ["make", "-C", str(course.COURSE_ROOT), "lab", f"LAB_FOLDER={workspace}", f"LAB_ARGS={lab_args}"]
-    log = home / "make-lab.log"
-    with open(log, "wb") as output:
-        server = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(server, url, token, log)
-        yield {"url": url, "token": token, "log": log, "workspace": workspace, "make": server}
-    finally:
-        stop(server)
+    with start_student_lab(workspace, tmp_path_factory.mktemp("lab-home")) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="session")

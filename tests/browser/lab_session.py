@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import shutil
+import secrets
 import signal
 import subprocess
 import time
@@ -15,6 +16,7 @@ import urllib.request
 import pytest
 
 from autograder import course
+from support.ports import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -99,6 +101,34 @@ def wait_until_serving(server, url, token, log):
         if time.monotonic() > deadline:
             pytest.fail(f"make lab did not answer on {url} within {SERVER_START_SECONDS} s:\n{_tail(log)}")
         time.sleep(0.3)
+
+
+@contextlib.contextmanager
+def start_student_lab(workspace, home):
+    """``make lab`` serving ``workspace`` on 127.0.0.1 with fresh Jupyter folders in ``home``: yields its URL,
+    token, log, workspace and the ``make`` process."""
+    settings = home / "settings"
+    for name, values in LAB_SETTINGS.items():
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(json.dumps(values), encoding="utf-8")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("JUPYTER", "MPL")) and key not in MAKE_VARIABLES}
+    env.update(JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"),
+               JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
+    port, token = free_port(), secrets.token_hex(16)
+    lab_args = (f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --ServerApp.port_retries=0 "
+                f"--IdentityProvider.token={token} --LabApp.expose_app_in_browser=True")
+    command = ["make", "-C", str(course.COURSE_ROOT), "lab", f"LAB_FOLDER={workspace}", f"LAB_ARGS={lab_args}"]
+    log = home / "make-lab.log"
+    with open(log, "wb") as output:
+        server = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(server, url, token, log)
+        yield {"url": url, "token": token, "log": log, "workspace": workspace, "make": server}
+    finally:
+        stop(server)
 
 
 def new_page(browser):
