@@ -64,35 +64,35 @@ def decode(value, max_entries=None):
     ``max_entries`` bounds the total number of array entries decoded (None: no bound, for trusted data).
     The declared shape is checked against the length of the encoded data before anything is decoded.
     """
-    budget = [math.inf if max_entries is None else int(max_entries)]
-    return _decode(value, budget, 0)
+    check_nesting(value)
+    return _decode(value, [math.inf if max_entries is None else int(max_entries)])
 
 
-def _decode(value, budget, depth):
-    if isinstance(value, (dict, list)) and depth >= MAX_NESTING:
-        raise ProtocolError(f"data nested more than {MAX_NESTING} levels deep")
+def _decode(value, budget):
     if isinstance(value, dict):
         if "__array__" in value:
             return _decode_array(value, budget)
-        return {key: _decode(item, budget, depth + 1) for key, item in value.items()}
+        return {key: _decode(item, budget) for key, item in value.items()}
     if isinstance(value, list):
-        return [_decode(item, budget, depth + 1) for item in value]
+        return [_decode(item, budget) for item in value]
     return value
 
 
 def check_nesting(value, limit=MAX_NESTING):
     """ProtocolError when ``value`` (parsed JSON) has more than ``limit`` levels of dicts and lists.
 
-    Without recursion, for what is relayed as it was parsed (a service request): a reader further down its own
-    stack, or with a lower recursion limit, must never be the first to find it too deep.
+    An encoded array's dict is one level and its shape list none, as :func:`decode` reads it. Without recursion: :func:`decode` calls it
+    first, and a service request is checked before it is relayed as it was parsed, so that no reader further down
+    its own stack, or with a lower recursion limit, is the first to find it too deep.
     """
-    level = [value]
-    for _ in range(limit + 1):
-        level = [item for container in level if isinstance(container, (dict, list))
-                 for item in (container.values() if isinstance(container, dict) else container)]
-        if not level:
-            return
-    raise ProtocolError(f"data nested more than {limit} levels deep")
+    level, depth = [value], 0
+    while level:
+        containers = [item for item in level if isinstance(item, (dict, list))]
+        if containers and depth >= limit:
+            raise ProtocolError(f"data nested more than {limit} levels deep")
+        level = [child for container in containers if not (isinstance(container, dict) and "__array__" in container)
+                 for child in (container.values() if isinstance(container, dict) else container)]
+        depth += 1
 
 
 def _decode_array(value, budget):

@@ -61,3 +61,24 @@ def test_data_nested_deeper_than_any_message_is_a_protocol_error_not_a_recursion
     with pytest.raises(wire.ProtocolError, match="nested more than"):
         wire.decode({"value": nested}, max_entries=10)
     assert wire.decode(wire.encode({"a": [{"b": [np.zeros(2)]}]}))["a"][0]["b"][0].shape == (2,)
+
+
+def _nested(levels, innermost):
+    value = innermost
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("innermost", [1, [], "array"], ids=["a number", "an empty list", "an encoded array"])
+def test_the_host_and_the_decoder_draw_the_nesting_bound_at_the_same_level(innermost):
+    """The host checks a service request's nesting before relaying it; the grader decodes it: one bound for both,
+    an encoded array's dict one level and its shape list none."""
+    leaf = wire.encode(np.arange(3.0)) if innermost == "array" else innermost
+    containers_around = wire.MAX_NESTING - (1 if isinstance(leaf, (list, dict)) else 0)
+    allowed, refused = _nested(containers_around, leaf), _nested(containers_around + 1, leaf)
+    wire.check_nesting(allowed)
+    wire.decode(allowed)
+    for check in (wire.check_nesting, wire.decode):
+        with pytest.raises(wire.ProtocolError, match="nested more than"):
+            check(refused)
