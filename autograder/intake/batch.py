@@ -9,6 +9,7 @@ student only, with a note naming it as in the download; what belongs to no stude
 for the instructor.
 """
 
+import functools
 import os
 import unicodedata
 from collections import Counter, defaultdict
@@ -102,6 +103,7 @@ def read_batch(submitted, workdir, roster=None):
         When ``submitted`` cannot be read as a batch at all (not a folder nor a readable zip, no submissions).
     """
     submitted, workdir = Path(submitted), Path(workdir)
+    roster_ids = None if roster is None else {student.lms_id for student in roster.students}
     budget = Budget()
     known = {}
     if submitted.is_file():
@@ -111,7 +113,8 @@ def read_batch(submitted, workdir, roster=None):
         download = workdir / "download"
         try:
             # The students' own zips are unpacked by their walkers, each within that student's allowance.
-            problems = unpack_tree(submitted, download, budget, nested=False, owners=layouts.owner_keys)
+            problems = unpack_tree(submitted, download, budget, nested=False,
+                                   owners=functools.partial(layouts.owner_keys, roster_ids=roster_ids))
         except ArchiveError as error:
             raise SubmissionsError(f"{submitted} {error}.") from None
         known = {download / path: reason for path, reason in problems}
@@ -122,7 +125,7 @@ def read_batch(submitted, workdir, roster=None):
         raise SubmissionsError(f"{submitted} is not a folder of submissions (nor a .zip file).")
     root = _descend(root)
     entries = _entries(root)
-    students, notes = _group(entries, known, workdir, budget)
+    students, notes = _group(entries, known, workdir, budget, roster_ids)
     if not students:
         raise SubmissionsError(
             f"No submissions in {submitted}: expected one folder per student ({submitted}/<student_id>/"
@@ -218,13 +221,15 @@ def _named_by(lms, name, is_dir):
     return owner is not None and owner.lms == lms
 
 
-def _entry_owners(entries):
+def _entry_owners(entries, roster_ids=None):
     """``[(owner, path, display)]`` for the entries (None for those no convention names); Blackboard's prefixes
     split into assignment and user name."""
     owned = []
     for name, path, display, lms in entries:
         is_dir = path.is_dir() and not path.is_symlink()
         owned.append((layouts.classify(name, is_dir, lms) if lms else _plain(name, is_dir), path, display))
+    owned = [(settled, path, display) for settled, (_, path, display)
+             in zip(layouts.settle_canvas([owner for owner, _, _ in owned], roster_ids), owned)]
     heads = [owner.lms_id for owner, _, _ in owned if owner and owner.lms == layouts.BLACKBOARD]
     if heads:
         receipts = {owner.lms_id: _receipt(path)[1] for owner, path, _ in owned
@@ -244,18 +249,21 @@ def _plain(name, is_dir):
     return None
 
 
-def _group(entries, known, workdir, budget):
+def _group(entries, known, workdir, budget, roster_ids=None):
     """The students of ``entries`` keyed by (LMS, id), with their sources walked; the batch's notes."""
-    students, notes, ignored_names, receipts, attributed, unattributed = {}, [], [], {}, set(), []
+    students, notes, ignored_names, receipts, attributed, unattributed, ambiguous = {}, [], [], {}, set(), [], []
     # A student's flat files (Canvas, Moodle's flat layout) were handed in together; Blackboard's, per attempt.
     flat, attempts = defaultdict(list), defaultdict(list)
-    for owner, path, display in _entry_owners(entries):
+    for owner, path, display in _entry_owners(entries, roster_ids):
         if owner is None:
             ignored_names.append(display)
             continue
         if owner.unattributed or not owner.lms_id:
             unattributed.append(f"{display} ({owner.unattributed or 'no id in its name'})")
             continue
+        if owner.other_readings:
+            ambiguous.append(f"{display} (read as {owner.lms_id}'s; it also reads as "
+                             f"{' or '.join(other.lms_id + chr(39) + 's' for other in owner.other_readings)})")
         key = (owner.lms, owner.lms_id)
         student = students.get(key)
         if student is None:
@@ -285,6 +293,10 @@ def _group(entries, known, workdir, budget):
         _add_source(students[key], lambda: _virtual(students[key].walker, files))
     _blackboard_sources(students, attempts, receipts)
     _batch_notes(notes, known, attributed, unattributed, ignored_names)
+    if ambiguous:
+        notes.append(f"Entries whose Canvas name can be read as more than one id's (a sortable name that ends in "
+                     f"_<digits>, or a file name that starts with <digits>_), none of them a student's in the roster; "
+                     f"read as Canvas's own import reads them (the first id), check whose they are: {_some(ambiguous)}.")
     return students, notes
 
 

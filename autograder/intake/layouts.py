@@ -31,7 +31,7 @@ name, or the folder's name (a roster maps them to the course's ids: :mod:`autogr
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from .archive import is_zip
@@ -48,7 +48,10 @@ MOODLE_ANONYMOUS = "Participant"
 #: Canvas's prefix (content_zipper.rb get_filename(): [users_name, "LATE", id].compact.join("_")); the name is
 #: checked separately (:func:`_canvas_word`: Python's ``\w`` leaves out the marks Canvas's [[:word:]] keeps).
 CANVAS_ANONYMOUS = re.compile(r"^(?:(?P<late>LATE)_)?(?P<id>anon_[A-Za-z0-9]+)_(?P<tail>.+)$", re.DOTALL)
-CANVAS_NAMED = re.compile(r"^(?P<name>.*?)_(?:(?P<late>LATE)_)?(?P<id>\d+)_(?P<tail>.+)$", re.DOTALL)
+#: What follows the name, read at each "_" of an entry: the name is the student's sortable name, which the student
+#: may be able to edit, and Canvas's sanitize_user_name() removes "_<digits>_" from it but not a final "_<digits>";
+#: so "victim_1002_1099_..." may be the entry of user 1099 named "victim_1002" (see :func:`settle_canvas`).
+CANVAS_AFTER_NAME = re.compile(r"_(?:(?P<late>LATE)_)?(?P<id>\d+)_(?P<tail>.+)$", re.DOTALL)
 #: What follows Canvas's prefix: "<attachment id>_<file>" (add_upload_submission) or text/link pages.
 CANVAS_TAIL = re.compile(r"^(?:(?P<attachment>\d+)_(?P<file>.+)|(?P<kind>text|link)\.html)$", re.DOTALL)
 #: Blackboard's prefix ends at the first "_attempt_<time>": what follows is the student's file name.
@@ -80,6 +83,8 @@ class Owner:
     late: bool = None
     #: Why the entry cannot be attributed to anyone ("" when it can).
     unattributed: str = ""
+    #: The entry's other readings by the same convention, each another id's (Canvas: see :func:`settle_canvas`).
+    other_readings: tuple = ()
 
 
 def classify(name, is_dir, lms=None):
@@ -121,21 +126,65 @@ def _moodle(name, is_dir, file_like):
 
 
 def _canvas(name, is_dir, file_like):
-    if not file_like:
+    """Canvas's first reading of ``name`` (as Canvas's own import reads it: the leftmost), the others kept."""
+    readings = _canvas_readings(name) if file_like else []
+    if not readings:
         return None
-    match = CANVAS_ANONYMOUS.match(name)
-    if match is None:
-        match = CANVAS_NAMED.match(name)
-        if match is None or not all(map(_canvas_word, match["name"])):
-            return None
-    tail = CANVAS_TAIL.match(match["tail"])
-    if tail is None:
-        return None
-    person = match.groupdict().get("name") or ""
-    late = bool(match["late"])
-    if tail["kind"]:
-        return Owner(CANVAS, match["id"], person, f"{tail['kind']}.html", not_upload=True, late=late)
-    return Owner(CANVAS, match["id"], person, tail["file"], late=late)
+    return replace(readings[0], other_readings=tuple(readings[1:]))
+
+
+def _canvas_readings(name):
+    """Every reading of ``name`` by Canvas's convention, one per id, the leftmost split first."""
+    matches = []
+    anonymous = CANVAS_ANONYMOUS.match(name)
+    if anonymous:
+        matches.append(("", anonymous))
+    for position in (index for index, character in enumerate(name) if character == "_"):
+        person = name[:position]
+        if all(map(_canvas_word, person)):
+            match = CANVAS_AFTER_NAME.match(name, position)
+            if match:
+                matches.append((person, match))
+    readings, ids = [], set()
+    for person, match in matches:
+        tail = CANVAS_TAIL.match(match["tail"])
+        if tail is None or match["id"] in ids:
+            continue
+        ids.add(match["id"])
+        late = bool(match["late"])
+        if tail["kind"]:
+            readings.append(Owner(CANVAS, match["id"], person, f"{tail['kind']}.html", not_upload=True, late=late))
+        else:
+            readings.append(Owner(CANVAS, match["id"], person, tail["file"], late=late))
+    return readings
+
+
+def settle_canvas(owners, roster_ids=None):
+    """``owners`` (a download's, in order; None for an entry no convention names) with each Canvas entry that reads
+    as more than one id's settled by the roster's LMS ids, ``roster_ids``.
+
+    Both ends of a Canvas name are the student's: a sortable name can end in a classmate's ``_<id>`` and a file
+    name can start with ``<id>_``, so only the roster says which reading is a student's. One such reading is
+    taken; with several, nobody's: the entry is left unattributed, for the instructor to grade by hand; with
+    none, the leftmost, as Canvas's own import reads it, keeping the ``other_readings`` for a note. Without a
+    roster every entry is read as Canvas reads it (the leftmost): GRADING.md asks for the roster with Canvas.
+    """
+    if roster_ids is None:
+        return [replace(owner, other_readings=()) if owner is not None else None for owner in owners]
+    settled = []
+    for owner in owners:
+        if owner is None or owner.lms != CANVAS or not owner.other_readings:
+            settled.append(owner)
+            continue
+        readings = [replace(owner, other_readings=()), *owner.other_readings]
+        plausible = [reading for reading in readings if reading.lms_id in roster_ids]
+        if len(plausible) > 1:
+            ids = " or ".join(reading.lms_id for reading in plausible)
+            settled.append(replace(owner, lms_id="", other_readings=(), unattributed=(
+                f"Canvas's name for it reads as the entry of {ids}, each a student's in the roster")))
+        else:
+            settled.append(plausible[0] if plausible else replace(owner, other_readings=tuple(readings[1:])))
+    return settled
 
 
 def _canvas_word(character):
@@ -175,16 +224,14 @@ def download_lms(entries):
     return best if counts[best] else None
 
 
-def owner_keys(entries):
+def owner_keys(entries, roster_ids=None):
     """``{name: key}`` for a download's top-level entries (``(name, is_dir)``): the entries one LMS prefix names
     (a Canvas user's files, a Moodle participant's folders, a Blackboard user's attempts) share a key, so that they
     share one student's allowance while the download is unpacked; any other entry is a key of its own."""
     lms = download_lms(entries)
-    keys = {}
-    for name, is_dir in entries:
-        owner = classify(name, is_dir, lms) if lms else None
-        keys[name] = (owner.lms, owner.lms_id) if owner and owner.lms != FOLDER and owner.lms_id else name
-    return keys
+    owners = settle_canvas([classify(name, is_dir, lms) if lms else None for name, is_dir in entries], roster_ids)
+    return {name: (owner.lms, owner.lms_id) if owner and owner.lms != FOLDER and owner.lms_id else name
+            for (name, _), owner in zip(entries, owners)}
 
 
 def is_lms_entry(name, is_dir):

@@ -249,3 +249,75 @@ def test_a_blackboard_receipts_original_name_holding_a_path_never_writes_outside
     assert (mal.folder / course.PACKAGE / "losses.py").is_file()
     if trusted == "assembly":
         assert any("is not a plain file name: not graded" in note for note in mal.notes)
+
+
+# --- A Canvas sortable name or file name that makes an entry read as a classmate's --------------------------------
+# Canvas's prefix is <sanitized sortable name>_<user id>; sanitize_user_name() removes "_<digits>_" from the name but
+# not a final "_<digits>" (lib/content_zipper.rb, get_user_name), and a student may be able to edit that name.
+
+def _canvas_roster(tmp_path, rows):
+    from autograder.lms.roster import read_roster
+
+    path = tmp_path / "roster.csv"
+    path.write_text("student_id,lms_id,name\n" + "".join(f"{sid},{lms_id},{name}\n" for sid, lms_id, name in rows))
+    return read_roster(path)
+
+
+@pytest.mark.parametrize("attacker_name", ["Victim_1002", "Victim, Vic_1002"], ids=["a name", "the victim's own name"])
+def test_a_canvas_sortable_name_ending_in_a_classmates_id_never_takes_their_place_when_the_roster_is_given(
+        tmp_path, work, attacker_name):
+    download = canvas_download(tmp_path / "canvas.zip", [
+        ("Victim, Vic", 1002, False, [(50001, "loss_optimization.zip", work["zip"])]),
+        (attacker_name, 1099, False, [(50002, "loss_optimization.zip", work["buggy_zip"])]),
+    ])
+    roster = _canvas_roster(tmp_path, [("vic", 1002, "Vic Victim"), ("mal", 1099, "Mal Lory")])
+    batch = read_batch(download, tmp_path / "work", roster)
+    students = by_id(batch)
+    assert "return 0.0, W" not in package_text(students["vic"])
+    assert "mal" not in students or "return 0.0, W" in package_text(students["mal"])
+    left = [note for note in batch.notes if note.startswith("Not attributed to any student")]
+    assert left and "reads as the entry of 1002 or 1099, each a student's in the roster" in left[0], batch.notes
+
+
+def test_a_canvas_entry_read_two_ways_goes_to_the_reading_the_roster_names_and_says_nothing_else(tmp_path, work):
+    # Notebooks handed in loose: "lopezana_1001_50001_01_loss_functions.ipynb" reads as user 1001's (attachment
+    # 50001) or as user 50001's named "lopezana_1001" (attachment 1); "1002_..." as Bob's, named "...".
+    notebook = (course.release_dir() / "01_loss_functions.ipynb").read_bytes()
+    download = canvas_download(tmp_path / "canvas.zip", [
+        ("Lopez, Ana", 1001, False, [(50001, "01_loss_functions.ipynb", notebook),
+                                     (50002, "loss_optimization.zip", work["zip"])]),
+        ("Jones, Bob", 1002, False, [(50003, "01_loss_functions.ipynb", notebook)]),
+    ])
+    roster = _canvas_roster(tmp_path, [("ana", 1001, "Ana Lopez"), ("bob", 1002, "Bob Jones")])
+    batch = read_batch(download, tmp_path / "work", roster)
+    students = by_id(batch)
+    assert sorted(students) == ["ana", "bob"]
+    assert batch.notes == [
+        "Read as an LMS download: 2 students named as Canvas names them."], batch.notes
+
+
+@pytest.mark.parametrize("with_roster", [False, True], ids=["without a roster", "with the roster"])
+def test_a_canvas_file_name_starting_with_a_classmates_id_never_takes_their_place(tmp_path, work, with_roster):
+    download = canvas_download(tmp_path / "canvas.zip", [
+        ("Jones, Bob", 1002, False, [(50000, "loss_optimization.zip", work["zip"])]),
+        ("Lory, Mal", 1003, False, [(50001, "1002_50002_loss_optimization.zip", work["buggy_zip"])]),
+    ])
+    roster = _canvas_roster(tmp_path, [("bob", 1002, "Bob Jones"), ("mal", 1003, "Mal Lory")]) if with_roster else None
+    batch = read_batch(download, tmp_path / "work", roster)
+    students = by_id(batch)
+    assert untouched(students["bob" if with_roster else "1002"], work["good"])
+    if with_roster:  # read as 1003's or 1002's, both students: left for grading by hand, with a note
+        assert "mal" not in students
+        assert any("reads as the entry of 1003 or 1002" in note for note in batch.notes), batch.notes
+    else:  # as Canvas reads it: the leftmost id, the student's own
+        assert "return 0.0, W" in package_text(students["1003"])
+
+
+def test_a_canvas_entry_no_reading_of_which_the_roster_names_is_read_as_canvas_reads_it_with_a_note(tmp_path, work):
+    download = canvas_download(tmp_path / "canvas.zip", [
+        ("Lopez, Ana", 1001, False, [(50001, "2024_loss_optimization.zip", work["zip"])]),
+    ])
+    batch = read_batch(download, tmp_path / "work", _canvas_roster(tmp_path, [("bob", 1002, "Bob Jones")]))
+    assert sorted(by_id(batch)) == ["1001"]
+    assert any("can be read as more than one id's" in note and "lopezana_1001_50001_2024_loss_optimization.zip (read "
+               "as 1001's; it also reads as 50001's)" in note for note in batch.notes), batch.notes
