@@ -52,6 +52,8 @@ CANVAS_ANONYMOUS = re.compile(r"^(?:(?P<late>LATE)_)?(?P<id>anon_[A-Za-z0-9]+)_(
 #: may be able to edit, and Canvas's sanitize_user_name() removes "_<digits>_" from it but not a final "_<digits>";
 #: so "victim_1002_1099_..." may be the entry of user 1099 named "victim_1002" (see :func:`settle_canvas`).
 CANVAS_AFTER_NAME = re.compile(r"_(?:(?P<late>LATE)_)?(?P<id>\d+)_(?P<tail>.+)$", re.DOTALL)
+#: The longest file name a file system holds (Linux's NAME_MAX, in bytes): a longer entry is never unpacked.
+NAME_MAX = 255
 #: What follows Canvas's prefix: "<attachment id>_<file>" (add_upload_submission) or text/link pages.
 CANVAS_TAIL = re.compile(r"^(?:(?P<attachment>\d+)_(?P<file>.+)|(?P<kind>text|link)\.html)$", re.DOTALL)
 #: Blackboard's prefix ends at the first "_attempt_<time>": what follows is the student's file name.
@@ -134,28 +136,35 @@ def _canvas(name, is_dir, file_like):
 
 
 def _canvas_readings(name):
-    """Every reading of ``name`` by Canvas's convention, one per id, the leftmost split first."""
-    matches = []
-    anonymous = CANVAS_ANONYMOUS.match(name)
-    if anonymous:
-        matches.append(("", anonymous))
-    for position in (index for index, character in enumerate(name) if character == "_"):
-        person = name[:position]
-        if all(map(_canvas_word, person)):
-            match = CANVAS_AFTER_NAME.match(name, position)
-            if match:
-                matches.append((person, match))
+    """Every reading of ``name`` by Canvas's convention, one per id, the leftmost split first.
+
+    A name longer than a file name can be (:data:`NAME_MAX`) is never unpacked: only its leftmost reading is made,
+    since each reading holds most of the name and a zip's name may be 65,535 bytes long.
+    """
     readings, ids = [], set()
-    for person, match in matches:
+
+    def read(person, match):
         tail = CANVAS_TAIL.match(match["tail"])
         if tail is None or match["id"] in ids:
-            continue
+            return
         ids.add(match["id"])
         late = bool(match["late"])
         if tail["kind"]:
             readings.append(Owner(CANVAS, match["id"], person, f"{tail['kind']}.html", not_upload=True, late=late))
         else:
             readings.append(Owner(CANVAS, match["id"], person, tail["file"], late=late))
+
+    anonymous = CANVAS_ANONYMOUS.match(name)
+    if anonymous:
+        read("", anonymous)
+    overlong = len(name.encode("utf-8", "surrogateescape")) > NAME_MAX
+    for position, character in enumerate(name):
+        if readings and overlong:
+            break
+        if character == "_" and (match := CANVAS_AFTER_NAME.match(name, position)):
+            read(name[:position], match)
+        if not _canvas_word(character):
+            break  # the name is letters, marks, digits and "_" only: no later "_" ends it
     return readings
 
 

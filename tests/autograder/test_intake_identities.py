@@ -321,3 +321,15 @@ def test_a_canvas_entry_no_reading_of_which_the_roster_names_is_read_as_canvas_r
     assert sorted(by_id(batch)) == ["1001"]
     assert any("can be read as more than one id's" in note and "lopezana_1001_50001_2024_loss_optimization.zip (read "
                "as 1001's; it also reads as 50001's)" in note for note in batch.notes), batch.notes
+
+
+def test_a_canvas_name_longer_than_a_file_name_can_be_is_read_only_the_leftmost_way():
+    from autograder.intake import layouts
+
+    def name(pairs):
+        return "a" + "".join(f"_{i}" for i in range(pairs)) + "_x.py"
+
+    short, overlong = layouts.classify(name(40), False), layouts.classify(name(20_000), False)
+    assert len(name(40).encode()) <= layouts.NAME_MAX < len(name(20_000).encode())
+    assert (short.lms_id, len(short.other_readings)) == ("0", 38)  # each "_<id>_<attachment>_" of it, one per id
+    assert (overlong.lms_id, overlong.other_readings) == ("0", ())  # never unpacked: each reading would copy it
