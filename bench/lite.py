@@ -12,7 +12,6 @@ notebook's cells within 60 s in the browser as well; the ratios have no goal of 
 WebAssembly, on one thread). Run alone with ``python -m bench --only bench.lite``; needs ``make lite``.
 """
 
-import shutil
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ def _folder_megabytes(folder):
 def _timings(page, url, save_modules):
     """``{notebook: (first cell seconds, all cells seconds)}`` for the Lab at ``url``."""
     from autograder import course
-    from lite_session import close_notebook, open_site, run_notebook, save_reference_module
+    from lite_session import close_notebook, open_site, raised, run_notebook, save_reference_module
 
     open_site(page, url)
     if save_modules:
@@ -46,7 +45,7 @@ def _timings(page, url, save_modules):
         ran = run_notebook(page, notebook)
         total = time.monotonic() - start
         close_notebook(page)
-        errors = [index for index, (outputs, _) in ran.items() if '"output_type":"error"' in outputs]
+        errors = [index for index, (outputs, _) in ran.items() if raised(outputs)]
         if errors:
             raise RuntimeError(f"{notebook} raised in cells {errors} at {url}: the timing would not be a run")
         timings[notebook] = (next(iter(ran.values()))[1], total)
@@ -60,16 +59,15 @@ def run():
             sys.path.insert(0, str(ROOT / folder))
     from autograder import course
     from lab_session import copy_assignment, start_student_lab
-    from lite_session import SITE, offline_page, serve_site
+    from lite_session import SITE, offline_page, serve_site, site_lab
 
     with tempfile.TemporaryDirectory(prefix="bench-lite-") as tmp:
         tmp = Path(tmp)
         workspace = copy_assignment(course.release_dir(), tmp / "workspace", package_from=course.reference_dir())
         with serve_site(SITE) as site, offline_page() as page:
-            lite = _timings(page, f"{site}/lab/index.html", save_modules=True)
+            lite = _timings(page, site_lab(site), save_modules=True)
         with start_student_lab(workspace, tmp / "lab-home") as lab, offline_page() as page:
             jupyterlab = _timings(page, f"{lab['url']}/lab?token={lab['token']}", save_modules=False)
-        shutil.rmtree(workspace)
 
     site_mb, release_mb = _folder_megabytes(SITE), _folder_megabytes(course.release_dir())
     rows = [row("JupyterLite site size (build/lite/site) vs the release it holds", site_mb, "MB", release_mb, None),

@@ -262,8 +262,8 @@ def _group(entries, known, workdir, budget, roster_ids=None):
             unattributed.append(f"{display} ({owner.unattributed or 'no id in its name'})")
             continue
         if owner.other_readings:
-            ambiguous.append(f"{display} (read as {owner.lms_id}'s; it also reads as "
-                             f"{' or '.join(other.lms_id + chr(39) + 's' for other in owner.other_readings)})")
+            others = " or ".join(f"{other.lms_id}'s" for other in owner.other_readings)
+            ambiguous.append(f"{display} (read as {owner.lms_id}'s; it also reads as {others})")
         key = (owner.lms, owner.lms_id)
         student = students.get(key)
         if student is None:

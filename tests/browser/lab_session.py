@@ -6,8 +6,8 @@ See ``conftest.py`` for the Lab and the browser the tests share.
 import contextlib
 import json
 import os
-import shutil
 import secrets
+import shutil
 import signal
 import subprocess
 import time

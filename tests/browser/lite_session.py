@@ -202,6 +202,16 @@ def run_cell(page, index, timeout=CELL_MS):
     return page.evaluate(CELL_OUTPUT, index), time.monotonic() - start
 
 
+def site_lab(site):
+    """The JupyterLab page of the site served at ``site``."""
+    return f"{site}/lab/index.html"
+
+
+def raised(outputs):
+    """Whether a cell's outputs (JSON text, as :func:`run_cell` returns them) hold an error."""
+    return '"output_type":"error"' in outputs
+
+
 def solution_sources(notebook):
     """``{code cell index: the solution notebook's source}`` for the cells a student writes in ``notebook``."""
     release = json.loads((RELEASE / notebook).read_text(encoding="utf-8"))

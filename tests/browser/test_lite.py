@@ -24,7 +24,7 @@ from autograder import course
 from lab_session import NUM_PANELS, PAINTED_FIGURES, screenshot, step
 from lite_session import (
     CELL_MS, KERNEL_START_MS, SITE, close_notebook, code_cells, offline_page, open_notebook, open_site,
-    run_cell, run_notebook, save_reference_module, serve_site, wait_until_restored,
+    raised, run_cell, run_notebook, save_reference_module, serve_site, site_lab, wait_until_restored,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.lite]
@@ -50,17 +50,22 @@ def offline_page_fixture(site):
         yield page
 
 
-def lab(site):
-    return f"{site}/lab/index.html"
+def at_site_with_the_reference_modules(page, site):
+    """``page`` at the site's Lab, every student module the reference's, saved as the editor would save it."""
+    if not page.url.startswith(site):
+        open_site(page, site_lab(site))
+    for module in course.STUDENT_MODULES:
+        save_reference_module(page, module)
+    return page
 
 
 def assert_no_error(outputs, what):
-    assert '"output_type":"error"' not in outputs, f"{what} raised: {outputs[:3000]}"
+    assert not raised(outputs), f"{what} raised: {outputs[:3000]}"
 
 
 def test_a_students_edit_is_still_there_at_the_next_visit(offline_page, site):
     page = offline_page
-    open_site(page, lab(site))
+    open_site(page, site_lab(site))
     marker = "# a student's edit, saved in the browser's storage\n"
     save_reference_module(page, "losses", lambda text: marker + text)
     with step(page, "reloading the site, as a student's next visit does", "lite-next-visit"):
@@ -74,7 +79,7 @@ def test_a_students_edit_is_still_there_at_the_next_visit(offline_page, site):
 def test_a_planted_mistake_is_diagnosed_after_the_student_saves_the_module(offline_page, site):
     page = offline_page
     if not page.url.startswith(site):
-        open_site(page, lab(site))
+        open_site(page, site_lab(site))
     reference_line = "    loss /= num_train\n    dW /= num_train\n"
 
     def sum_instead_of_mean(text):
@@ -99,7 +104,7 @@ def test_a_planted_mistake_is_diagnosed_after_the_student_saves_the_module(offli
 def test_the_submission_zip_is_graded(offline_page, site, tmp_path):
     page = offline_page
     if not page.url.startswith(site):
-        open_site(page, lab(site))
+        open_site(page, site_lab(site))
     save_reference_module(page, "losses")
     open_notebook(page, "submit.ipynb")
     outputs, _ = run_cell(page, 1, timeout=KERNEL_START_MS)
@@ -129,11 +134,7 @@ def test_the_submission_zip_is_graded(offline_page, site, tmp_path):
 @pytest.mark.parametrize("notebook", ["01_loss_functions.ipynb", "02_gradients.ipynb", "03_regularization.ipynb",
                                       "04_optimization.ipynb"])
 def test_each_notebook_runs_cell_by_cell_with_every_check_passing(offline_page, site, notebook):
-    page = offline_page
-    if not page.url.startswith(site):
-        open_site(page, lab(site))
-    for module in course.STUDENT_MODULES:
-        save_reference_module(page, module)
+    page = at_site_with_the_reference_modules(offline_page, site)
     ran = run_notebook(page, notebook)
     screenshot(page, f"lite-{notebook.removesuffix('.ipynb')}")
     close_notebook(page)
@@ -146,11 +147,7 @@ def test_each_notebook_runs_cell_by_cell_with_every_check_passing(offline_page, 
 
 
 def test_the_explorer_draws_every_panel_and_answers_a_click(offline_page, site):
-    page = offline_page
-    if not page.url.startswith(site):
-        open_site(page, lab(site))
-    for module in course.STUDENT_MODULES:
-        save_reference_module(page, module)
+    page = at_site_with_the_reference_modules(offline_page, site)
     open_notebook(page, EXPLORER)
     for index in code_cells(EXPLORER):
         outputs, _ = run_cell(page, index, timeout=KERNEL_START_MS)
